@@ -1,0 +1,1 @@
+export { attention, groupNorm, linear, normalize, silu, softmax } from './functional.js';

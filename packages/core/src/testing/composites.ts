@@ -1,0 +1,51 @@
+/**
+ * Small networks for the composite conformance checks: every primitive rule composed the way real
+ * models compose them (an MLP, and a conv net with group norm, SiLU, softmax attention, down- and
+ * upsampling and a grouped conv).
+ */
+import type { Shape, TensorOps } from '../tensor/ops.js';
+import { attention, groupNorm, linear, silu } from '../nn/functional.js';
+
+export interface CompositeNet {
+  readonly name: string;
+  readonly inputShape: Shape;
+  readonly params: Record<string, Shape>;
+  forward<U>(o: TensorOps<U>, p: Record<string, U>, x: U): U;
+}
+
+export const mlp: CompositeNet = {
+  name: 'mlp',
+  inputShape: [4, 3],
+  params: { w1: [3, 8], b1: [8], w2: [8, 8], b2: [8], w3: [8, 2], b3: [2] },
+  forward(o, p, x) {
+    const h1 = silu(o, linear(o, x, p.w1, p.b1));
+    const h2 = o.tanh(linear(o, h1, p.w2, p.b2));
+    return linear(o, o.add(h1, h2), p.w3, p.b3);
+  },
+};
+
+export const convNet: CompositeNet = {
+  name: 'convnet',
+  inputShape: [2, 6, 6, 3],
+  params: {
+    c1: [3, 3, 3, 4],
+    c2: [3, 3, 2, 4],
+    c3: [3, 3, 4, 4],
+    wq: [4, 4],
+    wk: [4, 4],
+    wv: [4, 4],
+    wo: [4, 2],
+  },
+  forward(o, p, x) {
+    const h1 = silu(o, groupNorm(o, o.conv2d(x, p.c1, { padding: 'same' }), 2));
+    const h2 = silu(o, o.conv2d(h1, p.c2, { padding: 'same', groups: 2 }));
+    const down = o.conv2d(o.avgPool(h2, 2), p.c3, { strides: 1, padding: 'same' });
+    const [n, h, w, c] = o.shape(down);
+    const tokens = o.reshape(down, [n, h * w, c]);
+    const att = attention(o, linear(o, tokens, p.wq), linear(o, tokens, p.wk), linear(o, tokens, p.wv));
+    const up = o.upsampleNearest(o.reshape(o.add(att, tokens), [n, h, w, c]), 2);
+    return linear(o, o.add(up, h2), p.wo);
+  },
+};
+
+export const compositeNets: readonly CompositeNet[] = [mlp, convNet];
