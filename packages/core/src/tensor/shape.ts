@@ -80,6 +80,7 @@ export function reduceShape(op: string, shape: Shape, axes: readonly number[] | 
 export function reshapeShape(op: string, from: Shape, to: Shape): number[] {
   const out = [...to];
   const unknown = out.indexOf(-1);
+  if (out.lastIndexOf(-1) !== unknown) throw new ShapeError(op, `cannot reshape ${fmt(from)} to ${fmt(to)}: at most one -1`);
   if (unknown >= 0) {
     const known = out.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
     if (known === 0 || sizeOf(from) % known !== 0) {
@@ -160,8 +161,12 @@ export function matmulShape(op: string, a: Shape, b: Shape, options: MatMulOptio
   if (ka !== kb) {
     throw new ShapeError(op, `inner dimensions differ: ${fmt(a)}${options.transposeA ? 'ᵀ' : ''} x ${fmt(b)}${options.transposeB ? 'ᵀ' : ''}`);
   }
-  const batch = broadcastShapes(op, a.slice(0, -2), b.slice(0, -2));
-  return [...batch, m, n];
+  const ba = a.slice(0, -2);
+  const bb = b.slice(0, -2);
+  if (ba.some((d, i) => d !== 1 && (bb[bb.length - ba.length + i] ?? 1) !== 1 && d !== bb[bb.length - ba.length + i])) {
+    throw new ShapeError(op, `batch dimensions of ${fmt(a)} and ${fmt(b)} do not broadcast`);
+  }
+  return [...broadcastShapes(op, ba, bb), m, n];
 }
 
 function pair(v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
@@ -174,6 +179,9 @@ export function resolveConv2D(op: string, xShape: Shape, wShape: Shape, options:
   if (xShape.length !== 4 || wShape.length !== 4) {
     throw new ShapeError(op, `expects x [n, h, w, cin] and w [kh, kw, cin/groups, cout], got ${fmt(xShape)} and ${fmt(wShape)}`);
   }
+  checkShape(op, xShape);
+  checkShape(op, wShape);
+  if (wShape[0] < 1 || wShape[1] < 1) throw new ShapeError(op, `empty filter ${fmt(wShape)}`);
   const groups = options.groups ?? 1;
   const strides = pair(options.strides, 1);
   const [, h, w, cin] = xShape;
