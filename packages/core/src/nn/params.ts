@@ -1,0 +1,52 @@
+/**
+ * Parameters live on the host as named float32 arrays (the checkpoint format) and on a backend as a
+ * flat record of tensors with the same names ("blocks.0.fc0.weight").
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import { checkData } from '../tensor/shape.js';
+import type { Rng } from '../random/index.js';
+
+export interface HostTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export type HostParams = Record<string, HostTensor>;
+
+export function toDevice<T>(o: TensorOps<T>, host: HostParams): Record<string, T> {
+  return Object.fromEntries(Object.entries(host).map(([k, v]) => [k, o.fromArray(v.data, v.shape)]));
+}
+
+export async function toHost<T>(o: TensorOps<T>, params: Record<string, T>): Promise<HostParams> {
+  const entries = await Promise.all(
+    Object.entries(params).map(async ([k, v]) => [k, { shape: [...o.shape(v)], data: Float32Array.from(await o.read(v)) }] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+export function hostTensor(shape: readonly number[], data: Float32Array): HostTensor {
+  checkData('hostTensor', data.length, shape);
+  return { shape: [...shape], data };
+}
+
+export const zeros = (shape: readonly number[]): HostTensor => hostTensor(shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
+
+/** N(0, (gain^2) / fanIn) weights: variance-preserving for a linear map of unit-variance inputs. */
+export function normalInit(rng: Rng, shape: readonly number[], fanIn: number, gain = 1): HostTensor {
+  const z = rng.normal(shape.reduce((a, b) => a * b, 1));
+  const s = gain / Math.sqrt(fanIn);
+  for (let i = 0; i < z.length; i++) z[i] *= s;
+  return hostTensor(shape, z);
+}
+
+/** A dense layer's parameters under `prefix`: weight [fanIn, fanOut] and bias [fanOut]. */
+export function linearParams(rng: Rng, prefix: string, fanIn: number, fanOut: number, gain = 1, bias = true): HostParams {
+  const p: HostParams = { [`${prefix}.weight`]: gain === 0 ? zeros([fanIn, fanOut]) : normalInit(rng, [fanIn, fanOut], fanIn, gain) };
+  if (bias) p[`${prefix}.bias`] = zeros([fanOut]);
+  return p;
+}
+
+/** Only the params whose names start with `prefix.` (e.g. the logvar head). */
+export function withPrefix<V>(params: Record<string, V>, prefix: string): Record<string, V> {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith(`${prefix}.`)));
+}

@@ -1,0 +1,16 @@
+/**
+ * The TrigFlow diffusion loss with adaptive weighting (PAPER.md §1):
+ * mean over elements of exp(-u(t)) (F - v_t / sigma_d)^2 + u(t).
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import type { Model } from '../models/model.js';
+import { noisy, velocity } from '../trigflow/schedule.js';
+import { adaptiveWeightedMse, type Batch } from './batch.js';
+
+export function diffusionLoss<T>(o: TensorOps<T>, model: Model, p: Record<string, T>, batch: Batch<T>, sigmaD: number): T {
+  const inv = o.fill([], 1 / sigmaD);
+  const xt = noisy(o, batch.x0, batch.z, batch.t);
+  const target = o.mul(velocity(o, batch.x0, batch.z, batch.t), inv);
+  const F = model.F(o, p, o.mul(xt, inv), batch.t, batch.cond);
+  return adaptiveWeightedMse(o, o.sub(F, target), model.logvar(o, p, batch.t));
+}

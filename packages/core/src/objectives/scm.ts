@@ -1,0 +1,89 @@
+/**
+ * sCT and sCD (PAPER.md §3, Algorithm 1). Pass 1 (here: `scmTarget`) runs the forward-mode JVP of
+ * F_theta- at (x_t / sigma_d, t) outside any tape and builds the normalised tangent g; pass 2
+ * (`scmLoss`) evaluates F_theta under the tape, where F_theta - F_theta- is zero in value and only
+ * its gradient, -2 exp(-u) g dF/dtheta, matters.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import type { Conditioning, Model } from '../models/model.js';
+import { jvp } from '../autodiff/jvp.js';
+import { perExample } from '../trigflow/schedule.js';
+import { adaptiveWeightedMse, mapCond, mapRecord } from './batch.js';
+
+export interface TangentSettings {
+  readonly sigmaD: number;
+  /** Warmup factor r = min(1, step / H) in front of the second term. */
+  readonly r: number;
+  /** g / (||g|| + c) per example; false for the ablation. */
+  readonly normalize: boolean;
+  /** The c of the normalisation (0.1). */
+  readonly c: number;
+}
+
+export interface ScmTarget<T> {
+  /** F_theta-(x_t / sigma_d, t). */
+  readonly Fminus: T;
+  /** J = cos(t) sin(t) dF_theta-/dt along the trajectory. */
+  readonly J: T;
+  /** The (normalised) tangent g. */
+  readonly g: T;
+}
+
+/**
+ * dF/dt by forward mode with the rearranged tangents (cos t sin t dx_t/dt / sigma_d, cos t sin t),
+ * then g = -cos^2(t) (sigma_d F- - dx_t/dt) - r (cos t sin t x_t + sigma_d J).
+ */
+export function scmTarget<T>(
+  o: TensorOps<T>,
+  model: Model,
+  params: Record<string, T>,
+  xt: T,
+  t: T,
+  dxdt: T,
+  s: TangentSettings,
+  cond?: Conditioning<T>,
+): ScmTarget<T> {
+  return o.tidy(() => {
+    const rank = o.shape(xt).length - 1;
+    const sigma = o.fill([], s.sigmaD);
+    const cs = o.mul(o.cos(t), o.sin(t));
+    const csb = perExample(o, cs, rank);
+    const { primal: Fminus, tangent: J } = jvp(
+      o,
+      (d, x, tt) => model.F(d, mapRecord(params, (v) => d.lift(v)), x, tt, mapCond(cond, (v) => d.lift(v))),
+      [o.div(xt, sigma), t],
+      [o.div(o.mul(csb, dxdt), sigma), cs],
+    );
+    const cos = perExample(o, o.cos(t), rank);
+    const first = o.mul(o.neg(o.mul(cos, cos)), o.sub(o.mul(sigma, Fminus), dxdt));
+    const second = o.add(o.mul(csb, xt), o.mul(sigma, J));
+    let g = o.sub(first, o.mul(o.fill([], s.r), second));
+    if (s.normalize) {
+      const axes = Array.from({ length: rank }, (_, i) => i + 1);
+      const norm = o.sqrt(o.sum(o.mul(g, g), axes, true));
+      g = o.div(g, o.add(norm, o.fill([], s.c)));
+    }
+    return { Fminus, J, g };
+  });
+}
+
+/** Pass 2: mean of exp(-u) (F_theta - F- - g)^2 + u, differentiated through F_theta and u only. */
+export function scmLoss<T>(
+  o: TensorOps<T>,
+  model: Model,
+  p: Record<string, T>,
+  xt: T,
+  t: T,
+  Fminus: T,
+  g: T,
+  sigmaD: number,
+  cond?: Conditioning<T>,
+): T {
+  const F = model.F(o, p, o.mul(xt, o.fill([], 1 / sigmaD)), t, cond);
+  return adaptiveWeightedMse(o, o.sub(o.sub(F, Fminus), g), model.logvar(o, p, t));
+}
+
+/** r = min(1, step / H); H = 0 switches the warmup off. */
+export function tangentWarmup(step: number, warmupSteps: number): number {
+  return warmupSteps <= 0 ? 1 : Math.min(1, step / warmupSteps);
+}

@@ -1,0 +1,40 @@
+/**
+ * Consistency sampling (PAPER.md §6): x0 = f(sigma_d z_0, t_0), then for each later time t_i,
+ * renoise x = cos(t_i) x0 + sin(t_i) sigma_d z_i and denoise x0 = f(x, t_i). Noise comes in as
+ * standard-normal tensors (one per step), so an exported graph can take it as input.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import type { Field } from '../trigflow/field.js';
+import { tMaxFor } from '../trigflow/schedule.js';
+import { ddimStep } from '../trigflow/samplers.js';
+
+/** The intermediate time of the paper's 2-step sampler. */
+export const T_MID = 1.1;
+
+/** The times for 1, 2 or N steps: [t_max], [t_max, 1.1], or a given decreasing list. */
+export function consistencyTimes(steps: number | readonly number[], sigmaD: number): number[] {
+  const tMax = tMaxFor(sigmaD);
+  if (typeof steps !== 'number') {
+    const ok = steps.length > 0 && steps.every((t, i) => t > 0 && t <= Math.PI / 2 && (i === 0 || t < steps[i - 1]));
+    if (!ok) throw new Error(`consistency times must decrease strictly within (0, pi/2], got [${steps.join(', ')}]`);
+    return [...steps];
+  }
+  if (steps === 1) return [tMax];
+  if (steps === 2) return [tMax, T_MID];
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
+  // N > 2 (choice; any decreasing list works): t_max, then N - 1 times from T_MID down to T_MID / (N - 1).
+  return [tMax, ...Array.from({ length: steps - 1 }, (_, i) => T_MID * (1 - i / (steps - 1)))];
+}
+
+export function consistencySample<T>(o: TensorOps<T>, field: Field<T>, noise: readonly T[], times: readonly number[], sigmaD: number): T {
+  if (noise.length !== times.length) throw new Error(`consistency sampling needs one noise tensor per step: ${noise.length} for ${times.length} steps`);
+  const s = (v: number) => o.fill([], v);
+  // f(x, t) = cos(t) x - sin(t) sigma_d F is a DDIM step from t straight to 0.
+  const f = (x: T, t: number) => ddimStep(o, x, field(x, t), t, 0, sigmaD);
+  let x0 = f(o.mul(noise[0], s(sigmaD)), times[0]);
+  for (let i = 1; i < times.length; i++) {
+    const x = o.add(o.mul(x0, s(Math.cos(times[i]))), o.mul(noise[i], s(Math.sin(times[i]) * sigmaD)));
+    x0 = f(x, times[i]);
+  }
+  return x0;
+}

@@ -1,0 +1,1 @@
+export { T_MID, consistencySample, consistencyTimes } from './consistency.js';
