@@ -7,3 +7,6 @@ export * from './trigflow/index.js';
 export * from './objectives/index.js';
 export * from './samplers/index.js';
 export * from './optim/index.js';
+export * from './data/index.js';
+export * from './metrics/index.js';
+export * from './train/index.js';

@@ -1,0 +1,104 @@
+/**
+ * Checkpoints as safetensors: params, EMA and optimiser state as F32 tensors under "params.",
+ * "ema." and "opt.", and everything else (configs, step, RNG state) as JSON metadata. A checkpoint
+ * restores a run exactly, so resuming continues bit for bit on the same backend.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import { Rng, type RngState } from '../random/index.js';
+import { toDevice, toHost, type HostParams } from '../nn/params.js';
+import type { ModelConfig } from '../models/registry.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import type { TrainConfig } from './config.js';
+import type { TrainState } from './state.js';
+
+export const CHECKPOINT_FORMAT = 'scm-ts/checkpoint@1';
+
+export interface DataConfig {
+  readonly name: string;
+  readonly conditional: boolean;
+}
+
+/** What a run is, beyond its tensors. */
+export interface RunInfo {
+  readonly model: ModelConfig;
+  readonly train: TrainConfig;
+  readonly data: DataConfig;
+  /** For consistency runs: the teacher run this one was initialised or distilled from. */
+  readonly teacher?: string;
+}
+
+export interface CheckpointMeta extends RunInfo {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly step: number;
+  readonly skipped: number;
+  readonly rng: RngState;
+}
+
+export interface HostState {
+  readonly params: HostParams;
+  readonly ema: HostParams;
+  readonly opt: HostParams;
+}
+
+const GROUPS = ['params', 'ema', 'opt'] as const;
+
+export class CheckpointError extends Error {
+  constructor(detail: string) {
+    super(`checkpoint: ${detail}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+export function encodeCheckpoint(meta: CheckpointMeta, state: HostState): Uint8Array {
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const group of GROUPS) {
+    for (const [name, t] of Object.entries(state[group])) tensors[`${group}.${name}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+  }
+  return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, run: JSON.stringify(meta) });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; state: HostState } {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`not an scm-ts checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`);
+  }
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(metadata.run) as CheckpointMeta;
+  } catch (e) {
+    throw new CheckpointError(`its run metadata is not valid JSON (${(e as Error).message})`);
+  }
+  for (const key of ['model', 'train', 'data', 'step', 'rng'] as const) {
+    if (meta[key] === undefined) throw new CheckpointError(`its run metadata lacks "${key}"`);
+  }
+  const state = { params: {}, ema: {}, opt: {} } as Record<(typeof GROUPS)[number], HostParams>;
+  for (const [key, t] of Object.entries(tensors)) {
+    const dot = key.indexOf('.');
+    const group = key.slice(0, dot) as (typeof GROUPS)[number];
+    if (!GROUPS.includes(group)) throw new CheckpointError(`unexpected tensor "${key}"`);
+    if (t.dtype !== 'F32') throw new CheckpointError(`tensor "${key}" is ${t.dtype}, expected F32`);
+    state[group][key.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
+  }
+  if (Object.keys(state.params).length === 0) throw new CheckpointError('it holds no parameters');
+  return { meta, state };
+}
+
+export async function snapshot<T>(o: TensorOps<T>, s: TrainState<T>): Promise<HostState> {
+  const [params, ema, opt] = await Promise.all([toHost(o, s.params), toHost(o, s.ema), toHost(o, s.opt)]);
+  return { params, ema, opt };
+}
+
+export function checkpointMeta(info: RunInfo, s: TrainState<unknown>): CheckpointMeta {
+  return { format: CHECKPOINT_FORMAT, ...info, step: s.step, skipped: s.skipped, rng: s.rng.state() };
+}
+
+export function restoreState<T>(o: TensorOps<T>, meta: CheckpointMeta, host: HostState): TrainState<T> {
+  return {
+    step: meta.step,
+    skipped: meta.skipped,
+    rng: Rng.fromState(meta.rng),
+    params: toDevice(o, host.params),
+    ema: toDevice(o, host.ema),
+    opt: toDevice(o, host.opt),
+  };
+}

@@ -1,0 +1,18 @@
+export { defaultTrainConfig, validateTrainConfig, type EmaConfig, type TrainConfig, type TrainMode } from './config.js';
+export { disposeState, initState, makeOptimizer, type TrainState } from './state.js';
+export { emaDecay, stepScalars, trainStep, type StepContext, type StepOutput, type Teacher } from './step.js';
+export { trainLoop, type LogEntry, type LoopOptions } from './loop.js';
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  checkpointMeta,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  restoreState,
+  snapshot,
+  type CheckpointMeta,
+  type DataConfig,
+  type HostState,
+  type RunInfo,
+} from './checkpoint.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsContents, type SafetensorsDtype, type SafetensorsTensor } from './safetensors.js';

@@ -1,0 +1,43 @@
+/** The complete state of a run: what a checkpoint holds and what resuming restores exactly. */
+import type { TensorOps } from '../tensor/ops.js';
+import { Rng } from '../random/index.js';
+import type { Model } from '../models/model.js';
+import { toDevice, type HostParams } from '../nn/params.js';
+import { adam, radam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { TrainConfig } from './config.js';
+
+export interface TrainState<T> {
+  /** Steps completed. */
+  step: number;
+  params: Record<string, T>;
+  ema: Record<string, T>;
+  opt: Record<string, T>;
+  rng: Rng;
+  /** Optimiser steps skipped because the gradient norm was NaN or Inf. */
+  skipped: number;
+}
+
+export function makeOptimizer(c: TrainConfig): Optimizer {
+  const options = { beta1: c.beta1, beta2: c.beta2, eps: c.eps };
+  return c.optimizer === 'radam' ? radam(options) : adam(options);
+}
+
+/**
+ * A fresh state. Consistency runs start from the teacher's EMA weights (`init`) with a
+ * re-initialised logvar head (PAPER.md §3).
+ */
+export function initState<T>(o: TensorOps<T>, model: Model, c: TrainConfig, init?: HostParams): TrainState<T> {
+  const rng = new Rng(c.seed);
+  const host = init ? { ...init, ...model.initLogvar(rng.fork('logvar')) } : model.init(rng.fork('init'));
+  const fresh = model.init(new Rng(0));
+  const missing = Object.keys(fresh).filter((k) => !(k in host));
+  if (missing.length > 0) throw new Error(`the initial weights lack ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+  const params = toDevice(o, host);
+  const ema = toDevice(o, host);
+  return { step: 0, params, ema, opt: makeOptimizer(c).init(o, params), rng, skipped: 0 };
+}
+
+export function disposeState<T>(o: TensorOps<T>, s: Pick<TrainState<T>, 'params' | 'ema' | 'opt'>): void {
+  o.dispose([...Object.values(s.params), ...Object.values(s.ema), ...Object.values(s.opt)]);
+}

@@ -1,0 +1,154 @@
+/**
+ * One training step on any TensorOps: host draws (data, noise, times, labels) in a fixed order from
+ * the run's stream, the loss and its gradient, then clipping, the finiteness guard, the optimiser
+ * and the EMA. Teacher steps use the diffusion loss; sCT and sCD steps the two-pass sCM loss.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import { Rng } from '../random/index.js';
+import type { Conditioning, Model } from '../models/model.js';
+import { oneHotLabels } from '../models/model.js';
+import type { DataSource } from '../data/source.js';
+import { valueAndGrad } from '../autodiff/tape.js';
+import { diffusionLoss } from '../objectives/diffusion.js';
+import { scmLoss, scmTarget, tangentWarmup } from '../objectives/scm.js';
+import { mapBatch, mapCond, type Batch } from '../objectives/batch.js';
+import { noisy, sampleTimes, velocity } from '../trigflow/schedule.js';
+import { guidedField, modelField } from '../trigflow/field.js';
+import { clipByGlobalNorm } from '../optim/clip.js';
+import { isFiniteScalar, selectTree } from '../optim/guard.js';
+import { emaDecayHalfLife, emaUpdate, powerEmaDecay } from '../optim/ema.js';
+import { lrAt } from '../optim/schedule.js';
+import { scalarTensors, type Optimizer } from '../optim/optimizer.js';
+import type { EmaConfig, TrainConfig } from './config.js';
+import type { TrainState } from './state.js';
+
+export interface Teacher<T> {
+  readonly model: Model;
+  /** The teacher's EMA weights. */
+  readonly params: Record<string, T>;
+}
+
+export interface StepContext<T> {
+  readonly model: Model;
+  readonly config: TrainConfig;
+  readonly data: DataSource;
+  readonly optimizer: Optimizer;
+  /** Required for sCD. */
+  readonly teacher?: Teacher<T>;
+}
+
+export interface StepOutput<T> {
+  readonly state: TrainState<T>;
+  /** Scalars on the device; read them only when logging. */
+  readonly loss: T;
+  readonly gradNorm: T;
+  /** 1 if the step was applied, 0 if skipped for a non-finite gradient. */
+  readonly applied: T;
+}
+
+export function emaDecay(c: EmaConfig, step: number): number {
+  return c.kind === 'power' ? powerEmaDecay(step, c.sigmaRel) : emaDecayHalfLife(c.halfLifeSteps);
+}
+
+/** The host-side per-step scalars of the update (optimiser, EMA). */
+export function stepScalars(ctx: StepContext<unknown>, step: number): Record<string, number> {
+  return { ...ctx.optimizer.scalars(step, lrAt(ctx.config.lr, step)), 'ema.decay': emaDecay(ctx.config.ema, step) };
+}
+
+interface HostBatch {
+  x0: Float32Array;
+  z: Float32Array;
+  t: Float32Array;
+  labels?: Float32Array;
+  guidance?: Float32Array;
+  dropout: Rng;
+}
+
+/** Every random draw of a step, from the run's stream in a fixed order (resume depends on it). */
+function drawBatch(ctx: StepContext<unknown>, rng: Rng): HostBatch {
+  const { config: c, data, model } = ctx;
+  const n = c.batch;
+  const { x, labels } = data.sample(rng, n);
+  const z = rng.normal(x.length).map((v) => v * c.sigmaD);
+  const t = sampleTimes(rng, n, c.proposal, c.sigmaD);
+  const out: HostBatch = { x0: x, z, t, dropout: rng.split() };
+  if (model.numClasses > 0) {
+    if (!labels) throw new Error(`data "${data.name}" gives no labels but the model is class-conditional`);
+    const drop = c.mode === 'teacher' && c.labelDropout > 0 ? rng.uniform(n) : undefined;
+    const used = Int32Array.from(labels, (l, i) => (drop && drop[i] < c.labelDropout ? -1 : l));
+    out.labels = oneHotLabels(used, model.numClasses);
+  }
+  if (model.guidanceInput) out.guidance = rng.uniform(n).map((u) => 1 + (c.guidanceMax - 1) * u);
+  return out;
+}
+
+function upload<T>(o: TensorOps<T>, ctx: StepContext<T>, h: HostBatch): Batch<T> {
+  const shape = [ctx.config.batch, ...ctx.data.sampleShape];
+  const n = ctx.config.batch;
+  const cond: Conditioning<T> = {
+    ...(h.labels ? { labels: o.fromArray(h.labels, [n, ctx.model.numClasses + 1]) } : {}),
+    ...(h.guidance ? { guidance: o.fromArray(h.guidance, [n]) } : {}),
+    dropoutRng: h.dropout,
+  };
+  return { x0: o.fromArray(h.x0, shape), z: o.fromArray(h.z, shape), t: o.fromArray(h.t, [n]), cond };
+}
+
+/** dx_t/dt for sCD: the teacher's velocity, with classifier-free guidance at the student's scale. */
+function teacherVelocity<T>(o: TensorOps<T>, ctx: StepContext<T>, xt: T, batch: Batch<T>): T {
+  const teacher = ctx.teacher;
+  if (!teacher) throw new Error('sCD needs a teacher');
+  const sigmaD = ctx.config.sigmaD;
+  const labels = batch.cond?.labels;
+  const guidance = batch.cond?.guidance;
+  const field =
+    labels && guidance
+      ? guidedField(o, teacher.model, teacher.params, sigmaD, labels, guidance)
+      : modelField(o, teacher.model, teacher.params, sigmaD, labels ? { labels } : {});
+  return o.mul(field(xt, batch.t), o.fill([], sigmaD));
+}
+
+/** The loss of a step and its gradient with respect to all params. */
+function lossAndGrads<T>(o: TensorOps<T>, ctx: StepContext<T>, s: TrainState<T>, batch: Batch<T>, step: number) {
+  const { model, config: c } = ctx;
+  if (c.mode === 'teacher') {
+    return valueAndGrad(o, (tape, p) => diffusionLoss(tape, model, p, mapBatch(batch, (v) => tape.lift(v)), c.sigmaD), s.params);
+  }
+  const xt = noisy(o, batch.x0, batch.z, batch.t);
+  const dxdt = c.mode === 'sct' ? velocity(o, batch.x0, batch.z, batch.t) : teacherVelocity(o, ctx, xt, batch);
+  // Both passes must see the same dropout masks: pass 1 gets a copy of the stream in its current state.
+  const dropout = batch.cond?.dropoutRng;
+  const pass1 = { ...batch.cond, ...(dropout ? { dropoutRng: Rng.fromState(dropout.state()) } : {}) };
+  const settings = { sigmaD: c.sigmaD, r: tangentWarmup(step, c.tangentWarmup), normalize: c.tangentNormalize, c: c.tangentC };
+  const { Fminus, g } = scmTarget(o, model, s.params, xt, batch.t, dxdt, settings, pass1);
+  return valueAndGrad(
+    o,
+    (tape, p) =>
+      scmLoss(tape, model, p, tape.lift(xt), tape.lift(batch.t), tape.lift(Fminus), tape.lift(g), c.sigmaD, mapCond(batch.cond, (v) => tape.lift(v))),
+    s.params,
+  );
+}
+
+/** One step; the input state's tensors are disposed, the output's are new. */
+export function trainStep<T>(o: TensorOps<T>, ctx: StepContext<T>, s: TrainState<T>): StepOutput<T> {
+  const step = s.step + 1;
+  const host = drawBatch(ctx, s.rng);
+  const out = o.tidy(() => {
+    const batch = upload(o, ctx, host);
+    const { value, grads } = lossAndGrads(o, ctx, s, batch, step);
+    const scalars = scalarTensors(o, stepScalars(ctx, step));
+    const { grads: clipped, norm } = clipByGlobalNorm(o, grads, ctx.config.clip > 0 ? ctx.config.clip : Infinity);
+    const applied = isFiniteScalar(o, o.add(norm, value));
+    const next = ctx.optimizer.apply(o, s.params, clipped, s.opt, scalars);
+    const params = selectTree(o, applied, next.params, s.params);
+    const opt = selectTree(o, applied, next.state, s.opt);
+    const ema = emaUpdate(o, s.ema, params, scalars['ema.decay']);
+    return { params, opt, ema, loss: value, gradNorm: norm, applied };
+  });
+  o.dispose([...Object.values(s.params), ...Object.values(s.opt), ...Object.values(s.ema)]);
+  return {
+    state: { step, params: out.params, ema: out.ema, opt: out.opt, rng: s.rng, skipped: s.skipped },
+    loss: out.loss,
+    gradNorm: out.gradNorm,
+    applied: out.applied,
+  };
+}
