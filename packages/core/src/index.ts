@@ -10,3 +10,4 @@ export * from './optim/index.js';
 export * from './data/index.js';
 export * from './metrics/index.js';
 export * from './train/index.js';
+export * from './graph/index.js';
