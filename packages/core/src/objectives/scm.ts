@@ -10,10 +10,13 @@ import { jvp } from '../autodiff/jvp.js';
 import { perExample } from '../trigflow/schedule.js';
 import { adaptiveWeightedMse, mapCond, mapRecord } from './batch.js';
 
-export interface TangentSettings {
+export interface TangentSettings<T = never> {
   readonly sigmaD: number;
-  /** Warmup factor r = min(1, step / H) in front of the second term. */
-  readonly r: number;
+  /**
+   * Warmup factor r = min(1, step / H) in front of the second term: a number, or a scalar tensor
+   * so that a traced step takes it as an input.
+   */
+  readonly r: number | T;
   /** g / (||g|| + c) per example; false for the ablation. */
   readonly normalize: boolean;
   /** The c of the normalisation (0.1). */
@@ -40,7 +43,7 @@ export function scmTarget<T>(
   xt: T,
   t: T,
   dxdt: T,
-  s: TangentSettings,
+  s: TangentSettings<T>,
   cond?: Conditioning<T>,
 ): ScmTarget<T> {
   return o.tidy(() => {
@@ -57,7 +60,8 @@ export function scmTarget<T>(
     const cos = perExample(o, o.cos(t), rank);
     const first = o.mul(o.neg(o.mul(cos, cos)), o.sub(o.mul(sigma, Fminus), dxdt));
     const second = o.add(o.mul(csb, xt), o.mul(sigma, J));
-    let g = o.sub(first, o.mul(o.fill([], s.r), second));
+    const r = typeof s.r === 'number' ? o.fill([], s.r) : s.r;
+    let g = o.sub(first, o.mul(r, second));
     if (s.normalize) {
       const axes = Array.from({ length: rank }, (_, i) => i + 1);
       const norm = o.sqrt(o.sum(o.mul(g, g), axes, true));

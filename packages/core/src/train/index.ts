@@ -1,6 +1,19 @@
 export { defaultTrainConfig, validateTrainConfig, type EmaConfig, type TrainConfig, type TrainMode } from './config.js';
 export { disposeState, initState, makeOptimizer, type TrainState } from './state.js';
-export { emaDecay, stepScalars, trainStep, type StepContext, type StepOutput, type Teacher } from './step.js';
+export {
+  drawBatch,
+  emaDecay,
+  stepFunction,
+  stepScalars,
+  trainStep,
+  uploadBatch,
+  type HostBatch,
+  type StepContext,
+  type StepInputs,
+  type StepOutput,
+  type StepResult,
+  type Teacher,
+} from './step.js';
 export { trainLoop, type LogEntry, type LoopOptions } from './loop.js';
 export {
   CHECKPOINT_FORMAT,

@@ -37,8 +37,20 @@ export interface StepContext<T> {
   readonly teacher?: Teacher<T>;
 }
 
-export interface StepOutput<T> {
-  readonly state: TrainState<T>;
+/** Everything a step computes with, as tensors: a traced step takes exactly these as graph inputs. */
+export interface StepInputs<T> {
+  readonly params: Record<string, T>;
+  readonly opt: Record<string, T>;
+  readonly ema: Record<string, T>;
+  readonly batch: Batch<T>;
+  /** `stepScalars` as scalar tensors. */
+  readonly scalars: Record<string, T>;
+}
+
+export interface StepResult<T> {
+  readonly params: Record<string, T>;
+  readonly opt: Record<string, T>;
+  readonly ema: Record<string, T>;
   /** Scalars on the device; read them only when logging. */
   readonly loss: T;
   readonly gradNorm: T;
@@ -46,16 +58,25 @@ export interface StepOutput<T> {
   readonly applied: T;
 }
 
+export interface StepOutput<T> extends Pick<StepResult<T>, 'loss' | 'gradNorm' | 'applied'> {
+  readonly state: TrainState<T>;
+}
+
 export function emaDecay(c: EmaConfig, step: number): number {
   return c.kind === 'power' ? powerEmaDecay(step, c.sigmaRel) : emaDecayHalfLife(c.halfLifeSteps);
 }
 
-/** The host-side per-step scalars of the update (optimiser, EMA). */
+/** The host-side per-step scalars: optimiser, EMA decay and, for sCM, the tangent warmup r. */
 export function stepScalars(ctx: StepContext<unknown>, step: number): Record<string, number> {
-  return { ...ctx.optimizer.scalars(step, lrAt(ctx.config.lr, step)), 'ema.decay': emaDecay(ctx.config.ema, step) };
+  const c = ctx.config;
+  return {
+    ...ctx.optimizer.scalars(step, lrAt(c.lr, step)),
+    'ema.decay': emaDecay(c.ema, step),
+    ...(c.mode === 'teacher' ? {} : { 'scm.r': tangentWarmup(step, c.tangentWarmup) }),
+  };
 }
 
-interface HostBatch {
+export interface HostBatch {
   x0: Float32Array;
   z: Float32Array;
   t: Float32Array;
@@ -65,7 +86,7 @@ interface HostBatch {
 }
 
 /** Every random draw of a step, from the run's stream in a fixed order (resume depends on it). */
-function drawBatch(ctx: StepContext<unknown>, rng: Rng): HostBatch {
+export function drawBatch(ctx: StepContext<unknown>, rng: Rng): HostBatch {
   const { config: c, data, model } = ctx;
   const n = c.batch;
   const { x, labels } = data.sample(rng, n);
@@ -82,7 +103,7 @@ function drawBatch(ctx: StepContext<unknown>, rng: Rng): HostBatch {
   return out;
 }
 
-function upload<T>(o: TensorOps<T>, ctx: StepContext<T>, h: HostBatch): Batch<T> {
+export function uploadBatch<T>(o: TensorOps<T>, ctx: StepContext<T>, h: HostBatch): Batch<T> {
   const shape = [ctx.config.batch, ...ctx.data.sampleShape];
   const n = ctx.config.batch;
   const cond: Conditioning<T> = {
@@ -108,42 +129,55 @@ function teacherVelocity<T>(o: TensorOps<T>, ctx: StepContext<T>, xt: T, batch: 
 }
 
 /** The loss of a step and its gradient with respect to all params. */
-function lossAndGrads<T>(o: TensorOps<T>, ctx: StepContext<T>, s: TrainState<T>, batch: Batch<T>, step: number) {
+function lossAndGrads<T>(o: TensorOps<T>, ctx: StepContext<T>, params: Record<string, T>, batch: Batch<T>, r: T) {
   const { model, config: c } = ctx;
   if (c.mode === 'teacher') {
-    return valueAndGrad(o, (tape, p) => diffusionLoss(tape, model, p, mapBatch(batch, (v) => tape.lift(v)), c.sigmaD), s.params);
+    return valueAndGrad(o, (tape, p) => diffusionLoss(tape, model, p, mapBatch(batch, (v) => tape.lift(v)), c.sigmaD), params);
   }
   const xt = noisy(o, batch.x0, batch.z, batch.t);
   const dxdt = c.mode === 'sct' ? velocity(o, batch.x0, batch.z, batch.t) : teacherVelocity(o, ctx, xt, batch);
   // Both passes must see the same dropout masks: pass 1 gets a copy of the stream in its current state.
   const dropout = batch.cond?.dropoutRng;
   const pass1 = { ...batch.cond, ...(dropout ? { dropoutRng: Rng.fromState(dropout.state()) } : {}) };
-  const settings = { sigmaD: c.sigmaD, r: tangentWarmup(step, c.tangentWarmup), normalize: c.tangentNormalize, c: c.tangentC };
-  const { Fminus, g } = scmTarget(o, model, s.params, xt, batch.t, dxdt, settings, pass1);
+  const settings = { sigmaD: c.sigmaD, r, normalize: c.tangentNormalize, c: c.tangentC };
+  const { Fminus, g } = scmTarget(o, model, params, xt, batch.t, dxdt, settings, pass1);
   return valueAndGrad(
     o,
     (tape, p) =>
       scmLoss(tape, model, p, tape.lift(xt), tape.lift(batch.t), tape.lift(Fminus), tape.lift(g), c.sigmaD, mapCond(batch.cond, (v) => tape.lift(v))),
-    s.params,
+    params,
   );
+}
+
+/**
+ * The step as a pure function of tensors: loss and gradient, clipping, the finiteness guard (a
+ * select, no host read), the optimiser and the EMA. Tracing it gives the whole step as one graph.
+ */
+export function stepFunction<T>(o: TensorOps<T>, ctx: StepContext<T>, inputs: StepInputs<T>): StepResult<T> {
+  const { scalars } = inputs;
+  const { value, grads } = lossAndGrads(o, ctx, inputs.params, inputs.batch, scalars['scm.r']);
+  const { grads: clipped, norm } = clipByGlobalNorm(o, grads, ctx.config.clip > 0 ? ctx.config.clip : Infinity);
+  const applied = isFiniteScalar(o, o.add(norm, value));
+  const next = ctx.optimizer.apply(o, inputs.params, clipped, inputs.opt, scalars);
+  const params = selectTree(o, applied, next.params, inputs.params);
+  const opt = selectTree(o, applied, next.state, inputs.opt);
+  const ema = emaUpdate(o, inputs.ema, params, scalars['ema.decay']);
+  return { params, opt, ema, loss: value, gradNorm: norm, applied };
 }
 
 /** One step; the input state's tensors are disposed, the output's are new. */
 export function trainStep<T>(o: TensorOps<T>, ctx: StepContext<T>, s: TrainState<T>): StepOutput<T> {
   const step = s.step + 1;
   const host = drawBatch(ctx, s.rng);
-  const out = o.tidy(() => {
-    const batch = upload(o, ctx, host);
-    const { value, grads } = lossAndGrads(o, ctx, s, batch, step);
-    const scalars = scalarTensors(o, stepScalars(ctx, step));
-    const { grads: clipped, norm } = clipByGlobalNorm(o, grads, ctx.config.clip > 0 ? ctx.config.clip : Infinity);
-    const applied = isFiniteScalar(o, o.add(norm, value));
-    const next = ctx.optimizer.apply(o, s.params, clipped, s.opt, scalars);
-    const params = selectTree(o, applied, next.params, s.params);
-    const opt = selectTree(o, applied, next.state, s.opt);
-    const ema = emaUpdate(o, s.ema, params, scalars['ema.decay']);
-    return { params, opt, ema, loss: value, gradNorm: norm, applied };
-  });
+  const out = o.tidy(() =>
+    stepFunction(o, ctx, {
+      params: s.params,
+      opt: s.opt,
+      ema: s.ema,
+      batch: uploadBatch(o, ctx, host),
+      scalars: scalarTensors(o, stepScalars(ctx, step)),
+    }),
+  );
   o.dispose([...Object.values(s.params), ...Object.values(s.opt), ...Object.values(s.ema)]);
   return {
     state: { step, params: out.params, ema: out.ema, opt: out.opt, rng: s.rng, skipped: s.skipped },

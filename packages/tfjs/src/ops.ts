@@ -1,0 +1,241 @@
+/**
+ * TensorOps on TensorFlow.js. Every primitive checks its arguments with @scm/core's shape helpers
+ * first (so errors name the op and the shapes, whatever the backend), then runs tfjs ops on this
+ * instance's backend. Differentiation is core's: no tfjs gradient is ever used.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  avgPoolShape,
+  broadcastShapes,
+  broadcastToShape,
+  checkConvBackprop,
+  checkData,
+  checkShape,
+  concatShape,
+  fmt,
+  matmulShape,
+  normalizeAxes,
+  normalizeAxis,
+  padShape,
+  reshapeShape,
+  resolveConv2D,
+  ShapeError,
+  sizeOf,
+  sliceShape,
+  transposeShape,
+  upsampleShape,
+} from '@scm/core';
+import type { Conv2DOptions, HostArray, MatMulOptions, Shape, TensorOps } from '@scm/core';
+import { activate } from './backend.js';
+import * as conv from './conv.js';
+import { tidy } from './tidy.js';
+
+type T = tf.Tensor;
+type Reduce = (x: T, axes: number[], keepDims: boolean) => T;
+
+export class TfjsOps implements TensorOps<tf.Tensor> {
+  readonly name: string;
+
+  constructor(readonly backendName: string) {
+    this.name = `tfjs-${backendName}`;
+  }
+
+  /** Live tensors of the tfjs engine (all backends together), for leak tests. */
+  numTensors(): number {
+    return tf.memory().numTensors;
+  }
+
+  // ---- creation and inspection -------------------------------------------------------------
+  fromArray(data: HostArray | readonly number[], shape: Shape): T {
+    checkData('fromArray', data.length, shape);
+    // Always a copy: the cpu backend would otherwise keep the caller's array as the tensor's storage.
+    return this.exec(() => tf.tensor(Float32Array.from(data), [...shape], 'float32'));
+  }
+  fill(shape: Shape, value: number): T {
+    checkShape('fill', shape);
+    return this.exec(() => tf.fill([...shape], value, 'float32'));
+  }
+  shape(x: T): Shape {
+    return x.shape;
+  }
+  // Copies again: the cpu backend hands out the tensor's own storage.
+  async read(x: T): Promise<HostArray> {
+    return new Float32Array(await x.data());
+  }
+  readSync(x: T): HostArray {
+    return new Float32Array(x.dataSync());
+  }
+
+  // ---- element-wise unary ------------------------------------------------------------------
+  neg(x: T): T {
+    return this.exec(() => tf.neg(x));
+  }
+  exp(x: T): T {
+    return this.exec(() => tf.exp(x));
+  }
+  log(x: T): T {
+    return this.exec(() => tf.log(x));
+  }
+  sqrt(x: T): T {
+    return this.exec(() => tf.sqrt(x));
+  }
+  rsqrt(x: T): T {
+    return this.exec(() => tf.rsqrt(x));
+  }
+  sin(x: T): T {
+    return this.exec(() => tf.sin(x));
+  }
+  cos(x: T): T {
+    return this.exec(() => tf.cos(x));
+  }
+  tanh(x: T): T {
+    return this.exec(() => tf.tanh(x));
+  }
+  sigmoid(x: T): T {
+    return this.exec(() => tf.sigmoid(x));
+  }
+  powScalar(x: T, p: number): T {
+    return this.exec(() => tf.pow(x, p));
+  }
+
+  // ---- element-wise binary (broadcasting) --------------------------------------------------
+  add(a: T, b: T): T {
+    return this.binary('add', a, b, tf.add);
+  }
+  sub(a: T, b: T): T {
+    return this.binary('sub', a, b, tf.sub);
+  }
+  mul(a: T, b: T): T {
+    return this.binary('mul', a, b, tf.mul);
+  }
+  div(a: T, b: T): T {
+    return this.binary('div', a, b, tf.div);
+  }
+  maximum(a: T, b: T): T {
+    return this.binary('maximum', a, b, tf.maximum);
+  }
+  greater(a: T, b: T): T {
+    return this.binary('greater', a, b, (a, b) => tf.cast(tf.greater(a, b), 'float32'));
+  }
+  equal(a: T, b: T): T {
+    return this.binary('equal', a, b, (a, b) => tf.cast(tf.equal(a, b), 'float32'));
+  }
+  select(cond: T, a: T, b: T): T {
+    try {
+      broadcastShapes('select', broadcastShapes('select', cond.shape, a.shape), b.shape);
+    } catch {
+      throw new ShapeError('select', `cond ${fmt(cond.shape)}, a ${fmt(a.shape)} and b ${fmt(b.shape)} do not broadcast`);
+    }
+    // tf.where wants a bool condition (and broadcasts all three itself).
+    return this.exec(() => tf.where(tf.notEqual(cond, 0), a, b));
+  }
+
+  // ---- reductions --------------------------------------------------------------------------
+  sum(x: T, axes?: readonly number[], keepDims = false): T {
+    return this.reduce('sum', x, axes, keepDims, tf.sum);
+  }
+  mean(x: T, axes?: readonly number[], keepDims = false): T {
+    return this.reduce('mean', x, axes, keepDims, tf.mean);
+  }
+  max(x: T, axes?: readonly number[], keepDims = false): T {
+    return this.reduce('max', x, axes, keepDims, tf.max);
+  }
+
+  // ---- shape -------------------------------------------------------------------------------
+  reshape(x: T, shape: Shape): T {
+    const to = reshapeShape('reshape', x.shape, shape);
+    return this.exec(() => tf.reshape(x, to));
+  }
+  transpose(x: T, perm: readonly number[]): T {
+    transposeShape('transpose', x.shape, perm);
+    return this.exec(() => tf.transpose(x, [...perm]));
+  }
+  broadcastTo(x: T, shape: Shape): T {
+    const to = broadcastToShape('broadcastTo', x.shape, shape);
+    return this.exec(() => tf.broadcastTo(x, to));
+  }
+  slice(x: T, begin: readonly number[], size: readonly number[]): T {
+    const resolved = sliceShape('slice', x.shape, begin, size);
+    return this.exec(() => tf.slice(x, [...begin], resolved));
+  }
+  concat(xs: readonly T[], axis: number): T {
+    concatShape('concat', xs.map((x) => x.shape), axis);
+    const ax = normalizeAxis('concat', axis, xs[0].rank);
+    return this.exec(() => tf.concat([...xs], ax));
+  }
+  pad(x: T, paddings: readonly (readonly [number, number])[], value = 0): T {
+    padShape('pad', x.shape, paddings);
+    return this.exec(() => tf.pad(x, paddings.map(([before, after]): [number, number] => [before, after]), value));
+  }
+
+  // ---- linear algebra ----------------------------------------------------------------------
+  matmul(a: T, b: T, options: MatMulOptions = {}): T {
+    const batch = matmulShape('matmul', a.shape, b.shape, options).slice(0, -2);
+    return this.exec(() =>
+      tf.matMul(expandBatch(a, batch), expandBatch(b, batch), options.transposeA ?? false, options.transposeB ?? false),
+    );
+  }
+  conv2d(x: T, w: T, options?: Conv2DOptions): T {
+    const r = resolveConv2D('conv2d', x.shape, w.shape, options);
+    return this.exec(() => conv.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, r));
+  }
+  conv2dBackpropInput(dy: T, w: T, xShape: Shape, options?: Conv2DOptions): T {
+    checkShape('conv2dBackpropInput', xShape);
+    const r = checkConvBackprop('conv2dBackpropInput', xShape, w.shape, dy.shape, options);
+    return this.exec(() => conv.conv2dBackpropInput(dy as tf.Tensor4D, w as tf.Tensor4D, xShape, r));
+  }
+  conv2dBackpropFilter(x: T, dy: T, wShape: Shape, options?: Conv2DOptions): T {
+    checkShape('conv2dBackpropFilter', wShape);
+    const r = checkConvBackprop('conv2dBackpropFilter', x.shape, wShape, dy.shape, options);
+    return this.exec(() => conv.conv2dBackpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, wShape, r));
+  }
+  upsampleNearest(x: T, factor: number): T {
+    const out = upsampleShape('upsampleNearest', x.shape, factor);
+    const [n, h, w, c] = x.shape;
+    // Repeating each pixel is exact; resizeNearestNeighbor maps coordinates through float scales.
+    return this.exec(() => tf.reshape(tf.broadcastTo(tf.reshape(x, [n, h, 1, w, 1, c]), [n, h, factor, w, factor, c]), out));
+  }
+  avgPool(x: T, factor: number): T {
+    avgPoolShape('avgPool', x.shape, factor);
+    const [n, h, w, c] = x.shape;
+    return this.exec(() => tf.mean(tf.reshape(x, [n, h / factor, factor, w / factor, factor, c]), [2, 4]));
+  }
+
+  // ---- memory ------------------------------------------------------------------------------
+  tidy<R>(fn: () => R): R {
+    return tidy(fn);
+  }
+  keep<X extends T>(x: X): X {
+    return tf.keep(x);
+  }
+  dispose(x: T | readonly T[]): void {
+    tf.dispose(x as T | T[]);
+  }
+
+  /** Runs one primitive on this instance's backend; tf.tidy frees the intermediates of composite ones. */
+  private exec(run: () => T): T {
+    activate(this.backendName);
+    return tf.tidy(run);
+  }
+
+  private binary(op: string, a: T, b: T, f: (a: T, b: T) => T): T {
+    broadcastShapes(op, a.shape, b.shape);
+    return this.exec(() => f(a, b));
+  }
+
+  private reduce(op: string, x: T, axes: readonly number[] | undefined, keepDims: boolean, f: Reduce): T {
+    const ax = normalizeAxes(op, axes, x.rank);
+    return this.exec(() => f(x, ax, keepDims));
+  }
+}
+
+/**
+ * tf.matMul runs max(batch of a, batch of b) products, pairing flat batch indices modulo each
+ * operand's batch: right when an operand is one matrix or has the whole batch, silently wrong for
+ * mutual broadcasts like [2, 1] x [3] (it returns 3 products for a batch of 6). Such operands are
+ * expanded to the whole batch first.
+ */
+function expandBatch(x: T, batch: readonly number[]): T {
+  const own = sizeOf(x.shape.slice(0, -2));
+  return own === 1 || own === sizeOf(batch) ? x : tf.broadcastTo(x, [...batch, ...x.shape.slice(-2)]);
+}
