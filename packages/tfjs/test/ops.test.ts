@@ -117,6 +117,9 @@ describe.each(BACKENDS)('primitives on %s', async (backend) => {
     { a: [2, 4, 3], b: [2, 5, 4], options: { transposeA: true, transposeB: true } },
     { a: [1, 2, 4, 3], b: [3, 1, 4, 2], options: { transposeA: true } },
     { a: [2, 1, 3, 4], b: [5, 4], options: { transposeB: true } },
+    // Large enough for wasm's one-product-per-matrix path, with a broadcast batch and transposes.
+    { a: [2, 1, 70, 64], b: [3, 70, 66], options: { transposeA: true } },
+    { a: [3, 64, 70], b: [66, 70], options: { transposeB: true } },
   ])('matmul $a x $b $options', ({ a, b, options }) => {
     const xs = [random(a, 20), random(b, 21)];
     expectClose(run(ops, xs, (u, v) => ops.matmul(u, v, options)), matmul(xs[0], xs[1], options.transposeA, options.transposeB));
