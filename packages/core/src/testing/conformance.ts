@@ -31,7 +31,8 @@ export interface ConformanceOptions {
 
 const ref = new ReferenceOps();
 
-function draw(rng: Rng, kind: InputKind, n: number): Float64Array {
+/** Inputs of a kind, rounded to float32 so float32 backends and the reference see the same numbers. */
+export function draw(rng: Rng, kind: InputKind, n: number): Float64Array {
   const out = new Float64Array(n);
   const u = rng.uniform64(n);
   const z = rng.normal64(n);

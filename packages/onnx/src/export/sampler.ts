@@ -1,0 +1,84 @@
+/** A whole 1-, 2- or N-step consistency sampler as one ONNX graph: noise in, samples out. */
+import {
+  consistencySample,
+  consistencyTimes,
+  guidedField,
+  modelField,
+  toDevice,
+  type Field,
+  type HostParams,
+  type Model,
+  type Sym,
+  type TraceOps,
+} from '@scm/core';
+import { LABEL_INPUT, modelMetadata } from '../metadata.js';
+import { guidanceInput, labelInput } from './conditioning.js';
+import { exportTrace } from './trace.js';
+
+/** Model units to data coordinates, x / scale + mean (mean per last-axis coordinate): a data source's toData for points. */
+export interface DataTransform {
+  readonly scale: number;
+  readonly mean: readonly number[];
+}
+
+export interface SamplerExportOptions {
+  /** 1, 2 (t_max then 1.1), N, or explicit decreasing times. */
+  readonly steps: number | readonly number[];
+  readonly sigmaD: number;
+  /**
+   * A guidance scale fixed in the graph. Omitted, models that take guidance (class-conditional ones
+   * through classifier-free guidance, students distilled with it through their guidance input)
+   * read it per example from a `guidance` [batch] input. For class-conditional models a fixed 1
+   * evaluates the conditional network alone, without the guidance batch.
+   */
+  readonly guidance?: number;
+  /** A fixed batch size; omitted, the model takes any batch. */
+  readonly batch?: number;
+  /** Applied to the samples in the graph, so that `x` comes out in data coordinates. */
+  readonly dataTransform?: DataTransform;
+}
+
+function samplerField(tr: TraceOps, model: Model, params: Record<string, Sym>, n: number, options: SamplerExportOptions): Field<Sym> {
+  const { sigmaD, guidance } = options;
+  const labels = labelInput(tr, model, n);
+  if (model.guidanceInput) {
+    const scale = guidance === undefined ? guidanceInput(tr, n) : tr.fill([n], guidance);
+    return modelField(tr, model, params, sigmaD, { ...(labels ? { labels } : {}), guidance: scale });
+  }
+  if (!labels) {
+    if (guidance !== undefined) throw new Error('exportSampler: this model is unconditional and takes no guidance');
+    return modelField(tr, model, params, sigmaD);
+  }
+  if (guidance === 1) return modelField(tr, model, params, sigmaD, { labels });
+  return guidedField(tr, model, params, sigmaD, labels, guidance ?? guidanceInput(tr, n));
+}
+
+function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransform): Sym {
+  const width = model.sampleShape[model.sampleShape.length - 1];
+  if (!Number.isFinite(scale) || scale === 0) throw new Error(`exportSampler: dataTransform.scale must be finite and non-zero, got ${scale}`);
+  if (mean.length !== width) throw new Error(`exportSampler: dataTransform.mean has ${mean.length} entries for samples of width ${width}`);
+  return tr.add(tr.div(x, tr.fill([], scale)), tr.fromArray(Float32Array.from(mean), [width]));
+}
+
+/**
+ * Inputs: z0, z1, ... standard-normal noise [batch, ...sampleShape], one per step (the graph scales
+ * it by sigma_d); int64 `label` [batch] (-1: the null class) for class-conditional models;
+ * `guidance` [batch] where it is not fixed. Output: `x` [batch, ...sampleShape].
+ */
+export function exportSampler(model: Model, params: HostParams, options: SamplerExportOptions): Uint8Array {
+  const times = consistencyTimes(options.steps, options.sigmaD);
+  return exportTrace(
+    (tr, n) => {
+      const noise = times.map((_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
+      const field = samplerField(tr, model, toDevice(tr, params), n, options);
+      const x = consistencySample(tr, field, noise, times, options.sigmaD);
+      return { x: options.dataTransform ? toData(tr, x, model, options.dataTransform) : x };
+    },
+    {
+      batch: options.batch,
+      int64Inputs: [LABEL_INPUT],
+      name: 'scm_sampler',
+      metadata: { ...modelMetadata('sampler', model, options.sigmaD), 'scm.times': JSON.stringify(times) },
+    },
+  );
+}

@@ -1,0 +1,31 @@
+/** Tracing a computation and exporting it as ONNX model bytes, at a fixed or a run-time batch size. */
+import { TraceOps, type Sym } from '@scm/core';
+import { FIXED_BATCH_KEY } from '../metadata.js';
+import { onnx } from '../proto.js';
+import { dynamicBatch, staticBatch } from '../lower/batch.js';
+import { lowerGraph, type LowerOptions } from '../lower/graph.js';
+
+/** Builds the computation on the tracer for `batch` examples; returns its named outputs. */
+export type TraceFn = (tr: TraceOps, batch: number) => Record<string, Sym>;
+
+export interface TraceExportOptions extends LowerOptions {
+  /** A fixed batch size; omitted, the model takes any batch. */
+  readonly batch?: number;
+}
+
+/** Two batch sizes above 1, so that no batch-dependent size can pass for a constant 1. */
+const PROBE_BATCHES = [2, 3] as const;
+
+export function exportTrace(fn: TraceFn, options: TraceExportOptions = {}): Uint8Array {
+  const trace = (batch: number) => {
+    const tr = new TraceOps();
+    return tr.graph(fn(tr, batch));
+  };
+  const { batch } = options;
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+  const [b1, b2] = PROBE_BATCHES;
+  const batched = batch === undefined ? dynamicBatch(trace(b1), b1, trace(b2), b2) : staticBatch(trace(batch));
+  // A fixed batch is recorded so that a runtime can tell a wrong batch from a wrong input.
+  const metadata = batch === undefined ? options.metadata : { ...options.metadata, [FIXED_BATCH_KEY]: String(batch) };
+  return onnx.ModelProto.encode(lowerGraph(batched, { ...options, metadata })).finish();
+}

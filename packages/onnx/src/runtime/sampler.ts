@@ -1,0 +1,130 @@
+/**
+ * Running an exported model on ONNX Runtime. The caller passes the runtime module itself
+ * (onnxruntime-node, onnxruntime-web, or -react-native), so this package loads no runtime of its own
+ * and works wherever one of them does.
+ */
+import type { InferenceSession } from 'onnxruntime-common';
+import { modelProblems } from '../check.js';
+import { FIXED_BATCH_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
+import { DataType, toNumber, type proto } from '../proto.js';
+import { decodeModel, OnnxModelError } from './decode.js';
+
+/** What is used of an onnxruntime-* module. */
+export interface OrtModule {
+  readonly InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  readonly Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => unknown;
+}
+
+export type InputData = Float32Array | BigInt64Array | Int32Array;
+
+interface InputSpec {
+  readonly name: string;
+  readonly type: 'float32' | 'int64';
+  /** Sizes, and 'batch' for the batch dimension. */
+  readonly dims: readonly (number | 'batch')[];
+}
+
+function inputSpecs(model: proto.IModelProto): InputSpec[] {
+  return (model.graph?.input ?? []).map((v) => {
+    const t = v.type?.tensorType;
+    const name = v.name ?? '';
+    if (t?.elemType !== DataType.FLOAT && t?.elemType !== DataType.INT64) {
+      throw new OnnxModelError(`model input "${name}" is neither float32 nor int64: this sampler feeds only those`);
+    }
+    const dims = (t.shape?.dim ?? []).map((d) => {
+      if (d.dimParam === 'batch') return 'batch' as const;
+      if (d.dimParam) throw new OnnxModelError(`model input "${name}" has a symbolic size "${d.dimParam}": only "batch" is known`);
+      return toNumber(d.dimValue);
+    });
+    return { name, type: t.elemType === DataType.INT64 ? 'int64' : 'float32', dims };
+  });
+}
+
+function isOrtModule(ort: unknown): ort is OrtModule {
+  const m = ort as Partial<OrtModule> | null | undefined;
+  return typeof m?.InferenceSession?.create === 'function' && typeof m.Tensor === 'function';
+}
+
+const fmt = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
+
+export class OnnxSampler {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly session: InferenceSession,
+    private readonly specs: readonly InputSpec[],
+    /** The model's metadata_props (sigma_d, sample shape, sampling times). */
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {}
+
+  /**
+   * Checks the model bytes, then opens an ONNX Runtime session on them. `ort` is the runtime module:
+   * `import * as ort from 'onnxruntime-node'` (or 'onnxruntime-web').
+   */
+  static async create(ort: OrtModule, model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<OnnxSampler> {
+    if (!isOrtModule(ort)) {
+      throw new TypeError(
+        "OnnxSampler.create: pass the onnxruntime-node or onnxruntime-web module (import * as ort from 'onnxruntime-node'); " +
+          `got ${ort === null ? 'null' : typeof ort} without InferenceSession.create and Tensor`,
+      );
+    }
+    const decoded = decodeModel(model);
+    const problems = modelProblems(decoded);
+    if (problems.length > 0) throw new OnnxModelError(`invalid ONNX model (truncated or corrupt?):\n  ${problems.join('\n  ')}`);
+    const specs = inputSpecs(decoded);
+    const metadata = Object.fromEntries((decoded.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+    return new OnnxSampler(ort, await ort.InferenceSession.create(model, options), specs, metadata);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the model on `batch` examples; returns its (first) output, row-major. */
+  async run(inputs: Record<string, InputData>, batch: number): Promise<Float32Array> {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    const fixed = this.metadata[FIXED_BATCH_KEY];
+    if (fixed !== undefined && Number(fixed) !== batch) throw new RangeError(`this model was exported for a fixed batch of ${fixed}, got batch ${batch}`);
+    const known = new Set(this.specs.map((s) => s.name));
+    const unknown = Object.keys(inputs).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the model takes ${[...known].join(', ')}`);
+    this.checkLabels(inputs[LABEL_INPUT]);
+    const feeds = Object.fromEntries(this.specs.map((spec) => [spec.name, this.tensor(spec, inputs[spec.name], batch)]));
+    const results = await this.session.run(feeds as InferenceSession.FeedsType);
+    const out = results[this.session.outputNames[0]];
+    return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
+  }
+
+  /** Releases the runtime session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  /** The graph one-hot encodes labels by comparison, which would turn an unknown class into no class at all. */
+  private checkLabels(labels: InputData | undefined): void {
+    const numClasses = Number(this.metadata[NUM_CLASSES_KEY] ?? 0);
+    if (labels === undefined || labels instanceof Float32Array || numClasses === 0) return;
+    for (const l of labels) {
+      if (Number(l) > numClasses) throw new RangeError(`input "${LABEL_INPUT}": label ${l} is outside 0..${numClasses - 1} (or -1 for none)`);
+    }
+  }
+
+  private tensor(spec: InputSpec, data: InputData | undefined, batch: number): unknown {
+    const dims = spec.dims.map((d) => (d === 'batch' ? batch : d));
+    const expected = `${spec.type} ${fmt(spec.dims)}`;
+    if (data === undefined) throw new Error(`missing input "${spec.name}" (${expected})`);
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== size) {
+      throw new Error(`input "${spec.name}": expected ${size} values (${expected} with batch ${batch}: ${fmt(dims)}), got ${data.length}`);
+    }
+    if (spec.type === 'float32') {
+      if (!(data instanceof Float32Array)) throw new TypeError(`input "${spec.name}": expected a Float32Array (${expected}), got ${data.constructor.name}`);
+      return new this.ort.Tensor('float32', data, dims);
+    }
+    if (data instanceof Float32Array) throw new TypeError(`input "${spec.name}": expected integers (${expected}) as a BigInt64Array or Int32Array, got a Float32Array`);
+    return new this.ort.Tensor('int64', data instanceof BigInt64Array ? data : BigInt64Array.from(data, (v) => BigInt(v)), dims);
+  }
+}
