@@ -1,4 +1,6 @@
 export { oneHotLabels, type Conditioning, type Model, type NoiseConditioning, type TimeEmbedding } from './model.js';
 export { createMlp, defaultMlpConfig, type MlpConfig } from './mlp.js';
+export { createUnet, defaultUnetConfig, type UnetConfig } from './unet.js';
+export { createClassifier, type Classifier, type ClassifierConfig } from './classifier.js';
 export { cNoise, type TimeConfig } from './time.js';
 export { createModel, type ModelConfig } from './registry.js';

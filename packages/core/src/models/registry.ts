@@ -1,14 +1,18 @@
 /** Builds a model from its JSON config (as stored in checkpoints). */
 import type { Model } from './model.js';
 import { createMlp, type MlpConfig } from './mlp.js';
+import { createUnet, type UnetConfig } from './unet.js';
 
-export type ModelConfig = MlpConfig;
+export type ModelConfig = MlpConfig | UnetConfig;
+export type { MlpConfig, UnetConfig };
 
 export function createModel(config: ModelConfig): Model<ModelConfig> {
   switch (config.kind) {
     case 'mlp':
       return createMlp(config);
+    case 'unet':
+      return createUnet(config);
     default:
-      throw new Error(`unknown model kind "${(config as { kind: unknown }).kind}" (known: mlp)`);
+      throw new Error(`unknown model kind "${(config as { kind: unknown }).kind}" (known: mlp, unet)`);
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * What every network shares around its trunk (PAPER.md §4): the conditioning embedding of time,
+ * class and guidance scale, the adaptive normalisation it drives, and the logvar head u(t).
+ * Parameter names are the same in every model, so checkpoints and the logvar re-initialisation of
+ * consistency training treat them alike.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import { Rng } from '../random/index.js';
+import { linear, silu } from '../nn/functional.js';
+import { positionalEmbedding } from '../nn/embedding.js';
+import { modulate, type AdaptiveNorm } from '../nn/adaptive.js';
+import { linearParams, type HostParams } from '../nn/params.js';
+import type { Conditioning, NoiseConditioning, TimeEmbedding } from './model.js';
+import { fourierFrequencies, timeEmbedding, type TimeConfig } from './time.js';
+
+/** The config fields the conditioning reads; MlpConfig and UnetConfig both have them. */
+export interface ConditioningConfig {
+  /** Channels of the time (and guidance) positional embedding. */
+  readonly embChannels: number;
+  readonly numClasses: number;
+  readonly guidanceInput: boolean;
+  readonly sigmaD: number;
+  readonly cNoise: NoiseConditioning;
+  readonly timeEmbedding: TimeEmbedding;
+  readonly fourierScale: number;
+  readonly logvarChannels: number;
+}
+
+export interface ConditioningEmbedding {
+  /** map.0, map.1, then class and guidance where the model has them (in this order of draws). */
+  init(rng: Rng): HostParams;
+  /** silu(map(time) + class + guidance) [B, width]. */
+  apply<T>(o: TensorOps<T>, p: Record<string, T>, t: T, cond: Conditioning<T>): T;
+}
+
+/** The Fourier ablation's frequencies are fixed by this seed, so they are not parameters. */
+const FOURIER_SEED = 0x5eed;
+
+/** `model` names the network in error messages; `width` is the embedding's size. */
+export function conditioningEmbedding(model: string, c: ConditioningConfig, width: number): ConditioningEmbedding {
+  const time: TimeConfig = { cNoise: c.cNoise, embedding: c.timeEmbedding, channels: c.embChannels, fourierScale: c.fourierScale, sigmaD: c.sigmaD };
+  const freqs = fourierFrequencies(new Rng(FOURIER_SEED), time);
+  return {
+    init(rng: Rng): HostParams {
+      return {
+        ...linearParams(rng, 'map.0', c.embChannels, width),
+        ...linearParams(rng, 'map.1', width, width),
+        // One-hot rows pick single weights: a gain of sqrt(fan-in) gives them unit variance.
+        ...(c.numClasses > 0 ? linearParams(rng, 'class', c.numClasses + 1, width, Math.sqrt(c.numClasses + 1), false) : {}),
+        ...(c.guidanceInput ? linearParams(rng, 'guidance', c.embChannels, width) : {}),
+      };
+    },
+
+    apply<T>(o: TensorOps<T>, p: Record<string, T>, t: T, cond: Conditioning<T>): T {
+      let emb = linear(o, silu(o, linear(o, timeEmbedding(o, t, time, freqs), p['map.0.weight'], p['map.0.bias'])), p['map.1.weight'], p['map.1.bias']);
+      if (c.numClasses > 0) {
+        if (!cond.labels) throw new Error(`${model}: this model is class-conditional: pass one-hot labels (the null class for none)`);
+        emb = o.add(emb, linear(o, cond.labels, p['class.weight']));
+      }
+      if (c.guidanceInput) {
+        if (!cond.guidance) throw new Error(`${model}: this model takes a guidance scale per example`);
+        emb = o.add(emb, linear(o, positionalEmbedding(o, cond.guidance, c.embChannels), p['guidance.weight'], p['guidance.bias']));
+      }
+      return silu(o, emb);
+    },
+  };
+}
+
+/** Parameters of the linear layer that gives `conditionedNorm` its scale and shift. */
+export function affineParams(rng: Rng, prefix: string, embWidth: number, channels: number): HostParams {
+  return linearParams(rng, `${prefix}.affine`, embWidth, 2 * channels);
+}
+
+/**
+ * x [B, ..., C] normalised and modulated by a scale and shift that one linear layer (weight, bias)
+ * reads off the embedding [B, E]: one matmul for both halves.
+ */
+export function conditionedNorm<T>(o: TensorOps<T>, x: T, emb: T, weight: T, bias: T, groups: number, norm: AdaptiveNorm): T {
+  const ss = linear(o, emb, weight, bias);
+  const [n, twoC] = o.shape(ss);
+  const scale = o.slice(ss, [0, 0], [n, twoC / 2]);
+  const shift = o.slice(ss, [0, twoC / 2], [n, twoC / 2]);
+  return modulate(o, x, scale, shift, groups, norm);
+}
+
+/** Zero weights: u(t) = 0 at init, so the adaptive loss starts as the plain squared error. */
+export function logvarParams(rng: Rng, channels: number): HostParams {
+  return linearParams(rng, 'logvar', channels, 1, 0);
+}
+
+/** u(t) [B] = linear(positional embedding of t), separate from the trunk (PAPER.md §4). */
+export function logvarHead<T>(o: TensorOps<T>, p: Record<string, T>, t: T, channels: number): T {
+  const u = linear(o, positionalEmbedding(o, t, channels), p['logvar.weight'], p['logvar.bias']);
+  return o.reshape(u, [o.shape(t)[0]]);
+}

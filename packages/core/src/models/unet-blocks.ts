@@ -1,0 +1,81 @@
+/**
+ * The U-Net's two layer kinds (DDPM++ / EDM style, PAPER.md §4): a residual block conditioned by
+ * adaptive double normalisation, optionally followed by self-attention. Each comes with its
+ * parameters, under the block's name, so init and forward cannot drift apart.
+ */
+import type { TensorOps } from '../tensor/ops.js';
+import type { Rng } from '../random/index.js';
+import { attention, groupNorm, linear, silu } from '../nn/functional.js';
+import { conv, convParams } from '../nn/conv.js';
+import type { AdaptiveNorm } from '../nn/adaptive.js';
+import { linearParams, type HostParams } from '../nn/params.js';
+import { affineParams, conditionedNorm } from './conditioning.js';
+import { dropout } from './dropout.js';
+
+export interface BlockSpec {
+  /** Parameter prefix, e.g. "enc.1.block.0". */
+  readonly name: string;
+  readonly cin: number;
+  readonly cout: number;
+  /** Self-attention after the residual branch. */
+  readonly attention: boolean;
+  /** Dropout in the residual branch (PAPER.md §4 allows it only at resolutions <= 16). */
+  readonly dropout: boolean;
+}
+
+/** The settings every block of one network shares. */
+export interface BlockContext {
+  readonly embWidth: number;
+  readonly normGroups: number;
+  readonly norm: AdaptiveNorm;
+  readonly dropout: number;
+  readonly attentionHeads: number;
+}
+
+const SKIP_SCALE = Math.SQRT1_2;
+
+export function blockParams(rng: Rng, b: BlockSpec, ctx: BlockContext): HostParams {
+  const p: HostParams = {
+    ...convParams(rng, `${b.name}.conv0`, 3, b.cin, b.cout),
+    ...affineParams(rng, b.name, ctx.embWidth, b.cout),
+    // A small residual branch at init keeps the block close to identity.
+    ...convParams(rng, `${b.name}.conv1`, 3, b.cout, b.cout, 0.1),
+    ...(b.cin !== b.cout ? convParams(rng, `${b.name}.skip`, 1, b.cin, b.cout) : {}),
+  };
+  if (b.attention) {
+    Object.assign(
+      p,
+      linearParams(rng, `${b.name}.attn.qkv`, b.cout, 3 * b.cout),
+      linearParams(rng, `${b.name}.attn.proj`, b.cout, b.cout, 0.1),
+    );
+  }
+  return p;
+}
+
+/** h [B, H, W, cin] -> [B, H, W, cout]; emb [B, embWidth]; masks come from `dropoutRng` when given. */
+export function block<T>(o: TensorOps<T>, p: Record<string, T>, h: T, emb: T, b: BlockSpec, ctx: BlockContext, dropoutRng?: Rng): T {
+  const n = b.name;
+  let a = conv(o, silu(o, groupNorm(o, h, ctx.normGroups)), p[`${n}.conv0.weight`], p[`${n}.conv0.bias`]);
+  a = silu(o, conditionedNorm(o, a, emb, p[`${n}.affine.weight`], p[`${n}.affine.bias`], ctx.normGroups, ctx.norm));
+  if (b.dropout && ctx.dropout > 0 && dropoutRng) a = dropout(o, a, ctx.dropout, dropoutRng);
+  a = conv(o, a, p[`${n}.conv1.weight`], p[`${n}.conv1.bias`]);
+  const skip = b.cin === b.cout ? h : conv(o, h, p[`${n}.skip.weight`], p[`${n}.skip.bias`]);
+  const out = o.mul(o.add(skip, a), o.fill([], SKIP_SCALE));
+  return b.attention ? selfAttention(o, p, out, `${n}.attn`, ctx) : out;
+}
+
+/** Multi-head softmax self-attention over the H W positions, as a residual branch. */
+export function selfAttention<T>(o: TensorOps<T>, p: Record<string, T>, h: T, name: string, ctx: BlockContext): T {
+  const [B, H, W, C] = o.shape(h);
+  const heads = ctx.attentionHeads;
+  const d = C / heads;
+  const N = H * W;
+  const qkv = linear(o, groupNorm(o, h, ctx.normGroups), p[`${name}.qkv.weight`], p[`${name}.qkv.bias`]);
+  // Heads move into the batch axis, so one batched matmul serves them all.
+  const part = (i: number) =>
+    o.reshape(o.transpose(o.reshape(o.slice(qkv, [0, 0, 0, i * C], [B, H, W, C]), [B, N, heads, d]), [0, 2, 1, 3]), [B * heads, N, d]);
+  const a = attention(o, part(0), part(1), part(2));
+  const merged = o.reshape(o.transpose(o.reshape(a, [B, heads, N, d]), [0, 2, 1, 3]), [B, H, W, C]);
+  const proj = linear(o, merged, p[`${name}.proj.weight`], p[`${name}.proj.bias`]);
+  return o.mul(o.add(h, proj), o.fill([], SKIP_SCALE));
+}
