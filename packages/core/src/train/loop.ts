@@ -1,4 +1,8 @@
-/** The backend-agnostic training loop: steps, periodic logs and checkpoints through callbacks. */
+/**
+ * The backend-agnostic training loop: steps, periodic logs and checkpoints through callbacks. It
+ * drives a `Stepper`, so the eager TensorOps step and a compiled one (an ONNX Runtime trainer)
+ * share the logging, ETA, checkpoint cadence and skip accounting.
+ */
 import type { TensorOps } from '../tensor/ops.js';
 import { lrAt } from '../optim/schedule.js';
 import type { TrainState } from './state.js';
@@ -16,36 +20,58 @@ export interface LogEntry {
   readonly etaSec: number;
 }
 
-export interface LoopOptions<T> {
+/** What one step reports, as host numbers. */
+export interface StepStats {
+  readonly loss: number;
+  readonly gradNorm: number;
+  /** The learning rate the step used. */
+  readonly lr: number;
+  /** False when the step was skipped for a non-finite gradient. */
+  readonly applied: boolean;
+}
+
+/** The counters every run state carries. */
+export interface StepCounts {
+  /** Steps completed. */
+  readonly step: number;
+  /** Optimiser steps skipped because the gradient norm was NaN or Inf. */
+  readonly skipped: number;
+}
+
+/** Anything that trains one step at a time and keeps its own state. */
+export interface Stepper<S extends StepCounts> {
+  /** The state after the last step: what checkpoints are written from. */
+  readonly state: S;
+  step(): StepStats | Promise<StepStats>;
+}
+
+export interface LoopOptions<S> {
   /** Train until this many steps are done in total. */
   readonly until: number;
   readonly logEvery: number;
   readonly checkpointEvery: number;
   readonly onLog?: (entry: LogEntry) => void;
   /** Called every checkpointEvery steps and at the end; awaited, so a checkpoint is complete before training goes on. */
-  readonly onCheckpoint?: (state: TrainState<T>) => Promise<void>;
+  readonly onCheckpoint?: (state: S) => Promise<void>;
   readonly now?: () => number;
 }
 
-export async function trainLoop<T>(o: TensorOps<T>, ctx: StepContext<T>, state: TrainState<T>, opts: LoopOptions<T>): Promise<TrainState<T>> {
+/** Steps `stepper` until `opts.until` steps are done; returns its final state. */
+export async function runLoop<S extends StepCounts>(stepper: Stepper<S>, opts: LoopOptions<S>): Promise<S> {
   const now = opts.now ?? (() => performance.now());
   const start = now();
-  const startStep = state.step;
+  const startStep = stepper.state.step;
   let lossSum = 0;
   let normSum = 0;
   let count = 0;
-  let s = state;
-  while (s.step < opts.until) {
-    const out = trainStep(o, ctx, s);
-    // Reading three scalars is cheap next to a step, and the skip counter must be exact.
-    const [loss, norm, applied] = [out.loss, out.gradNorm, out.applied].map((t) => o.readSync(t)[0]);
-    o.dispose([out.loss, out.gradNorm, out.applied]);
-    s = { ...out.state, skipped: out.state.skipped + (applied === 1 ? 0 : 1) };
-    if (applied === 1) {
-      lossSum += loss;
-      normSum += norm;
+  while (stepper.state.step < opts.until) {
+    const out = await stepper.step();
+    if (out.applied) {
+      lossSum += out.loss;
+      normSum += out.gradNorm;
       count++;
     }
+    const s = stepper.state;
     const last = s.step === opts.until;
     if (opts.onLog && (s.step % opts.logEvery === 0 || last)) {
       const elapsed = (now() - start) / 1000;
@@ -54,7 +80,7 @@ export async function trainLoop<T>(o: TensorOps<T>, ctx: StepContext<T>, state: 
         step: s.step,
         loss: count > 0 ? lossSum / count : NaN,
         gradNorm: count > 0 ? normSum / count : NaN,
-        lr: lrAt(ctx.config.lr, s.step),
+        lr: out.lr,
         skipped: s.skipped,
         stepsPerSec: rate,
         elapsedSec: elapsed,
@@ -66,5 +92,28 @@ export async function trainLoop<T>(o: TensorOps<T>, ctx: StepContext<T>, state: 
     }
     if (opts.onCheckpoint && (s.step % opts.checkpointEvery === 0 || last)) await opts.onCheckpoint(s);
   }
-  return s;
+  return stepper.state;
+}
+
+/** The eager step on a TensorOps as a Stepper: each step replaces the state's tensors. */
+class EagerStepper<T> implements Stepper<TrainState<T>> {
+  constructor(
+    private readonly o: TensorOps<T>,
+    private readonly ctx: StepContext<T>,
+    public state: TrainState<T>,
+  ) {}
+
+  step(): StepStats {
+    const { o } = this;
+    const out = trainStep(o, this.ctx, this.state);
+    // Reading three scalars is cheap next to a step, and the skip counter must be exact.
+    const [loss, gradNorm, applied] = [out.loss, out.gradNorm, out.applied].map((t) => o.readSync(t)[0]);
+    o.dispose([out.loss, out.gradNorm, out.applied]);
+    this.state = { ...out.state, skipped: out.state.skipped + (applied === 1 ? 0 : 1) };
+    return { loss, gradNorm, lr: lrAt(this.ctx.config.lr, this.state.step), applied: applied === 1 };
+  }
+}
+
+export function trainLoop<T>(o: TensorOps<T>, ctx: StepContext<T>, state: TrainState<T>, opts: LoopOptions<TrainState<T>>): Promise<TrainState<T>> {
+  return runLoop(new EagerStepper(o, ctx, state), opts);
 }
