@@ -1,0 +1,52 @@
+import { createTfjsOps, type TfjsOps, type TfjsOptions } from '@scm/tfjs';
+import { unavailableReport, type AdapterReport, type PowerPreference } from './adapter.js';
+import { startWebGpu, WebGpuUnavailableError } from './start.js';
+
+export type { AdapterReport, GpuAdapterLike, GpuLike, PowerPreference } from './adapter.js';
+export { WebGpuUnavailableError } from './start.js';
+export type { TfjsOps };
+
+export type Fallback = 'wasm' | 'cpu' | 'error';
+
+export interface WebGpuOptions extends Pick<TfjsOptions, 'wasmPaths' | 'wasmThreads'> {
+  /**
+   * What to run on when WebGPU cannot: a tfjs backend, or 'error' (the default) to reject with a
+   * WebGpuUnavailableError naming what is missing. wasmPaths and wasmThreads apply to the wasm fallback.
+   */
+  readonly fallback?: Fallback;
+  /** Which adapter to ask for where there are several. Default 'high-performance' (tfjs's own default). Taken at the first call. */
+  readonly powerPreference?: PowerPreference;
+}
+
+export interface WebGpuSetup {
+  readonly ops: TfjsOps;
+  readonly adapter: AdapterReport;
+  /** The tfjs backend the ops run on: 'webgpu', or the fallback. */
+  readonly backend: 'webgpu' | 'wasm' | 'cpu';
+}
+
+const FALLBACKS: readonly Fallback[] = ['wasm', 'cpu', 'error'];
+const POWER_PREFERENCES: readonly PowerPreference[] = ['low-power', 'high-performance'];
+
+/**
+ * TensorOps on WebGPU (tfjs-backend-webgpu through @scm/tfjs). WebGPU is probed and started on the
+ * first call; later calls reuse it, or get the same error (or the fallback).
+ */
+export async function createWebGpuOps(options: WebGpuOptions = {}): Promise<WebGpuSetup> {
+  const fallback = oneOf('fallback', options.fallback ?? 'error', FALLBACKS);
+  const powerPreference = oneOf('powerPreference', options.powerPreference ?? 'high-performance', POWER_PREFERENCES);
+  try {
+    return { ...(await startWebGpu(powerPreference)), backend: 'webgpu' };
+  } catch (error) {
+    if (fallback === 'error' || !(error instanceof WebGpuUnavailableError)) throw error;
+    const ops = await createTfjsOps({ backend: fallback, wasmPaths: options.wasmPaths, wasmThreads: options.wasmThreads });
+    return { ops, adapter: unavailableReport(error.message), backend: fallback };
+  }
+}
+
+function oneOf<V extends string>(option: string, value: V, allowed: readonly V[]): V {
+  if (!allowed.includes(value)) {
+    throw new Error(`@scm/webgpu: unknown ${option} ${JSON.stringify(value)}; expected one of ${allowed.map((v) => `'${v}'`).join(', ')}.`);
+  }
+  return value;
+}
