@@ -1,0 +1,14 @@
+/** The built-in datasets by the names a command line uses. */
+import { mnistSource, type MnistSource, type MnistSourceOptions, type MnistVariant } from './mnist.js';
+
+export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+const VARIANTS: Record<DatasetName, MnistVariant> = { mnist: 'mnist', 'fashion-mnist': 'fashion' };
+
+export function datasetByName(name: string, options: Omit<MnistSourceOptions, 'variant'>): MnistSource {
+  if (!Object.hasOwn(VARIANTS, name)) {
+    throw new Error(`unknown dataset ${JSON.stringify(name)}: choose one of ${DATASET_NAMES.join(', ')}`);
+  }
+  return mnistSource({ ...options, variant: VARIANTS[name as DatasetName] });
+}
