@@ -26,6 +26,29 @@ export interface ConditioningConfig {
   readonly logvarChannels: number;
 }
 
+/** What every model's residual trunk shares besides its conditioning. */
+export interface TrunkConfig extends ConditioningConfig {
+  readonly normGroups: number;
+  /** Dropout rate of the residual blocks (the U-Net applies it at resolutions <= 16 only). */
+  readonly dropout: number;
+  readonly norm: AdaptiveNorm;
+}
+
+/** sCM's stable choices (PAPER.md §4): positional embedding of c_noise(t) = t, double normalisation. */
+export const defaultTrunkConfig: TrunkConfig = {
+  embChannels: 64,
+  normGroups: 8,
+  numClasses: 0,
+  guidanceInput: false,
+  dropout: 0,
+  sigmaD: 0.5,
+  norm: 'double',
+  cNoise: 'identity',
+  timeEmbedding: 'positional',
+  fourierScale: 16,
+  logvarChannels: 128,
+};
+
 export interface ConditioningEmbedding {
   /** map.0, map.1, then class and guidance where the model has them (in this order of draws). */
   init(rng: Rng): HostParams;

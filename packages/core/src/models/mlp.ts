@@ -6,49 +6,28 @@
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
 import { groupNorm, linear, silu } from '../nn/functional.js';
-import type { AdaptiveNorm } from '../nn/adaptive.js';
 import { linearParams, type HostParams } from '../nn/params.js';
-import type { Conditioning, Model, NoiseConditioning, TimeEmbedding } from './model.js';
-import { affineParams, conditionedNorm, conditioningEmbedding, logvarHead, logvarParams } from './conditioning.js';
+import type { Conditioning, Model } from './model.js';
+import {
+  affineParams,
+  conditionedNorm,
+  conditioningEmbedding,
+  defaultTrunkConfig,
+  logvarHead,
+  logvarParams,
+  type TrunkConfig,
+} from './conditioning.js';
 import { dropout } from './dropout.js';
 
-export interface MlpConfig {
+export interface MlpConfig extends TrunkConfig {
   readonly kind: 'mlp';
   /** Dimension of a data point. */
   readonly dim: number;
   readonly width: number;
   readonly blocks: number;
-  /** Channels of the time (and guidance) positional embedding. */
-  readonly embChannels: number;
-  readonly normGroups: number;
-  readonly numClasses: number;
-  readonly guidanceInput: boolean;
-  readonly dropout: number;
-  readonly sigmaD: number;
-  readonly norm: AdaptiveNorm;
-  readonly cNoise: NoiseConditioning;
-  readonly timeEmbedding: TimeEmbedding;
-  readonly fourierScale: number;
-  readonly logvarChannels: number;
 }
 
-export const defaultMlpConfig: MlpConfig = {
-  kind: 'mlp',
-  dim: 2,
-  width: 128,
-  blocks: 4,
-  embChannels: 64,
-  normGroups: 8,
-  numClasses: 0,
-  guidanceInput: false,
-  dropout: 0,
-  sigmaD: 0.5,
-  norm: 'double',
-  cNoise: 'identity',
-  timeEmbedding: 'positional',
-  fourierScale: 16,
-  logvarChannels: 128,
-};
+export const defaultMlpConfig: MlpConfig = { ...defaultTrunkConfig, kind: 'mlp', dim: 2, width: 128, blocks: 4 };
 
 const SKIP_SCALE = Math.SQRT1_2;
 

@@ -10,13 +10,12 @@ import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
 import { groupNorm, silu } from '../nn/functional.js';
 import { conv, convParams } from '../nn/conv.js';
-import type { AdaptiveNorm } from '../nn/adaptive.js';
 import type { HostParams } from '../nn/params.js';
-import type { Conditioning, Model, NoiseConditioning, TimeEmbedding } from './model.js';
-import { conditioningEmbedding, logvarHead, logvarParams } from './conditioning.js';
+import type { Conditioning, Model } from './model.js';
+import { conditioningEmbedding, defaultTrunkConfig, logvarHead, logvarParams, type TrunkConfig } from './conditioning.js';
 import { block, blockParams, type BlockContext, type BlockSpec } from './unet-blocks.js';
 
-export interface UnetConfig {
+export interface UnetConfig extends TrunkConfig {
   readonly kind: 'unet';
   /** Height and width of the (square) images; divisible by 2^(levels - 1). */
   readonly imageSize: number;
@@ -29,19 +28,6 @@ export interface UnetConfig {
   /** Resolutions (image sizes of levels) whose blocks end in self-attention. */
   readonly attentionResolutions: readonly number[];
   readonly attentionHeads: number;
-  /** Channels of the time (and guidance) positional embedding. */
-  readonly embChannels: number;
-  readonly normGroups: number;
-  readonly numClasses: number;
-  readonly guidanceInput: boolean;
-  /** Dropout rate of the residual blocks at resolutions <= 16. */
-  readonly dropout: number;
-  readonly sigmaD: number;
-  readonly norm: AdaptiveNorm;
-  readonly cNoise: NoiseConditioning;
-  readonly timeEmbedding: TimeEmbedding;
-  readonly fourierScale: number;
-  readonly logvarChannels: number;
 }
 
 /** Sized for MNIST: 28 -> 14 -> 7, attention at 7x7. */
@@ -54,17 +40,7 @@ export const defaultUnetConfig: UnetConfig = {
   blocksPerLevel: 2,
   attentionResolutions: [7],
   attentionHeads: 1,
-  embChannels: 64,
-  normGroups: 8,
-  numClasses: 0,
-  guidanceInput: false,
-  dropout: 0,
-  sigmaD: 0.5,
-  norm: 'double',
-  cNoise: 'identity',
-  timeEmbedding: 'positional',
-  fourierScale: 16,
-  logvarChannels: 128,
+  ...defaultTrunkConfig,
 };
 
 /** Embedding width as a multiple of baseChannels (EDM's channel_mult_emb). */
