@@ -177,3 +177,17 @@ describe('decodeSafetensors validation', () => {
     expect(decodeSafetensors(encodeSafetensors({}))).toEqual({ tensors: {}, metadata: {} });
   });
 });
+
+describe('decoding a Node Buffer', () => {
+  it('copies each tensor even though Buffer#slice returns a view of the whole pool', async () => {
+    const { encodeSafetensors: enc, decodeSafetensors: dec } = await import('../src/train/safetensors.js');
+    const bytes = enc({ a: { dtype: 'F32', shape: [2], data: new Float32Array([1.5, -2]) }, b: { dtype: 'F32', shape: [1], data: new Float32Array([7]) } });
+    // A Buffer inside a larger allocation, as fs.readFile can return.
+    const pool = Buffer.alloc(bytes.length + 16);
+    pool.set(bytes, 8);
+    const view = pool.subarray(8, 8 + bytes.length);
+    const { tensors } = dec(view);
+    expect(Array.from(tensors.a.data as Float32Array)).toEqual([1.5, -2]);
+    expect(Array.from(tensors.b.data as Float32Array)).toEqual([7]);
+  });
+});

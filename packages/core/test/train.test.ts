@@ -103,6 +103,20 @@ describe('training steps on the float64 reference', () => {
   });
 });
 
+describe('initialising a student from a teacher', () => {
+  it('copies the teacher, re-initialises the logvar head and zeroes params the teacher lacks', () => {
+    const teacher = createMlp({ ...tiny, numClasses: 3 });
+    const student = createMlp({ ...tiny, numClasses: 3, guidanceInput: true });
+    const teacherHost = teacher.init(new Rng(5));
+    teacherHost['logvar.weight'] = { shape: teacherHost['logvar.weight'].shape, data: teacherHost['logvar.weight'].data.map(() => 3) };
+    const s = initState(o, student, defaultTrainConfig('scd'), teacherHost);
+    expect(read(s.params['map.1.weight'])).toEqual(Array.from(teacherHost['map.1.weight'].data));
+    expect(read(s.params['guidance.weight']).every((v) => v === 0)).toBe(true);
+    expect(read(s.params['logvar.weight']).every((v) => v === 0)).toBe(true);
+    expect(() => initState(o, createMlp(tiny), defaultTrainConfig('scd'), teacherHost)).toThrow(/tensors this model lacks: class.weight/);
+  });
+});
+
 describe('dropout in the two sCM passes', () => {
   it('pass 1 and pass 2 draw the same masks, so F_theta - F_minus is zero in value', () => {
     const model = createMlp({ ...tiny, dropout: 0.5 });

@@ -121,13 +121,16 @@ export class TfjsOps implements TensorOps<tf.Tensor> {
     return this.binary('equal', a, b, (a, b) => tf.cast(tf.equal(a, b), 'float32'));
   }
   select(cond: T, a: T, b: T): T {
+    let out: number[];
     try {
-      broadcastShapes('select', broadcastShapes('select', cond.shape, a.shape), b.shape);
+      out = broadcastShapes('select', broadcastShapes('select', cond.shape, a.shape), b.shape);
     } catch {
       throw new ShapeError('select', `cond ${fmt(cond.shape)}, a ${fmt(a.shape)} and b ${fmt(b.shape)} do not broadcast`);
     }
-    // tf.where wants a bool condition (and broadcasts all three itself).
-    return this.exec(() => tf.where(tf.notEqual(cond, 0), a, b));
+    // tf.where wants a bool condition. It broadcasts through Tile, slow on wasm, so operands are
+    // widened by adding zeros first (a scalar flag selecting whole parameter tensors is common).
+    const widen = (x: T) => (x.shape.length === out.length && x.shape.every((d, i) => d === out[i]) ? x : tf.add(x, tf.zeros(out)));
+    return this.exec(() => tf.where(tf.notEqual(widen(cond), 0), widen(a), widen(b)));
   }
 
   // ---- reductions --------------------------------------------------------------------------

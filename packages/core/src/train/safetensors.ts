@@ -118,7 +118,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
 
   const tensors = Object.fromEntries(
     layout.map(({ name, dtype, shape, begin, end }) => {
-      const copy = bytes.slice(dataStart + begin, dataStart + end);
+      // Uint8Array.prototype.slice copies even when the input is a Node Buffer (whose own slice is a view).
+      const copy = Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end);
       const data = dtype === 'U8' ? copy : new ARRAYS[dtype](copy.buffer);
       return [name, { dtype, shape, data } as SafetensorsTensor];
     }),

@@ -25,14 +25,27 @@ export function makeOptimizer(c: TrainConfig): Optimizer {
 
 /**
  * A fresh state. Consistency runs start from the teacher's EMA weights (`init`) with a
- * re-initialised logvar head (PAPER.md §3).
+ * re-initialised logvar head (PAPER.md §3). Params the teacher lacks (a student's guidance
+ * embedding) start at zero, so the student starts out computing the teacher's function.
  */
 export function initState<T>(o: TensorOps<T>, model: Model, c: TrainConfig, init?: HostParams): TrainState<T> {
   const rng = new Rng(c.seed);
-  const host = init ? { ...init, ...model.initLogvar(rng.fork('logvar')) } : model.init(rng.fork('init'));
-  const fresh = model.init(new Rng(0));
-  const missing = Object.keys(fresh).filter((k) => !(k in host));
-  if (missing.length > 0) throw new Error(`the initial weights lack ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+  const fresh = model.init(rng.fork('init'));
+  let host = fresh;
+  if (init) {
+    const unknown = Object.keys(init).filter((k) => !(k in fresh) && !k.startsWith('logvar.'));
+    if (unknown.length > 0) throw new Error(`the initial weights have tensors this model lacks: ${unknown.slice(0, 5).join(', ')}`);
+    host = Object.fromEntries(
+      Object.entries(fresh).map(([k, t]) => {
+        const given = init[k];
+        if (given && given.shape.join() !== t.shape.join()) {
+          throw new Error(`initial weight ${k} has shape [${given.shape}], the model needs [${t.shape}]`);
+        }
+        return [k, given ?? { shape: t.shape, data: new Float32Array(t.data.length) }];
+      }),
+    );
+    Object.assign(host, model.initLogvar(rng.fork('logvar')));
+  }
   const params = toDevice(o, host);
   const ema = toDevice(o, host);
   return { step: 0, params, ema, opt: makeOptimizer(c).init(o, params), rng, skipped: 0 };

@@ -1,0 +1,86 @@
+/**
+ * The scm command line: dispatch to the commands, help, and one-line errors with exit codes
+ * (2: usage, 1: runtime). `main` is exported so tests can run the real entry in-process.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './args.js';
+import * as distill from './commands/distill.js';
+import * as evalCommand from './commands/eval.js';
+import * as quickstart from './commands/quickstart.js';
+import * as sample from './commands/sample.js';
+import * as trainCt from './commands/train-ct.js';
+import * as trainTeacher from './commands/train-teacher.js';
+import { describeError, exitCodeOf, UsageError } from './errors.js';
+import { processIo, type Io } from './io.js';
+
+interface Command {
+  readonly help: CommandHelp;
+  run(values: OptionValues, io: Io): Promise<void>;
+}
+
+const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, quickstart];
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.help.name.length)) + 2;
+  return [
+    'Usage: scm <command> [options]',
+    '',
+    'Continuous-time consistency models (sCM, TrigFlow) on 2-D toy data, computed with TensorFlow.js on',
+    'WebAssembly (--backend wasm, the default) or in plain JavaScript (--backend cpu).',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.help.name.padEnd(width)}${c.help.summary.split('\n')[0]}`),
+    '',
+    'Run scm <command> --help for its options. Exit codes: 0 success, 1 runtime error, 2 usage error.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(globalHelp());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(globalHelp());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.help.name === name);
+  try {
+    if (!command) {
+      throw new UsageError(`unknown command "${name}": choose one of ${COMMANDS.map((c) => c.help.name).join(', ')} (see scm --help)`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(formatHelp(command.help));
+      return 0;
+    }
+    await command.run(parseOptions(name, command.help.options, rest), io);
+    return 0;
+  } catch (e) {
+    io.err(`scm${command ? ` ${name}` : ''}: ${describeError(e)}\n`);
+    if (process.env.SCM_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+    return exitCodeOf(e);
+  }
+}
+
+function isEntry(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`scm: ${describeError(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

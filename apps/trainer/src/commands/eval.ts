@@ -1,0 +1,151 @@
+/**
+ * scm eval: sample quality of a run against fresh data, in data coordinates: energy distance,
+ * sliced 2-Wasserstein (squared) and, for the checkerboard, the fraction of samples inside its
+ * cells. A data-vs-data row (two independent draws) shows the metrics' noise floor at this n.
+ */
+import { join } from 'node:path';
+import { checkerboardSupportFraction, energyDistance, Rng, slicedWasserstein2, type SamplerName } from '@scm/core';
+import { commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
+import { openBackend, type Ops } from '../backend.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { Progress } from '../progress.js';
+import { EVAL_FILE, loadRun, writeJson, type LoadedRun } from '../run-folder.js';
+import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from '../sampling.js';
+
+const DEFAULT_N = 10000;
+const DEFAULT_STEPS = [1, 2];
+/** The teacher's samplers and budgets: DDIM at 1, 2, 4, 8 NFE and Heun at 35. */
+export const TEACHER_EVAL: readonly SamplerChoice[] = [
+  { sampler: 'ddim', nfe: 1 },
+  { sampler: 'ddim', nfe: 2 },
+  { sampler: 'ddim', nfe: 4 },
+  { sampler: 'ddim', nfe: 8 },
+  { sampler: 'heun', nfe: 35 },
+];
+
+const OPTIONS: OptionSpecs = {
+  run: { type: 'string', value: 'DIR', help: 'run folder to evaluate (its EMA weights)' },
+  n: { type: 'string', value: 'N', help: `samples per row, and fresh data points to compare with (default ${DEFAULT_N})` },
+  steps: { type: 'string', value: 'LIST', help: `consistency runs: comma-separated step counts (default ${DEFAULT_STEPS.join(',')})` },
+  guidance: { type: 'string', value: 'S', help: 'class-conditional runs: guidance scale (default 1)' },
+  json: { type: 'boolean', help: 'print the report as JSON instead of a table' },
+};
+
+export const help: CommandHelp = {
+  name: 'eval',
+  summary:
+    'Score a run\'s samples against fresh data: energy distance, sliced W2 and (checkerboard) the in-support fraction.\n' +
+    'Teacher runs: DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE. Consistency runs: consistency sampling at each --steps.\n' +
+    `Prints a table (or JSON) and writes ${EVAL_FILE} into the run folder.`,
+  usage: '--run DIR [--steps 1,2] [--n N] [--json] [options]',
+  options: OPTIONS,
+  notes: ['Example: scm eval --run runs/cb-scd --steps 1,2 --n 10000 --json'],
+};
+
+export interface EvalRow {
+  /** "data" for the baseline, else the sampler. */
+  readonly sampler: SamplerName | 'data';
+  readonly steps?: number;
+  /** Network evaluations per sample (0 for the data row). */
+  readonly nfe: number;
+  readonly energyDistance: number;
+  /** Squared sliced 2-Wasserstein distance (128 directions). */
+  readonly slicedW2: number;
+  /** Checkerboard only: the fraction of samples inside its cells. */
+  readonly inSupport?: number;
+  /** Sampling time (0 for the data row). */
+  readonly seconds: number;
+}
+
+export interface EvalReport {
+  readonly run: string;
+  readonly mode: string;
+  readonly step: number;
+  readonly data: string;
+  readonly n: number;
+  readonly seed: number;
+  readonly rows: readonly EvalRow[];
+}
+
+export interface EvalOptions {
+  readonly n: number;
+  readonly seed: number;
+  /** Consistency step counts (consistency runs only). */
+  readonly steps?: readonly number[];
+  readonly guidance?: number;
+}
+
+function score(points: Float32Array, reference: Float32Array, checkerboard: boolean, seed: number) {
+  return {
+    energyDistance: energyDistance(points, reference, 2, { seed }),
+    slicedW2: slicedWasserstein2(points, reference, 2, { seed }),
+    ...(checkerboard ? { inSupport: checkerboardSupportFraction(points) } : {}),
+  };
+}
+
+export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progress: Progress): Promise<EvalReport> {
+  const mode = run.meta.train.mode;
+  const choices: readonly SamplerChoice[] =
+    mode === 'teacher' ? TEACHER_EVAL : (opts.steps ?? DEFAULT_STEPS).map((steps) => ({ sampler: 'consistency' as const, steps }));
+  const s = openForSampling(o, run);
+  try {
+    checkConditioning({ guidance: opts.guidance }, s, run.dir);
+    const rng = new Rng(opts.seed);
+    const draw = (label: string) => s.data.toData(s.data.sample(rng.fork(label), opts.n).x);
+    const reference = draw('eval-reference');
+    const checkerboard = run.meta.data.name === 'checkerboard';
+    const rows: EvalRow[] = [{ sampler: 'data', nfe: 0, ...score(draw('eval-baseline'), reference, checkerboard, opts.seed), seconds: 0 }];
+    for (const c of choices) {
+      progress.update(`eval ${run.dir}: ${describeSampler(c)}, ${opts.n} samples`);
+      const began = performance.now();
+      const points = await drawSamples(o, s, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance });
+      const seconds = (performance.now() - began) / 1000;
+      rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
+    }
+    progress.done();
+    return { run: run.dir, mode, step: run.meta.step, data: run.meta.data.name, n: opts.n, seed: opts.seed, rows };
+  } finally {
+    o.dispose(Object.values(s.params));
+  }
+}
+
+export function formatEvalTable(r: EvalReport): string {
+  const checkerboard = r.rows.some((row) => row.inSupport !== undefined);
+  const header = ['sampler', 'NFE', 'energy dist', 'sliced W2', ...(checkerboard ? ['in support'] : []), 'time'];
+  const body = r.rows.map((row) => [
+    row.sampler === 'data' ? 'data (baseline)' : row.sampler === 'consistency' ? `consistency ${row.steps}-step` : row.sampler,
+    row.sampler === 'data' ? '-' : String(row.nfe),
+    row.energyDistance.toFixed(5),
+    row.slicedW2.toFixed(5),
+    ...(checkerboard ? [row.inSupport!.toFixed(3)] : []),
+    row.sampler === 'data' ? '-' : `${row.seconds.toFixed(1)}s`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const title = `${r.run} (${r.mode}, step ${r.step}, ${r.data}, n ${r.n}, data coordinates)`;
+  return [title, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
+export async function evaluateAndSave(o: Ops, run: LoadedRun, opts: EvalOptions, io: Io): Promise<EvalReport> {
+  const report = await evaluate(o, run, opts, new Progress(io));
+  await writeJson(join(run.dir, EVAL_FILE), report);
+  return report;
+}
+
+export async function run(values: OptionValues, io: Io): Promise<void> {
+  const common = commonOptions(values);
+  const dir = requireStr(values, 'run', help.name);
+  const n = optInteger(values, 'n') ?? DEFAULT_N;
+  if (n < 2) throw new UsageError(`--n must be at least 2 for the energy distance, got ${n}`);
+  const stepsRaw = str(values, 'steps');
+  const steps = stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw);
+  const guidance = optNumber(values, 'guidance');
+  const loaded = await loadRun(dir);
+  if (steps !== undefined && loaded.meta.train.mode === 'teacher') {
+    throw new UsageError(`--steps is for consistency runs; ${dir} is a teacher run, evaluated with DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE`);
+  }
+  const o = await openBackend(common.backend);
+  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance }, io);
+  io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatEvalTable(report));
+}

@@ -1,0 +1,130 @@
+/** scm train-teacher: a TrigFlow diffusion teacher on toy 2-D data (mode 'teacher'). */
+import { createModel, defaultMlpConfig, defaultTrainConfig, initState, TOY2D_NAMES, toy2dSource, type MlpConfig, type RunInfo } from '@scm/core';
+import {
+  commonOptions,
+  flag,
+  optInteger,
+  parseChoice,
+  requireStr,
+  str,
+  type CommandHelp,
+  type OptionSpecs,
+  type OptionValues,
+} from '../args.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { DEFAULT_STEPS, runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from '../training.js';
+
+const TEACHER_LR = (defaultTrainConfig('teacher').lr as { lr: number }).lr;
+
+const OPTIONS: OptionSpecs = {
+  data: { type: 'string', value: 'NAME', help: `toy data: ${TOY2D_NAMES.join(', ')} (default checkerboard)` },
+  conditional: { type: 'boolean', help: 'condition on the mixture component (class labels; trains with label dropout for CFG)' },
+  ...TRAINING_OPTIONS,
+  lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TEACHER_LR})` },
+  width: { type: 'string', value: 'W', help: `MLP width (default ${defaultMlpConfig.width})` },
+  blocks: { type: 'string', value: 'N', help: `residual blocks (default ${defaultMlpConfig.blocks})` },
+};
+
+export const help: CommandHelp = {
+  name: 'train-teacher',
+  summary: 'Train a diffusion teacher (TrigFlow, adaptive-weighted loss) on 2-D toy data.',
+  usage: '--out DIR [--data NAME] [--steps N] [--batch B] [options]',
+  options: OPTIONS,
+  notes: ['Example: scm train-teacher --data checkerboard --steps 2000 --batch 256 --out runs/cb-teacher'],
+};
+
+export interface TeacherOptions {
+  readonly out: string;
+  readonly data?: string;
+  readonly conditional?: boolean;
+  readonly steps?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly width?: number;
+  readonly blocks?: number;
+  readonly seed?: number;
+  readonly logEvery?: number;
+  readonly checkpointEvery?: number;
+  readonly samples?: boolean;
+  readonly resume: boolean | 'auto';
+  readonly backend: 'wasm' | 'cpu';
+  readonly label?: string;
+}
+
+export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult> {
+  if (opts.data !== undefined) parseChoice('data', opts.data, TOY2D_NAMES, 'data');
+  return runTraining(
+    {
+      command: 'train-teacher',
+      mode: 'teacher',
+      out: opts.out,
+      resume: opts.resume,
+      steps: opts.steps,
+      logEvery: opts.logEvery,
+      checkpointEvery: opts.checkpointEvery,
+      samples: opts.samples,
+      backend: opts.backend,
+      label: opts.label,
+      settings: [
+        { flag: 'data', given: opts.data, stored: (i) => i.data.name },
+        { flag: 'conditional', given: opts.conditional || undefined, stored: (i) => i.data.conditional },
+        { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
+        { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+        { flag: 'width', given: opts.width, stored: (i) => (i.model.kind === 'mlp' ? i.model.width : undefined) },
+        { flag: 'blocks', given: opts.blocks, stored: (i) => (i.model.kind === 'mlp' ? i.model.blocks : undefined) },
+        { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
+      ],
+      create: async (o, steps) => {
+        const name = opts.data ?? 'checkerboard';
+        const train = defaultTrainConfig('teacher', {
+          steps,
+          seed: opts.seed ?? 0,
+          ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+          ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
+        });
+        let data;
+        try {
+          data = toy2dSource(name, { sigmaD: train.sigmaD, conditional: opts.conditional ?? false });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const modelConfig: MlpConfig = {
+          ...defaultMlpConfig,
+          dim: 2,
+          sigmaD: train.sigmaD,
+          numClasses: data.numClasses,
+          ...(opts.width !== undefined ? { width: opts.width } : {}),
+          ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}),
+        };
+        let model;
+        try {
+          model = createModel(modelConfig);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const info: RunInfo = { model: modelConfig, train, data: { name, conditional: opts.conditional ?? false } };
+        return { info, state: initState(o, model, train) };
+      },
+    },
+    io,
+  );
+}
+
+export async function run(values: OptionValues, io: Io): Promise<void> {
+  const common = commonOptions(values);
+  const t = trainingOptions(values);
+  await trainTeacher(
+    {
+      out: requireStr(values, 'out', help.name),
+      data: str(values, 'data'),
+      conditional: flag(values, 'conditional'),
+      width: optInteger(values, 'width'),
+      blocks: optInteger(values, 'blocks'),
+      ...t,
+      seed: common.seedGiven ? common.seed : undefined,
+      backend: common.backend,
+    },
+    io,
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * Setting up sCD (distill) and sCT (train-ct) runs from a teacher run: the student starts from the
+ * teacher's EMA weights with a re-initialised logvar head (initState does that). For a
+ * class-conditional teacher, the sCD student also takes the guidance scale as an input
+ * (guidanceInput, s ~ U[1, 2] in training); its guidance layer starts at zero, so the student
+ * starts out computing exactly the teacher's function.
+ */
+import { relative, resolve } from 'node:path';
+import {
+  createModel,
+  defaultTrainConfig,
+  initState,
+  toDevice,
+  type ModelConfig,
+  type RunInfo,
+  type Teacher,
+} from '@scm/core';
+import { commonOptions, optInteger, requireStr, str, type CommandHelp, type OptionValues } from './args.js';
+import type { Ops } from './backend.js';
+import { RunError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
+import { runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from './training.js';
+
+export const GUIDANCE_MAX = 2;
+const CONSISTENCY_DEFAULTS = defaultTrainConfig('scd');
+export const CONSISTENCY_LR = (CONSISTENCY_DEFAULTS.lr as { lr: number }).lr;
+export const DEFAULT_WARMUP = CONSISTENCY_DEFAULTS.tangentWarmup;
+
+export interface ConsistencyOptions {
+  readonly mode: 'scd' | 'sct';
+  /** The teacher run folder (--teacher for distill, --init for train-ct); optional on resume. */
+  readonly teacher?: string;
+  readonly out: string;
+  readonly steps?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly tangentWarmup?: number;
+  readonly seed?: number;
+  readonly logEvery?: number;
+  readonly checkpointEvery?: number;
+  readonly samples?: boolean;
+  readonly resume: boolean | 'auto';
+  readonly backend: 'wasm' | 'cpu';
+  readonly label?: string;
+}
+
+/** Loads a teacher run folder, refusing anything else. */
+export async function loadTeacherRun(dir: string, flag: string): Promise<LoadedRun> {
+  const run = await loadRun(dir, 'teacher run');
+  if (run.meta.train.mode !== 'teacher') {
+    throw new RunError(`${flag} ${dir} is not a teacher run: it holds a ${describeMode(run.meta.train.mode)} run; train a teacher with scm train-teacher`);
+  }
+  return run;
+}
+
+export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<TrainResult> {
+  const command = opts.mode === 'scd' ? 'distill' : 'train-ct';
+  const teacherFlag = opts.mode === 'scd' ? '--teacher' : '--init';
+  const teacherRuns = new Map<string, Promise<LoadedRun>>();
+  const teacherRun = (dir: string) => {
+    if (!teacherRuns.has(dir)) teacherRuns.set(dir, loadTeacherRun(dir, teacherFlag));
+    return teacherRuns.get(dir)!;
+  };
+  // The teacher is recorded relative to the run folder, so the two can move together.
+  const teacherDir = (info: RunInfo) => resolve(opts.out, info.teacher ?? '');
+  return runTraining(
+    {
+      command,
+      mode: opts.mode,
+      out: opts.out,
+      resume: opts.resume,
+      steps: opts.steps,
+      logEvery: opts.logEvery,
+      checkpointEvery: opts.checkpointEvery,
+      samples: opts.samples,
+      backend: opts.backend,
+      label: opts.label,
+      settings: [
+        { flag: teacherFlag.slice(2), given: opts.teacher === undefined ? undefined : resolve(opts.teacher), stored: teacherDir },
+        { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
+        { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+        { flag: 'tangent-warmup', given: opts.tangentWarmup, stored: (i) => i.train.tangentWarmup },
+        { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
+      ],
+      create: async (o, steps) => {
+        if (opts.teacher === undefined) throw new RunError(`missing ${teacherFlag}: the teacher run to start from`);
+        const teacher = await teacherRun(resolve(opts.teacher));
+        const conditional = teacher.meta.model.numClasses > 0;
+        const guided = opts.mode === 'scd' && conditional;
+        const model: ModelConfig = { ...teacher.meta.model, guidanceInput: guided };
+        const train = defaultTrainConfig(opts.mode, {
+          steps,
+          seed: opts.seed ?? 0,
+          sigmaD: teacher.meta.train.sigmaD,
+          guidanceMax: guided ? GUIDANCE_MAX : 0,
+          ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+          ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
+          ...(opts.tangentWarmup !== undefined ? { tangentWarmup: opts.tangentWarmup } : {}),
+        });
+        const info: RunInfo = { model, train, data: teacher.meta.data, teacher: relative(resolve(opts.out), resolve(opts.teacher)) || '.' };
+        return { info, state: initState(o, createModel(model), train, teacher.state.ema) };
+      },
+      ...(opts.mode === 'scd'
+        ? {
+            teacher: async (o: Ops, info: RunInfo): Promise<Teacher<unknown>> => {
+              const run = await teacherRun(teacherDir(info));
+              return { model: createModel(run.meta.model), params: toDevice(o, run.state.ema) };
+            },
+          }
+        : {}),
+    },
+    io,
+  );
+}
+
+// ---- the distill and train-ct commands: the same options but the teacher flag ----------------
+
+const TEACHER_FLAG = { scd: 'teacher', sct: 'init' } as const;
+
+export function consistencyHelp(mode: 'scd' | 'sct'): CommandHelp {
+  const teacherFlag = TEACHER_FLAG[mode];
+  const scd = mode === 'scd';
+  return {
+    name: scd ? 'distill' : 'train-ct',
+    summary: scd
+      ? 'Distil a teacher run into a consistency model (sCD).\n' +
+        'The student starts from the teacher\'s EMA weights (logvar head re-initialised) and learns the teacher\'s\n' +
+        'probability-flow ODE. A class-conditional teacher gives a student with a guidance input (scale 1..2).'
+      : 'Train a consistency model from data (sCT), starting from a teacher\'s EMA weights.',
+    usage: `--${teacherFlag} DIR --out DIR [--steps N] [options]`,
+    options: {
+      [teacherFlag]: { type: 'string', value: 'DIR', help: `teacher run folder (from scm train-teacher); its EMA weights ${scd ? 'are the teacher and ' : ''}initialise the student` },
+      ...TRAINING_OPTIONS,
+      lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CONSISTENCY_LR})` },
+      'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${DEFAULT_WARMUP})` },
+    },
+    notes: [`Example: scm ${scd ? 'distill --teacher' : 'train-ct --init'} runs/cb-teacher --steps 2000 --out runs/cb-${mode}`],
+  };
+}
+
+export async function runConsistency(mode: 'scd' | 'sct', values: OptionValues, io: Io): Promise<void> {
+  const common = commonOptions(values);
+  const t = trainingOptions(values);
+  const teacher = str(values, TEACHER_FLAG[mode]);
+  if (teacher === undefined && !t.resume) throw new UsageError(`missing --${TEACHER_FLAG[mode]} (see scm ${consistencyHelp(mode).name} --help)`);
+  await trainConsistency(
+    {
+      mode,
+      teacher,
+      out: requireStr(values, 'out', consistencyHelp(mode).name),
+      tangentWarmup: optInteger(values, 'tangent-warmup', 0),
+      ...t,
+      seed: common.seedGiven ? common.seed : undefined,
+      backend: common.backend,
+    },
+    io,
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Drawing samples from a run in data coordinates: the one path used by `sample`, `eval`, the
+ * quickstart and the sample previews written at checkpoints.
+ */
+import {
+  createModel,
+  generate,
+  Rng,
+  toDevice,
+  toy2dSource,
+  type CheckpointMeta,
+  type DataSource,
+  type Model,
+  type RunInfo,
+  type SamplerName,
+  type TrainMode,
+} from '@scm/core';
+import type { Ops } from './backend.js';
+import { RunError, UsageError } from './errors.js';
+import type { LoadedRun } from './run-folder.js';
+
+export const SAMPLERS: readonly SamplerName[] = ['consistency', 'ddim', 'heun', 'dpm2'];
+export const TEACHER_SAMPLERS: readonly SamplerName[] = ['ddim', 'heun', 'dpm2'];
+
+/** A model with weights on the device, ready to sample. */
+export interface Sampleable {
+  readonly info: RunInfo;
+  readonly model: Model;
+  readonly params: Record<string, unknown>;
+  readonly data: DataSource;
+}
+
+export interface SamplerChoice {
+  readonly sampler: SamplerName;
+  /** Consistency steps. */
+  readonly steps?: number;
+  /** Teacher samplers' evaluation budget. */
+  readonly nfe?: number;
+}
+
+export interface DrawOptions extends SamplerChoice {
+  readonly n: number;
+  readonly seed: number;
+  /** Conditional models: one class for all samples; default: classes drawn uniformly. */
+  readonly classLabel?: number;
+  /** Classifier-free guidance scale (teacher) or guidance input (CFG-distilled student). */
+  readonly guidance?: number;
+}
+
+export function dataOf(info: RunInfo): DataSource {
+  try {
+    return toy2dSource(info.data.name, { sigmaD: info.train.sigmaD, conditional: info.data.conditional });
+  } catch (e) {
+    throw new RunError(`the run's data cannot be loaded: ${(e as Error).message}`);
+  }
+}
+
+/** The run's EMA weights on the device (dispose with `o.dispose(Object.values(s.params))`). */
+export function openForSampling(o: Ops, run: LoadedRun): Sampleable {
+  return { info: run.meta, model: createModel(run.meta.model), params: toDevice(o, run.state.ema), data: dataOf(run.meta) };
+}
+
+export function defaultSampler(mode: TrainMode): SamplerChoice {
+  return mode === 'teacher' ? { sampler: 'heun', nfe: 35 } : { sampler: 'consistency', steps: 2 };
+}
+
+export function nfeOf(c: SamplerChoice): number {
+  return c.sampler === 'consistency' ? (c.steps ?? 1) : (c.nfe ?? 0);
+}
+
+export function describeSampler(c: SamplerChoice): string {
+  return c.sampler === 'consistency' ? `consistency ${c.steps ?? 1}-step` : `${c.sampler} ${c.nfe} NFE`;
+}
+
+/** Rejects sampler settings that do not fit the run (a usage error naming the mismatch). */
+export function checkSamplerFits(c: SamplerChoice, meta: CheckpointMeta, dir: string): void {
+  const teacher = meta.train.mode === 'teacher';
+  if (c.sampler === 'consistency' && teacher) {
+    throw new UsageError(`${dir} is a diffusion teacher run: sample it with --sampler ${TEACHER_SAMPLERS.join('|')} (consistency sampling needs an sCD or sCT run)`);
+  }
+  if (c.sampler !== 'consistency' && !teacher) {
+    throw new UsageError(`${dir} is a consistency (${meta.train.mode}) run: sample it with --sampler consistency; ${c.sampler} is a teacher (ODE) sampler`);
+  }
+}
+
+export function checkConditioning(opts: Pick<DrawOptions, 'classLabel' | 'guidance'>, s: Pick<Sampleable, 'model' | 'info'>, dir: string): void {
+  const classes = s.model.numClasses;
+  if (opts.classLabel !== undefined) {
+    if (classes === 0) throw new UsageError(`--class needs a class-conditional run; ${dir} is unconditional`);
+    if (opts.classLabel >= classes) throw new UsageError(`--class ${opts.classLabel} is out of range: ${dir} has classes 0..${classes - 1}`);
+  }
+  if (opts.guidance !== undefined) {
+    if (classes === 0) throw new UsageError(`--guidance needs a class-conditional run; ${dir} is unconditional`);
+    const max = s.info.train.guidanceMax;
+    if (s.model.guidanceInput && (opts.guidance < 1 || opts.guidance > max)) {
+      throw new UsageError(`--guidance ${opts.guidance} is outside the range [1, ${max}] that ${dir} was distilled for`);
+    }
+  }
+}
+
+/** n samples in data coordinates, interleaved (x, y). */
+export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Promise<Float32Array> {
+  const classes = s.model.numClasses;
+  let labels: Int32Array | undefined;
+  if (classes > 0) {
+    labels = opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : new Rng(opts.seed).fork('labels').randint(opts.n, classes);
+  }
+  const x = await generate(o, s.model, s.params, s.info.train.sigmaD, {
+    sampler: opts.sampler,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
+    n: opts.n,
+    seed: opts.seed,
+    ...(labels ? { labels } : {}),
+    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+  });
+  return s.data.toData(x);
+}
+
+export function toCsv(points: Float32Array): string {
+  const rows = ['x,y'];
+  const fmt = (v: number) => String(Number(v.toPrecision(9)));
+  for (let i = 0; i + 1 < points.length; i += 2) rows.push(`${fmt(points[i])},${fmt(points[i + 1])}`);
+  return `${rows.join('\n')}\n`;
+}

@@ -1,0 +1,234 @@
+/**
+ * The one training driver behind train-teacher, distill and train-ct: start a run (or resume it
+ * from its checkpoint, bit for bit), train to --steps in total, log every --log-every steps to
+ * log.jsonl and the progress line, and write the checkpoint atomically every --checkpoint-every
+ * steps and at the end.
+ */
+import {
+  createModel,
+  defaultTrainConfig,
+  disposeState,
+  makeOptimizer,
+  restoreState,
+  snapshot,
+  trainLoop,
+  type ModelConfig,
+  type RunInfo,
+  type StepContext,
+  type Teacher,
+  type TrainMode,
+  type TrainState,
+} from '@scm/core';
+import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
+import { openBackend, type Ops } from './backend.js';
+import { RunError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { formatDuration, Progress } from './progress.js';
+import {
+  appendLog,
+  checkpointPath,
+  describeMode,
+  ensureFolder,
+  hasCheckpoint,
+  loadRun,
+  SAMPLES_FILE,
+  trimLog,
+  writeAtomic,
+  writeCheckpoint,
+  writeRunInfo,
+} from './run-folder.js';
+import { dataOf, defaultSampler, drawSamples } from './sampling.js';
+import { scatterPng } from './plot.js';
+import { join } from 'node:path';
+
+export const DEFAULT_STEPS = 2000;
+export const DEFAULT_LOG_EVERY = 100;
+export const DEFAULT_CHECKPOINT_EVERY = 500;
+const PREVIEW_POINTS = 2000;
+
+/** Options of every training command. */
+export const TRAINING_OPTIONS: OptionSpecs = {
+  out: { type: 'string', value: 'DIR', help: 'run folder to write (config.json, checkpoint.safetensors, log.jsonl)' },
+  steps: { type: 'string', value: 'N', help: `total training steps (default ${DEFAULT_STEPS}; with --resume: the run's own total)` },
+  batch: { type: 'string', value: 'B', help: `batch size (default ${defaultTrainConfig('teacher').batch})` },
+  'log-every': { type: 'string', value: 'N', help: `log (log.jsonl and progress) every N steps (default ${DEFAULT_LOG_EVERY})` },
+  'checkpoint-every': { type: 'string', value: 'N', help: `write the checkpoint every N steps and at the end (default ${DEFAULT_CHECKPOINT_EVERY})` },
+  samples: { type: 'boolean', help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint' },
+  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
+};
+
+/** The options of the training commands that every mode shares, parsed. */
+export function trainingOptions(values: OptionValues) {
+  return {
+    steps: optInteger(values, 'steps'),
+    batch: optInteger(values, 'batch'),
+    logEvery: optInteger(values, 'log-every'),
+    checkpointEvery: optInteger(values, 'checkpoint-every'),
+    samples: flag(values, 'samples'),
+    resume: flag(values, 'resume'),
+    lr: optNumber(values, 'lr'),
+  };
+}
+
+
+/** A setting given on the command line, which a resumed run must already have. */
+export interface Setting {
+  readonly flag: string;
+  readonly given: unknown;
+  readonly stored: (info: RunInfo) => unknown;
+}
+
+export interface NewRun {
+  readonly info: RunInfo;
+  readonly state: TrainState<unknown>;
+}
+
+export interface TrainRequest {
+  /** The command's name, for messages. */
+  readonly command: string;
+  readonly mode: TrainMode;
+  readonly out: string;
+  /** true: continue the checkpoint in `out`; 'auto': continue it if there is one, else start. */
+  readonly resume: boolean | 'auto';
+  /** Total steps; default: DEFAULT_STEPS for a new run, the run's own total when resuming. */
+  readonly steps?: number;
+  readonly logEvery?: number;
+  readonly checkpointEvery?: number;
+  /** Write samples.png at every checkpoint. */
+  readonly samples?: boolean;
+  readonly backend: BackendName;
+  readonly settings: readonly Setting[];
+  /** A new run with `steps` total steps. */
+  readonly create: (o: Ops, steps: number) => Promise<NewRun>;
+  /** The frozen teacher of an sCD run (new or resumed). */
+  readonly teacher?: (o: Ops, info: RunInfo) => Promise<Teacher<unknown>>;
+  /** Prefix of progress lines. */
+  readonly label?: string;
+}
+
+export interface TrainResult {
+  readonly dir: string;
+  readonly mode: TrainMode;
+  /** Steps completed in total. */
+  readonly step: number;
+  /** Steps trained by this call. */
+  readonly trained: number;
+  /** Wall time of the training loop, checkpoints included. */
+  readonly seconds: number;
+  readonly stepsPerSec: number;
+}
+
+function describeModel(m: ModelConfig): string {
+  return m.kind === 'mlp' ? `mlp ${m.width}x${m.blocks}` : m.kind;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function checkSettings(req: TrainRequest, info: RunInfo): void {
+  for (const s of req.settings) {
+    if (s.given === undefined) continue;
+    const stored = s.stored(info);
+    if (!sameValue(s.given, stored)) {
+      throw new UsageError(
+        `--${s.flag} ${String(s.given)} differs from the run's ${String(stored)}: a resumed run keeps its settings ` +
+          '(only --steps, --log-every, --checkpoint-every, --samples and --backend may change)',
+      );
+    }
+  }
+}
+
+async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state: TrainState<unknown>; resumed: boolean }> {
+  const exists = await hasCheckpoint(req.out);
+  if (req.resume === true && !exists) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
+  if (req.resume === false && exists) {
+    throw new RunError(`${req.out} already holds a run (${checkpointPath(req.out)}); pass --resume to continue it, or choose another --out`);
+  }
+  if (!exists) {
+    const fresh = await req.create(o, req.steps ?? DEFAULT_STEPS);
+    return { ...fresh, resumed: false };
+  }
+  const run = await loadRun(req.out);
+  const mode = run.meta.train.mode;
+  if (mode !== req.mode) throw new RunError(`${req.out} holds a ${describeMode(mode)} run, which scm ${req.command} cannot resume`);
+  const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...stored } = run.meta;
+  const info: RunInfo = stored;
+  checkSettings(req, info);
+  return { info, state: restoreState(o, run.meta, run.state), resumed: true };
+}
+
+export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResult> {
+  const o = await openBackend(req.backend);
+  const { info: startInfo, state: initial, resumed } = await start(o, req);
+  const steps = req.steps ?? (resumed ? startInfo.train.steps : DEFAULT_STEPS);
+  const progress = new Progress(io, req.label ?? '');
+  const result = (trained: number, seconds: number): TrainResult => ({
+    dir: req.out,
+    mode: req.mode,
+    step: initial.step + trained,
+    trained,
+    seconds,
+    stepsPerSec: seconds > 0 ? trained / seconds : 0,
+  });
+  if (initial.step > steps) {
+    disposeState(o, initial);
+    throw new UsageError(`--steps ${steps} is below the ${initial.step} steps ${req.out} has done (--steps is the total, not the steps to add)`);
+  }
+  if (initial.step === steps) {
+    disposeState(o, initial);
+    progress.note(`${req.out} is already at step ${steps} of ${steps}: nothing to train`);
+    return result(0, 0);
+  }
+
+  const info: RunInfo = { ...startInfo, train: { ...startInfo.train, steps } };
+  const model = createModel(info.model);
+  const teacher = req.teacher ? await req.teacher(o, info) : undefined;
+  const ctx: StepContext<unknown> = {
+    model,
+    config: info.train,
+    data: dataOf(info),
+    optimizer: makeOptimizer(info.train),
+    ...(teacher ? { teacher } : {}),
+  };
+  await ensureFolder(req.out);
+  await writeRunInfo(req.out, info);
+  await trimLog(req.out, initial.step);
+  progress.note(
+    `${resumed ? 'resuming' : 'training'} ${describeMode(req.mode)} in ${req.out}: ` +
+      `${resumed ? `step ${initial.step} to ${steps}` : `${steps} steps`}, batch ${info.train.batch}, ` +
+      `${info.data.name}${info.data.conditional ? ' (conditional)' : ''}, ${describeModel(info.model)}, ${o.name}`,
+  );
+
+  const began = performance.now();
+  let final: TrainState<unknown> | undefined;
+  try {
+    final = await trainLoop(o, ctx, initial, {
+      until: steps,
+      logEvery: req.logEvery ?? DEFAULT_LOG_EVERY,
+      checkpointEvery: req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+      onLog: (entry) => {
+        appendLog(req.out, entry);
+        progress.step(entry, steps);
+      },
+      onCheckpoint: async (s) => {
+        await writeCheckpoint(req.out, info, s, await snapshot(o, s));
+        if (req.samples) {
+          const points = await drawSamples(o, { info, model, params: s.ema, data: ctx.data }, { ...defaultSampler(req.mode), n: PREVIEW_POINTS, seed: 0 });
+          await writeAtomic(join(req.out, SAMPLES_FILE), scatterPng(points));
+        }
+      },
+    });
+  } finally {
+    progress.done();
+    if (teacher) o.dispose(Object.values(teacher.params));
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const done = result(final.step - initial.step, seconds);
+  disposeState(o, final);
+  progress.note(
+    `trained ${done.trained} steps in ${formatDuration(seconds)} (${done.stepsPerSec.toFixed(1)} steps/s); ` +
+      `checkpoint at step ${done.step}: ${checkpointPath(req.out)}`,
+  );
+  return done;
+}

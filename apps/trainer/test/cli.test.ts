@@ -1,0 +1,280 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointTensors, oneLine, readCheckpoint, scm, spawnScm, tempDir, TINY } from './helpers.js';
+
+const root = tempDir();
+const teacher = join(root, 'teacher');
+const scd = join(root, 'scd');
+const sct = join(root, 'sct');
+
+function decodePng(path: string): PNG {
+  return PNG.sync.read(readFileSync(path));
+}
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const t = await scm('train-teacher', '--data', 'checkerboard', '--steps', '6', '--out', teacher, '--samples', ...TINY);
+  expect(t.code, t.stderr).toBe(0);
+  const d = await scm('distill', '--teacher', teacher, '--steps', '4', '--out', scd, ...TINY.slice(4));
+  expect(d.code, d.stderr).toBe(0);
+});
+
+describe('help', () => {
+  it('lists the commands and documents the common options of each', async () => {
+    const r = await scm('--help');
+    expect(r.code).toBe(0);
+    for (const name of ['train-teacher', 'distill', 'train-ct', 'sample', 'eval', 'quickstart']) {
+      expect(r.stdout).toContain(name);
+      const h = await scm(name, '--help');
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain(`Usage: scm ${name}`);
+      expect(h.stdout).toMatch(/--seed N/);
+      expect(h.stdout).toMatch(/--backend NAME.*WebAssembly/);
+    }
+  });
+
+  it('works through the built entry point', () => {
+    const r = spawnScm('sample', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: scm sample');
+  });
+});
+
+describe('train-teacher, distill, train-ct', () => {
+  it('write config.json, the checkpoint, log.jsonl and samples.png', () => {
+    const config = JSON.parse(readFileSync(join(teacher, 'config.json'), 'utf8'));
+    expect(config.train.mode).toBe('teacher');
+    expect(config.train.steps).toBe(6);
+    expect(config.model.width).toBe(16);
+    expect(config.data).toEqual({ name: 'checkerboard', conditional: false });
+    const { meta } = readCheckpoint(teacher);
+    expect(meta.step).toBe(6);
+    const log = readFileSync(join(teacher, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((e) => e.step)).toEqual([2, 4, 6]);
+    for (const key of ['step', 'loss', 'gradNorm', 'lr', 'skipped', 'stepsPerSec', 'elapsedSec', 'etaSec']) expect(log[0]).toHaveProperty(key);
+    const png = decodePng(join(teacher, 'samples.png'));
+    expect([png.width, png.height]).toEqual([512, 512]);
+    expect(existsSync(join(teacher, 'checkpoint.safetensors.tmp'))).toBe(false);
+  });
+
+  it('distill starts from the teacher and records it relative to the run folder', () => {
+    const { meta } = readCheckpoint(scd);
+    expect(meta.train.mode).toBe('scd');
+    expect(meta.step).toBe(4);
+    expect(meta.teacher).toBe('../teacher');
+    expect(meta.model).toMatchObject({ kind: 'mlp', width: 16 });
+  });
+
+  it('train-ct trains an sCT run from the teacher', async () => {
+    const r = await scm('train-ct', '--init', teacher, '--steps', '3', '--out', sct, '--batch', '16');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCheckpoint(sct).meta.train.mode).toBe('sct');
+    expect(r.stderr).toMatch(/step 3\/3 {2}loss -?\d+\.\d{4} {2}[\d.]+ steps\/s/);
+  });
+
+  it('resume continues bit for bit: 3 steps + resume to 6 equals 6 steps straight', async () => {
+    const straight = join(root, 'straight');
+    const split = join(root, 'split');
+    for (const [dir, steps] of [[straight, '6'], [split, '3']] as const) {
+      const r = await scm('train-teacher', '--steps', steps, '--out', dir, '--seed', '7', ...TINY);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const resumed = await scm('train-teacher', '--resume', '--steps', '6', '--log-every', '2', '--out', split);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resuming');
+    const a = checkpointTensors(straight);
+    const b = checkpointTensors(split);
+    expect(Object.keys(a).some((k) => k.startsWith('opt.'))).toBe(true);
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+    for (const k of Object.keys(a)) expect(Buffer.from(b[k]).equals(Buffer.from(a[k])), k).toBe(true);
+    expect(readCheckpoint(split).meta.rng).toEqual(readCheckpoint(straight).meta.rng);
+    const log = readFileSync(join(split, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
+    expect(log).toEqual([2, 3, 4, 6]);
+  });
+
+  it('resume of an sCD run reloads its teacher and continues bit for bit', async () => {
+    const straight = join(root, 'scd-straight');
+    const split = join(root, 'scd-split');
+    const common = ['--teacher', teacher, '--batch', '16', '--tangent-warmup', '3'];
+    expect((await scm('distill', ...common, '--steps', '4', '--out', straight)).code).toBe(0);
+    expect((await scm('distill', ...common, '--steps', '2', '--out', split)).code).toBe(0);
+    const r = await scm('distill', '--resume', '--steps', '4', '--out', split);
+    expect(r.code, r.stderr).toBe(0);
+    const a = checkpointTensors(straight);
+    const b = checkpointTensors(split);
+    for (const k of Object.keys(a)) expect(Buffer.from(b[k]).equals(Buffer.from(a[k])), k).toBe(true);
+  });
+
+  it('a class-conditional teacher gives an sCD student with a guidance input', async () => {
+    const condTeacher = join(root, 'cond-teacher');
+    const condScd = join(root, 'cond-scd');
+    expect((await scm('train-teacher', '--conditional', '--steps', '2', '--out', condTeacher, ...TINY)).code).toBe(0);
+    const d = await scm('distill', '--teacher', condTeacher, '--steps', '2', '--out', condScd, '--batch', '16');
+    expect(d.code, d.stderr).toBe(0);
+    const { meta } = readCheckpoint(condScd);
+    expect(meta.model.numClasses).toBe(8);
+    expect(meta.model.guidanceInput).toBe(true);
+    expect(meta.train.guidanceMax).toBe(2);
+    const out = join(root, 'cond.csv');
+    const s = await scm('sample', '--run', condScd, '--n', '20', '--class', '3', '--guidance', '1.5', '--out', out);
+    expect(s.code, s.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(21);
+    const bad = await scm('sample', '--run', condScd, '--class', '8', '--out', out);
+    expect(bad.code).toBe(2);
+    expect(oneLine(bad.stderr)).toMatch(/--class 8 is out of range/);
+  });
+});
+
+describe('sample', () => {
+  it('writes a CSV with header x,y and one row per sample, in data coordinates', async () => {
+    const out = join(root, 's.csv');
+    const r = await scm('sample', '--run', scd, '--steps', '2', '--n', '50', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('x,y');
+    expect(lines).toHaveLength(51);
+    for (const line of lines.slice(1)) {
+      const [x, y] = line.split(',').map(Number);
+      expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+    }
+  });
+
+  it('is reproducible with --seed and writes a PNG scatter plot of the right size', async () => {
+    const [a, b, c] = ['a.csv', 'b.csv', 'c.csv'].map((f) => join(root, f));
+    await scm('sample', '--run', teacher, '--nfe', '3', '--n', '10', '--seed', '5', '--out', a);
+    await scm('sample', '--run', teacher, '--sampler', 'heun', '--nfe', '3', '--n', '10', '--seed', '5', '--out', b);
+    await scm('sample', '--run', teacher, '--nfe', '3', '--n', '10', '--seed', '6', '--out', c);
+    expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
+    expect(readFileSync(a, 'utf8')).not.toBe(readFileSync(c, 'utf8'));
+    const png = join(root, 's.png');
+    const r = await scm('sample', '--run', teacher, '--sampler', 'ddim', '--nfe', '2', '--n', '300', '--out', png);
+    expect(r.code, r.stderr).toBe(0);
+    const img = decodePng(png);
+    expect([img.width, img.height]).toEqual([512, 512]);
+    expect(img.data.some((v, i) => i % 4 === 0 && v < 128)).toBe(true);
+  });
+
+  it('runs on the cpu backend too', async () => {
+    const out = join(root, 'cpu.csv');
+    const r = await scm('sample', '--run', scd, '--steps', '1', '--n', '5', '--backend', 'cpu', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(6);
+  });
+});
+
+describe('eval', () => {
+  it('scores a teacher run with DDIM 1, 2, 4, 8 and Heun 35 against a data baseline, as JSON', async () => {
+    const r = await scm('eval', '--run', teacher, '--n', '40', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.rows.map((row: { sampler: string; nfe: number }) => `${row.sampler}${row.nfe}`)).toEqual(['data0', 'ddim1', 'ddim2', 'ddim4', 'ddim8', 'heun35']);
+    for (const row of report.rows) {
+      expect(Number.isFinite(row.energyDistance) && Number.isFinite(row.slicedW2)).toBe(true);
+      expect(row.inSupport).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.rows[0].inSupport).toBe(1);
+    expect(JSON.parse(readFileSync(join(teacher, 'eval.json'), 'utf8'))).toEqual(report);
+  });
+
+  it('scores a consistency run at each --steps and prints a table', async () => {
+    const r = await scm('eval', '--run', scd, '--steps', '1,2,3', '--n', '30');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/energy dist/);
+    expect(r.stdout).toMatch(/consistency 3-step/);
+    const saved = JSON.parse(readFileSync(join(scd, 'eval.json'), 'utf8'));
+    expect(saved.rows.map((row: { steps?: number }) => row.steps)).toEqual([undefined, 1, 2, 3]);
+  });
+});
+
+describe('bad input exits non-zero with a one-line message naming the problem', () => {
+  const cases: Array<[string, string[], number, RegExp]> = [
+    ['unknown command', ['trian'], 2, /unknown command "trian"/],
+    ['unknown option', ['sample', '--run', 'x', '--out', 'y.csv', '--bogus'], 2, /unknown option --bogus/],
+    ['unknown data', ['train-teacher', '--data', 'spiral', '--out', 'z'], 2, /unknown data "spiral"/],
+    ['--steps 0', ['train-teacher', '--steps', '0', '--out', 'z'], 2, /--steps must be a positive integer, got "0"/],
+    ['negative --n', ['sample', '--run', 'x', '--n', '-3', '--out', 'y.csv'], 2, /--n/],
+    ['unknown backend', ['eval', '--run', 'x', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
+    ['missing --out', ['train-teacher', '--steps', '5'], 2, /missing --out/],
+    ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv or \.png/],
+  ];
+  for (const [name, argv, code, message] of cases) {
+    it(name, async () => {
+      const r = await scm(...argv);
+      expect(r.code).toBe(code);
+      expect(oneLine(r.stderr)).toMatch(message);
+    });
+  }
+
+  it('a missing run folder or checkpoint', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    const r = await scm('sample', '--run', empty, '--out', join(root, 'x.csv'));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/is not a run folder: it has no checkpoint\.safetensors/);
+    const gone = await scm('eval', '--run', join(root, 'nowhere'));
+    expect(gone.code).toBe(1);
+    expect(oneLine(gone.stderr)).toMatch(/run folder .*nowhere does not exist/);
+    const resume = await scm('train-teacher', '--resume', '--out', empty);
+    expect(resume.code).toBe(1);
+    expect(oneLine(resume.stderr)).toMatch(/nothing to resume/);
+  });
+
+  it('a corrupt (truncated) checkpoint', async () => {
+    const dir = join(root, 'corrupt');
+    expect((await scm('train-teacher', '--steps', '1', '--out', dir, ...TINY)).code).toBe(0);
+    const file = join(dir, 'checkpoint.safetensors');
+    truncateSync(file, statSync(file).size - 100);
+    const r = await scm('sample', '--run', dir, '--out', join(root, 'x.csv'));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/checkpoint\.safetensors is corrupt/);
+  });
+
+  it('--teacher pointing at a consistency run', async () => {
+    const r = await scm('distill', '--teacher', scd, '--out', join(root, 'student'));
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/--teacher .*scd is not a teacher run: it holds a sCD/);
+  });
+
+  it('the wrong sampler for the run', async () => {
+    const r = await scm('sample', '--run', teacher, '--steps', '2', '--out', join(root, 'x.csv'));
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/is a diffusion teacher run: sample it with --sampler ddim\|heun\|dpm2/);
+  });
+
+  it('an existing run without --resume, and a resume that changes a setting', async () => {
+    const again = await scm('train-teacher', '--steps', '6', '--out', teacher);
+    expect(again.code).toBe(1);
+    expect(oneLine(again.stderr)).toMatch(/already holds a run .*pass --resume/);
+    const changed = await scm('train-teacher', '--resume', '--steps', '8', '--lr', '0.01', '--out', teacher);
+    expect(changed.code).toBe(2);
+    expect(oneLine(changed.stderr)).toMatch(/--lr 0\.01 differs from the run's 0\.002/);
+  });
+
+  it('through the built entry point: exit code and one line on stderr, no stack trace', () => {
+    const r = spawnScm('train-teacher', '--data', 'spiral', '--out', join(root, 'never'));
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^scm train-teacher: unknown data "spiral"/);
+    const missing = spawnScm('eval', '--run', join(root, 'nowhere'));
+    expect(missing.code).toBe(1);
+    expect(oneLine(missing.stderr)).toMatch(/does not exist/);
+  });
+});
+
+describe('checkpoint writes are atomic', () => {
+  it('a write that fails leaves the previous checkpoint intact', async () => {
+    const dir = join(root, 'atomic');
+    expect((await scm('train-teacher', '--steps', '2', '--out', dir, ...TINY)).code).toBe(0);
+    const file = join(dir, 'checkpoint.safetensors');
+    const before = readFileSync(file);
+    // A folder where the temporary file would go makes the next write fail.
+    mkdirSync(`${file}.tmp`);
+    const r = await scm('train-teacher', '--resume', '--steps', '4', '--out', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/could not write .*checkpoint\.safetensors .*the previous .* is untouched/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(readCheckpoint(dir).meta.step).toBe(2);
+  });
+});

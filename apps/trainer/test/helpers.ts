@@ -1,0 +1,61 @@
+/** Running the real command line in-process (main) or as a process (dist/cli.js), and reading what it wrote. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeCheckpoint } from '@scm/core';
+import { main } from '../src/cli.js';
+import type { Io } from '../src/io.js';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** main(argv) with stdout and stderr captured (not a terminal). */
+export async function scm(...argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+
+/** node dist/cli.js argv (build it first: npx tsup). */
+export function spawnScm(...argv: string[]): CliResult {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npx tsup)`);
+  const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'scm-trainer-test-'));
+}
+
+/** A tiny model, so a step takes milliseconds. */
+export const TINY = ['--width', '16', '--blocks', '1', '--batch', '32', '--log-every', '2'];
+
+export function readCheckpoint(dir: string) {
+  return decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))));
+}
+
+/** The params, EMA and optimiser tensors of a run's checkpoint as raw bytes, by name. */
+export function checkpointTensors(dir: string): Record<string, Uint8Array> {
+  const { state } = readCheckpoint(dir);
+  const out: Record<string, Uint8Array> = {};
+  for (const group of ['params', 'ema', 'opt'] as const) {
+    for (const [name, t] of Object.entries(state[group])) out[`${group}.${name}`] = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  }
+  return out;
+}
+
+/** The message is one line and carries no stack trace. */
+export function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  if (lines.length !== 1 || /^\s+at /m.test(stderr)) throw new Error(`expected a one-line error, got:\n${stderr}`);
+  return lines[0];
+}
