@@ -95,6 +95,8 @@ export function createImageSource(spec: ImageSourceSpec): ImageSource {
     },
     toData: (x) => multiply(x, 1 / scale),
     fromData: (x) => multiply(x, scale),
+    // toData as x / scale + mean, so exported graphs can map to [-1, 1] themselves.
+    affine: { scale, mean: new Array<number>(table.channels).fill(0) },
   };
 }
 

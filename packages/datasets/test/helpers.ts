@@ -18,6 +18,9 @@ export function expectSplitBasics(source: ImageSource, n: number, size: number):
   expect(count).toBe(n);
   expect(x.length).toBe(n * size * size);
   const data = source.toData(x);
+  // The affine description of toData (what exported graphs apply) agrees with toData itself.
+  const { scale, mean } = source.affine!;
+  for (let i = 0; i < 1000; i++) expect(x[i] / scale + mean[0]).toBeCloseTo(data[i], 6);
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < data.length; i++) {

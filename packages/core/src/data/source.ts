@@ -17,6 +17,12 @@ export interface DataSource {
   sample(rng: Rng, n: number): DataBatch;
   /** Model units back to data coordinates. */
   toData(x: Float32Array): Float32Array;
+  /**
+   * `toData` as an affine map, where it is one: toData(x) = x / scale + mean, mean broadcast over
+   * the last axis (one entry per last-axis coordinate). Lets exported samplers output data
+   * coordinates in the graph.
+   */
+  readonly affine?: { readonly scale: number; readonly mean: readonly number[] };
   /** Model units from data coordinates. */
   fromData(x: Float32Array): Float32Array;
 }
@@ -55,5 +61,6 @@ export function toy2dSource(name: string, options: Toy2dSourceOptions): DataSour
     },
     toData: (x) => unstandardize(x, stats),
     fromData: apply,
+    affine: { scale: stats.scale, mean: [...stats.mean] },
   };
 }

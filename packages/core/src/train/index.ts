@@ -14,7 +14,7 @@ export {
   type StepResult,
   type Teacher,
 } from './step.js';
-export { runLoop, trainLoop, type LogEntry, type LoopOptions, type StepCounts, type Stepper, type StepStats } from './loop.js';
+export { EagerStepper, runLoop, trainLoop, type LogEntry, type LoopOptions, type StepCounts, type Stepper, type StepStats } from './loop.js';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,

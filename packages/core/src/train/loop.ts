@@ -96,7 +96,7 @@ export async function runLoop<S extends StepCounts>(stepper: Stepper<S>, opts: L
 }
 
 /** The eager step on a TensorOps as a Stepper: each step replaces the state's tensors. */
-class EagerStepper<T> implements Stepper<TrainState<T>> {
+export class EagerStepper<T> implements Stepper<TrainState<T>> {
   constructor(
     private readonly o: TensorOps<T>,
     private readonly ctx: StepContext<T>,
