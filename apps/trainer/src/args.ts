@@ -17,8 +17,11 @@ export interface OptionSpec {
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
 
-export const BACKENDS = ['wasm', 'cpu'] as const;
+export const BACKENDS = ['wasm', 'cpu', 'onnx'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** The TensorFlow.js backends: every command computes with one (onnx sets up its runs on wasm). */
+export const TFJS_BACKENDS = ['wasm', 'cpu'] as const satisfies readonly BackendName[];
+export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: OptionSpecs = {
@@ -26,7 +29,9 @@ export const COMMON_OPTIONS: OptionSpecs = {
   backend: {
     type: 'string',
     value: 'NAME',
-    help: 'wasm (TensorFlow.js on WebAssembly, the fast default) or cpu (TensorFlow.js in plain JavaScript)',
+    help:
+      'wasm (TensorFlow.js on WebAssembly, the fast default) or cpu (TensorFlow.js in plain JavaScript); training and ' +
+      'consistency sampling also take onnx (ONNX Runtime: a compiled training step, an exported sampler)',
   },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -143,10 +148,14 @@ export interface CommonOptions {
   readonly backend: BackendName;
 }
 
-export function commonOptions(values: OptionValues): CommonOptions {
+/** --seed and --backend; `backends` are the ones the command runs on (default: the TensorFlow.js ones). */
+export function commonOptions(values: OptionValues, backends: readonly BackendName[] = TFJS_BACKENDS): CommonOptions {
   const seed = optInteger(values, 'seed', 0);
   const backend = str(values, 'backend');
-  return { seed: seed ?? 0, seedGiven: seed !== undefined, backend: backend === undefined ? 'wasm' : parseChoice('backend', backend, BACKENDS, 'backend') };
+  if (backend !== undefined && (BACKENDS as readonly string[]).includes(backend) && !backends.includes(backend as BackendName)) {
+    throw new UsageError(`--backend ${backend} does not apply to this command: choose one of ${backends.join(', ')}`);
+  }
+  return { seed: seed ?? 0, seedGiven: seed !== undefined, backend: backend === undefined ? 'wasm' : parseChoice('backend', backend, backends, 'backend') };
 }
 
 // ---- help ------------------------------------------------------------------------------------

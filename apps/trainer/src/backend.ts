@@ -1,4 +1,8 @@
-/** The TensorOps a command computes with: TensorFlow.js on WebAssembly (default) or its plain-JavaScript cpu backend. */
+/**
+ * The TensorOps a command computes with: TensorFlow.js on WebAssembly (default) or its plain-JavaScript
+ * cpu backend. For --backend onnx it is wasm, which sets up runs, writes checkpoints and draws previews
+ * around ONNX Runtime (see onnx-backend.ts).
+ */
 import type { TensorOps } from '@scm/core';
 import { createTfjsOps } from '@scm/tfjs';
 import type { BackendName } from './args.js';
@@ -6,7 +10,8 @@ import { RunError } from './errors.js';
 
 export type Ops = TensorOps<unknown>;
 
-export async function openBackend(name: BackendName): Promise<Ops> {
+export async function openBackend(backend: BackendName): Promise<Ops> {
+  const name = backend === 'onnx' ? 'wasm' : backend;
   let o: Ops;
   try {
     o = (await createTfjsOps({ backend: name })) as unknown as Ops;

@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './args.js';
 import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
+import * as exportCommand from './commands/export.js';
 import * as quickstart from './commands/quickstart.js';
 import * as sample from './commands/sample.js';
+import * as trainClassifier from './commands/train-classifier.js';
 import * as trainCt from './commands/train-ct.js';
 import * as trainTeacher from './commands/train-teacher.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
@@ -19,15 +21,16 @@ interface Command {
   run(values: OptionValues, io: Io): Promise<void>;
 }
 
-const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, quickstart];
+const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, quickstart, trainClassifier];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.help.name.length)) + 2;
   return [
     'Usage: scm <command> [options]',
     '',
-    'Continuous-time consistency models (sCM, TrigFlow) on 2-D toy data, computed with TensorFlow.js on',
-    'WebAssembly (--backend wasm, the default) or in plain JavaScript (--backend cpu).',
+    'Continuous-time consistency models (sCM, TrigFlow) on 2-D toy data and images, computed with TensorFlow.js on',
+    'WebAssembly (--backend wasm, the default) or in plain JavaScript (--backend cpu); training and consistency',
+    'sampling also run on ONNX Runtime (--backend onnx), and scm export writes a run\'s sampler as an ONNX model.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.help.name.padEnd(width)}${c.help.summary.split('\n')[0]}`),

@@ -15,9 +15,11 @@ import {
   type RunInfo,
   type Teacher,
 } from '@scm/core';
-import { commonOptions, optInteger, requireStr, str, type CommandHelp, type OptionValues } from './args.js';
+import { BACKENDS, commonOptions, optInteger, requireStr, str, type BackendName, type CommandHelp, type OptionValues } from './args.js';
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
+import { classifierField, recordedClassifier } from './image-runs.js';
+import { isImageRun } from './images.js';
 import type { Io } from './io.js';
 import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
 import { runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from './training.js';
@@ -41,8 +43,10 @@ export interface ConsistencyOptions {
   readonly checkpointEvery?: number;
   readonly samples?: boolean;
   readonly resume: boolean | 'auto';
-  readonly backend: 'wasm' | 'cpu';
+  readonly backend: BackendName;
   readonly label?: string;
+  /** Image runs: the classifier run scm eval uses (default: the teacher's). */
+  readonly classifier?: string;
 }
 
 /** Loads a teacher run folder, refusing anything else. */
@@ -94,11 +98,19 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
           seed: opts.seed ?? 0,
           sigmaD: teacher.meta.train.sigmaD,
           guidanceMax: guided ? GUIDANCE_MAX : 0,
-          ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+          // An image student trains at its teacher's batch unless told otherwise (the 2-D default is far too big).
+          ...(opts.batch !== undefined ? { batch: opts.batch } : isImageRun(teacher.meta) ? { batch: teacher.meta.train.batch } : {}),
           ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
           ...(opts.tangentWarmup !== undefined ? { tangentWarmup: opts.tangentWarmup } : {}),
         });
-        const info: RunInfo = { model, train, data: teacher.meta.data, teacher: relative(resolve(opts.out), resolve(opts.teacher)) || '.' };
+        const classifier = opts.classifier ?? recordedClassifier(resolve(opts.teacher), teacher.meta);
+        const info: RunInfo = {
+          model,
+          train,
+          data: teacher.meta.data,
+          teacher: relative(resolve(opts.out), resolve(opts.teacher)) || '.',
+          ...classifierField(opts.out, classifier),
+        };
         return { info, state: initState(o, createModel(model), train, teacher.state.ema) };
       },
       ...(opts.mode === 'scd'
@@ -134,13 +146,14 @@ export function consistencyHelp(mode: 'scd' | 'sct'): CommandHelp {
       ...TRAINING_OPTIONS,
       lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CONSISTENCY_LR})` },
       'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${DEFAULT_WARMUP})` },
+      classifier: { type: 'string', value: 'DIR', help: "image runs: classifier run for scm eval, recorded in config.json (default: the teacher's)" },
     },
     notes: [`Example: scm ${scd ? 'distill --teacher' : 'train-ct --init'} runs/cb-teacher --steps 2000 --out runs/cb-${mode}`],
   };
 }
 
 export async function runConsistency(mode: 'scd' | 'sct', values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, BACKENDS);
   const t = trainingOptions(values);
   const teacher = str(values, TEACHER_FLAG[mode]);
   if (teacher === undefined && !t.resume) throw new UsageError(`missing --${TEACHER_FLAG[mode]} (see scm ${consistencyHelp(mode).name} --help)`);
@@ -150,6 +163,7 @@ export async function runConsistency(mode: 'scd' | 'sct', values: OptionValues, 
       teacher,
       out: requireStr(values, 'out', consistencyHelp(mode).name),
       tangentWarmup: optInteger(values, 'tangent-warmup', 0),
+      classifier: str(values, 'classifier'),
       ...t,
       seed: common.seedGiven ? common.seed : undefined,
       backend: common.backend,

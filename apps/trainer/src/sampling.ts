@@ -17,6 +17,7 @@ import {
 } from '@scm/core';
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
+import { imageDataOf, isImageRun } from './images.js';
 import type { LoadedRun } from './run-folder.js';
 
 export const SAMPLERS: readonly SamplerName[] = ['consistency', 'ddim', 'heun', 'dpm2'];
@@ -45,9 +46,15 @@ export interface DrawOptions extends SamplerChoice {
   readonly classLabel?: number;
   /** Classifier-free guidance scale (teacher) or guidance input (CFG-distilled student). */
   readonly guidance?: number;
+  /** Conditional models: the label of each of the n samples (overrides classLabel). */
+  readonly labels?: Int32Array;
 }
 
+/** Images per forward pass when sampling image models (the default batch would not fit in memory). */
+export const IMAGE_SAMPLE_BATCH = 100;
+
 export function dataOf(info: RunInfo): DataSource {
+  if (isImageRun(info)) return imageDataOf(info);
   try {
     return toy2dSource(info.data.name, { sigmaD: info.train.sigmaD, conditional: info.data.conditional });
   } catch (e) {
@@ -98,13 +105,16 @@ export function checkConditioning(opts: Pick<DrawOptions, 'classLabel' | 'guidan
   }
 }
 
-/** n samples in data coordinates, interleaved (x, y). */
+/** The class labels of n samples of a model with `classes` classes: --class for all, or drawn uniformly from the seed. */
+export function sampleLabels(classes: number, opts: Pick<DrawOptions, 'n' | 'seed' | 'classLabel' | 'labels'>): Int32Array | undefined {
+  if (classes === 0) return undefined;
+  if (opts.labels) return opts.labels;
+  return opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : new Rng(opts.seed).fork('labels').randint(opts.n, classes);
+}
+
+/** n samples in data coordinates: interleaved (x, y) for 2-D runs, [n, H, W, C] images in [-1, 1] (unclipped) for image runs. */
 export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Promise<Float32Array> {
-  const classes = s.model.numClasses;
-  let labels: Int32Array | undefined;
-  if (classes > 0) {
-    labels = opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : new Rng(opts.seed).fork('labels').randint(opts.n, classes);
-  }
+  const labels = sampleLabels(s.model.numClasses, opts);
   const x = await generate(o, s.model, s.params, s.info.train.sigmaD, {
     sampler: opts.sampler,
     ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
@@ -113,6 +123,7 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
     seed: opts.seed,
     ...(labels ? { labels } : {}),
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+    ...(s.model.sampleShape.length > 1 ? { batch: IMAGE_SAMPLE_BATCH } : {}),
   });
   return s.data.toData(x);
 }

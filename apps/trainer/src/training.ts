@@ -10,8 +10,8 @@ import {
   disposeState,
   makeOptimizer,
   restoreState,
-  snapshot,
-  trainLoop,
+  runLoop,
+  toDevice,
   type ModelConfig,
   type RunInfo,
   type StepContext,
@@ -21,6 +21,7 @@ import {
 } from '@scm/core';
 import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
+import { engineFor, type TrainEngine } from './engine.js';
 import { RunError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
@@ -39,6 +40,8 @@ import {
 } from './run-folder.js';
 import { dataOf, defaultSampler, drawSamples } from './sampling.js';
 import { scatterPng } from './plot.js';
+import { writeImagePreview } from './grid.js';
+import { describeData, describeUnet, isImageRun } from './images.js';
 import { join } from 'node:path';
 
 export const DEFAULT_STEPS = 2000;
@@ -53,7 +56,10 @@ export const TRAINING_OPTIONS: OptionSpecs = {
   batch: { type: 'string', value: 'B', help: `batch size (default ${defaultTrainConfig('teacher').batch})` },
   'log-every': { type: 'string', value: 'N', help: `log (log.jsonl and progress) every N steps (default ${DEFAULT_LOG_EVERY})` },
   'checkpoint-every': { type: 'string', value: 'N', help: `write the checkpoint every N steps and at the end (default ${DEFAULT_CHECKPOINT_EVERY})` },
-  samples: { type: 'boolean', help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint' },
+  samples: {
+    type: 'boolean',
+    help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint; image runs always write a grid (samples.png, samples/step-N.png)',
+  },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
 };
 
@@ -119,7 +125,7 @@ export interface TrainResult {
 }
 
 function describeModel(m: ModelConfig): string {
-  return m.kind === 'mlp' ? `mlp ${m.width}x${m.blocks}` : m.kind;
+  return m.kind === 'mlp' ? `mlp ${m.width}x${m.blocks}` : describeUnet(m);
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -191,19 +197,27 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
     optimizer: makeOptimizer(info.train),
     ...(teacher ? { teacher } : {}),
   };
+  // The backend's stepper (eager on `o`, or compiled on ONNX Runtime); it takes over `initial`.
+  let engine: TrainEngine;
+  try {
+    engine = await engineFor(req.backend)(o, ctx, initial);
+  } catch (e) {
+    if (teacher) o.dispose(Object.values(teacher.params));
+    throw e;
+  }
   await ensureFolder(req.out);
   await writeRunInfo(req.out, info);
   await trimLog(req.out, initial.step);
   progress.note(
     `${resumed ? 'resuming' : 'training'} ${describeMode(req.mode)} in ${req.out}: ` +
       `${resumed ? `step ${initial.step} to ${steps}` : `${steps} steps`}, batch ${info.train.batch}, ` +
-      `${info.data.name}${info.data.conditional ? ' (conditional)' : ''}, ${describeModel(info.model)}, ${o.name}`,
+      `${describeData(info.data)}${info.data.conditional ? ' (conditional)' : ''}, ${describeModel(info.model)}, ${engine.name}`,
   );
 
   const began = performance.now();
-  let final: TrainState<unknown> | undefined;
+  let final: { step: number };
   try {
-    final = await trainLoop(o, ctx, initial, {
+    final = await runLoop(engine.stepper, {
       until: steps,
       logEvery: req.logEvery ?? DEFAULT_LOG_EVERY,
       checkpointEvery: req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -211,21 +225,31 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
         appendLog(req.out, entry);
         progress.step(entry, steps);
       },
-      onCheckpoint: async (s) => {
-        await writeCheckpoint(req.out, info, s, await snapshot(o, s));
-        if (req.samples) {
-          const points = await drawSamples(o, { info, model, params: s.ema, data: ctx.data }, { ...defaultSampler(req.mode), n: PREVIEW_POINTS, seed: 0 });
-          await writeAtomic(join(req.out, SAMPLES_FILE), scatterPng(points));
+      onCheckpoint: async () => {
+        const s = await engine.hostState();
+        await writeCheckpoint(req.out, info, s, s);
+        if (req.samples || isImageRun(info)) {
+          const ema = toDevice(o, s.ema);
+          try {
+            if (isImageRun(info)) {
+              await writeImagePreview(o, req.out, { info, model, params: ema, data: ctx.data }, req.mode, s.step);
+            } else {
+              const points = await drawSamples(o, { info, model, params: ema, data: ctx.data }, { ...defaultSampler(req.mode), n: PREVIEW_POINTS, seed: 0 });
+              await writeAtomic(join(req.out, SAMPLES_FILE), scatterPng(points));
+            }
+          } finally {
+            o.dispose(Object.values(ema));
+          }
         }
       },
     });
   } finally {
     progress.done();
+    await engine.close();
     if (teacher) o.dispose(Object.values(teacher.params));
   }
   const seconds = (performance.now() - began) / 1000;
   const done = result(final.step - initial.step, seconds);
-  disposeState(o, final);
   progress.note(
     `trained ${done.trained} steps in ${formatDuration(seconds)} (${done.stepsPerSec.toFixed(1)} steps/s); ` +
       `checkpoint at step ${done.step}: ${checkpointPath(req.out)}`,

@@ -198,7 +198,7 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     ['negative --n', ['sample', '--run', 'x', '--n', '-3', '--out', 'y.csv'], 2, /--n/],
     ['unknown backend', ['eval', '--run', 'x', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
     ['missing --out', ['train-teacher', '--steps', '5'], 2, /missing --out/],
-    ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv or \.png/],
+    ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv, \.png or \.npy/],
   ];
   for (const [name, argv, code, message] of cases) {
     it(name, async () => {

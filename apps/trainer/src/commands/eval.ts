@@ -9,6 +9,8 @@ import { commonOptions, flag, optInteger, optNumber, parseIntegerList, requireSt
 import { openBackend, type Ops } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
+import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
+import { isImageRun } from '../images.js';
 import { Progress } from '../progress.js';
 import { EVAL_FILE, loadRun, writeJson, type LoadedRun } from '../run-folder.js';
 import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from '../sampling.js';
@@ -30,6 +32,8 @@ const OPTIONS: OptionSpecs = {
   steps: { type: 'string', value: 'LIST', help: `consistency runs: comma-separated step counts (default ${DEFAULT_STEPS.join(',')})` },
   guidance: { type: 'string', value: 'S', help: 'class-conditional runs: guidance scale (default 1)' },
   json: { type: 'boolean', help: 'print the report as JSON instead of a table' },
+  classifier: { type: 'string', value: 'DIR', help: 'image runs: classifier run (scm train-classifier) for the Frechet distance (default: the run\'s recorded one)' },
+  nfe: { type: 'string', value: 'K', help: `image teacher runs: Heun's network evaluations (default 35)` },
 };
 
 export const help: CommandHelp = {
@@ -40,7 +44,15 @@ export const help: CommandHelp = {
     `Prints a table (or JSON) and writes ${EVAL_FILE} into the run folder.`,
   usage: '--run DIR [--steps 1,2] [--n N] [--json] [options]',
   options: OPTIONS,
-  notes: ['Example: scm eval --run runs/cb-scd --steps 1,2 --n 10000 --json'],
+  notes: [
+    'Example: scm eval --run runs/cb-scd --steps 1,2 --n 10000 --json',
+    `Image runs (default --n ${IMAGE_EVAL_N}): Frechet distance in the feature space of a classifier (--classifier, or the one the\n` +
+      'run records) between the samples and held-out test images (folders: the folder\'s images), the classifier\'s accuracy on\n' +
+      'class-conditional samples (class i mod K for sample i), the predicted-class histogram and coverage (the fraction of\n' +
+      'classes given at least half their fair share, 1/(2K), of the samples), next to a data row (training vs test images).\n' +
+      `Teacher runs: Heun at --nfe (default 35) with guidance ${DEFAULT_GUIDANCE} when conditional; consistency runs: --steps (default 1,2),\n` +
+      `guidance input ${DEFAULT_GUIDANCE} for students distilled with guidance. Example: scm eval --run runs/mnist-scd --classifier runs/mnist-clf --json`,
+  ],
 };
 
 export interface EvalRow {
@@ -142,6 +154,8 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const steps = stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw);
   const guidance = optNumber(values, 'guidance');
   const loaded = await loadRun(dir);
+  if (isImageRun(loaded.meta)) return runImageEval(values, loaded, io);
+  for (const f of ['classifier', 'nfe']) if (str(values, f) !== undefined) throw new UsageError(`--${f} is for image runs; ${dir} is a 2-D run`);
   if (steps !== undefined && loaded.meta.train.mode === 'teacher') {
     throw new UsageError(`--steps is for consistency runs; ${dir} is a teacher run, evaluated with DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE`);
   }

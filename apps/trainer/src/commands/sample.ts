@@ -1,6 +1,6 @@
-/** scm sample: draw samples from a run's EMA weights into a CSV (x,y in data coordinates) or a PNG scatter plot. */
-import { extname } from 'node:path';
+/** scm sample: draw samples from a run's EMA weights into a CSV, a PNG (scatter plot or image grid) or a .npy array. */
 import {
+  BACKENDS,
   commonOptions,
   optInteger,
   optNumber,
@@ -14,8 +14,10 @@ import {
 import { openBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
-import { scatterPng } from '../plot.js';
-import { loadRun, writeAtomic } from '../run-folder.js';
+import { drawSamplesOnnx } from '../onnx-backend.js';
+import { isImageRun } from '../images.js';
+import { loadRun } from '../run-folder.js';
+import { checkOutput, IMAGE_SAMPLE_N, writeSamples } from '../sample-output.js';
 import {
   checkConditioning,
   checkSamplerFits,
@@ -23,8 +25,8 @@ import {
   describeSampler,
   drawSamples,
   openForSampling,
+  sampleLabels,
   SAMPLERS,
-  toCsv,
   type SamplerChoice,
 } from '../sampling.js';
 
@@ -32,8 +34,14 @@ const DEFAULT_N = 10000;
 
 const OPTIONS: OptionSpecs = {
   run: { type: 'string', value: 'DIR', help: 'run folder to sample (its EMA weights)' },
-  out: { type: 'string', value: 'FILE', help: 'output: FILE.csv (header x,y; data coordinates) or FILE.png (scatter plot, 512x512)' },
-  n: { type: 'string', value: 'N', help: `number of samples (default ${DEFAULT_N})` },
+  out: {
+    type: 'string',
+    value: 'FILE',
+    help:
+      'output: FILE.png (2-D: scatter plot, 512x512; images: a grid), FILE.csv (2-D: header x,y; data coordinates) or FILE.npy ' +
+      '(float32 [n, ...shape]; images NHWC in [-1, 1]; labels of conditional runs in FILE.labels.npy, int32)',
+  },
+  n: { type: 'string', value: 'N', help: `number of samples (default ${DEFAULT_N}; image runs ${IMAGE_SAMPLE_N})` },
   sampler: {
     type: 'string',
     value: 'NAME',
@@ -47,10 +55,15 @@ const OPTIONS: OptionSpecs = {
 
 export const help: CommandHelp = {
   name: 'sample',
-  summary: 'Draw samples from a trained run (EMA weights) and write them as CSV or as a PNG scatter plot.',
-  usage: '--run DIR --out FILE.csv|FILE.png [--n N] [--steps N | --sampler NAME --nfe K] [options]',
+  summary: 'Draw samples from a trained run (EMA weights) and write them as CSV, a PNG (scatter plot or image grid) or .npy.',
+  usage: '--run DIR --out FILE.csv|FILE.png|FILE.npy [--n N] [--steps N | --sampler NAME --nfe K] [options]',
   options: OPTIONS,
-  notes: ['Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png'],
+  notes: [
+    'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
+    'Images:  scm sample --run models/mnist-scd --steps 1 --class 7 --guidance 1.5 --n 64 --out grid.png',
+    '--backend onnx samples a consistency run with its exported sampler (scm export) on ONNX Runtime: the same noise and\n' +
+      'labels as the other backends for a seed, so the same samples up to float32 rounding.',
+  ],
 };
 
 /** --sampler/--steps/--nfe, checked against each other (the run's kind is checked once it is loaded). */
@@ -67,17 +80,18 @@ export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, BACKENDS);
   const dir = requireStr(values, 'run', help.name);
   const out = requireStr(values, 'out', help.name);
-  const format = extname(out).toLowerCase();
-  if (format !== '.csv' && format !== '.png') throw new UsageError(`--out ${out} must end in .csv or .png`);
-  const n = optInteger(values, 'n') ?? DEFAULT_N;
+  checkOutput(out, false);
+  const nGiven = optInteger(values, 'n');
   const chosen = samplerOption(values);
   const classLabel = optInteger(values, 'class', 0);
   const guidance = optNumber(values, 'guidance');
 
   const loaded = await loadRun(dir);
+  checkOutput(out, isImageRun(loaded.meta), dir);
+  const n = nGiven ?? (isImageRun(loaded.meta) ? IMAGE_SAMPLE_N : DEFAULT_N);
   const fallback = defaultSampler(loaded.meta.train.mode);
   const sampler = chosen.sampler ?? fallback.sampler;
   const choice: SamplerChoice =
@@ -90,11 +104,12 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   try {
     checkConditioning({ classLabel, guidance }, s, dir);
     const began = performance.now();
-    const points = await drawSamples(o, s, { ...choice, n, seed: common.seed, classLabel, guidance });
-    await writeAtomic(out, format === '.png' ? scatterPng(points) : toCsv(points));
+    const draw = { ...choice, n, seed: common.seed, classLabel, guidance };
+    const points = common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, draw);
+    const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw));
     const seconds = (performance.now() - began) / 1000;
     io.err(`${n} samples (${describeSampler(choice)}, step ${loaded.meta.step}) in ${seconds.toFixed(1)}s\n`);
-    io.out(`${out}\n`);
+    io.out(`${written.join('\n')}\n`);
   } finally {
     o.dispose(Object.values(s.params));
   }

@@ -1,6 +1,7 @@
-/** scm train-teacher: a TrigFlow diffusion teacher on toy 2-D data (mode 'teacher'). */
+/** scm train-teacher: a TrigFlow diffusion teacher on toy 2-D data (an MLP) or images (a U-Net) (mode 'teacher'). */
 import { createModel, defaultMlpConfig, defaultTrainConfig, initState, TOY2D_NAMES, toy2dSource, type MlpConfig, type RunInfo } from '@scm/core';
 import {
+  BACKENDS,
   commonOptions,
   flag,
   optInteger,
@@ -9,29 +10,43 @@ import {
   str,
   type CommandHelp,
   type OptionSpecs,
+  type BackendName,
   type OptionValues,
 } from '../args.js';
 import { UsageError } from '../errors.js';
+import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../image-runs.js';
+import { DATA_HELP, describeData, IMAGE_BATCH, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
 import type { Io } from '../io.js';
 import { DEFAULT_STEPS, runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from '../training.js';
 
 const TEACHER_LR = (defaultTrainConfig('teacher').lr as { lr: number }).lr;
 
 const OPTIONS: OptionSpecs = {
-  data: { type: 'string', value: 'NAME', help: `toy data: ${TOY2D_NAMES.join(', ')} (default checkerboard)` },
-  conditional: { type: 'boolean', help: 'condition on the mixture component (class labels; trains with label dropout for CFG)' },
+  data: { type: 'string', value: 'NAME', help: DATA_HELP },
+  conditional: {
+    type: 'boolean',
+    help: 'condition on class labels (2-D: the mixture component; images: the digit, or the sub-folder of a folder); trains with label dropout for CFG',
+  },
+  ...IMAGE_DATA_OPTIONS,
   ...TRAINING_OPTIONS,
   lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TEACHER_LR})` },
   width: { type: 'string', value: 'W', help: `MLP width (default ${defaultMlpConfig.width})` },
   blocks: { type: 'string', value: 'N', help: `residual blocks (default ${defaultMlpConfig.blocks})` },
+  ...UNET_OPTIONS,
+  classifier: { type: 'string', value: 'DIR', help: 'images: classifier run (scm train-classifier) that scm eval uses, recorded in config.json' },
 };
 
 export const help: CommandHelp = {
   name: 'train-teacher',
-  summary: 'Train a diffusion teacher (TrigFlow, adaptive-weighted loss) on 2-D toy data.',
-  usage: '--out DIR [--data NAME] [--steps N] [--batch B] [options]',
+  summary: 'Train a diffusion teacher (TrigFlow, adaptive-weighted loss) on 2-D toy data (an MLP) or images (a U-Net).',
+  usage: '--out DIR [--data NAME|folder:PATH] [--steps N] [--batch B] [options]',
   options: OPTIONS,
-  notes: ['Example: scm train-teacher --data checkerboard --steps 2000 --batch 256 --out runs/cb-teacher'],
+  notes: [
+    'Example: scm train-teacher --data checkerboard --steps 2000 --batch 256 --out runs/cb-teacher',
+    'Images: scm train-teacher --data mnist --conditional --steps 3000 --out runs/mnist-teacher\n' +
+      `         scm train-teacher --data folder:photos --size 32 --channels 3 --out runs/photos (batch ${IMAGE_BATCH} by default; a\n` +
+      '         PNG grid of samples is written at every checkpoint)',
+  ],
 };
 
 export interface TeacherOptions {
@@ -43,17 +58,22 @@ export interface TeacherOptions {
   readonly lr?: number;
   readonly width?: number;
   readonly blocks?: number;
+  /** Image data (from imageDataSpec); `data` then only names it. */
+  readonly image?: ImageDataSpec;
+  readonly unet?: UnetOptions;
+  readonly classifier?: string;
   readonly seed?: number;
   readonly logEvery?: number;
   readonly checkpointEvery?: number;
   readonly samples?: boolean;
   readonly resume: boolean | 'auto';
-  readonly backend: 'wasm' | 'cpu';
+  readonly backend: BackendName;
   readonly label?: string;
 }
 
 export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult> {
-  if (opts.data !== undefined) parseChoice('data', opts.data, TOY2D_NAMES, 'data');
+  if (opts.data !== undefined && !opts.image) parseChoice('data', opts.data, TOY2D_NAMES, 'data');
+  if (!opts.image && opts.resume !== true) rejectUnetOptions(opts.unet, opts.data ?? 'checkerboard');
   return runTraining(
     {
       command: 'train-teacher',
@@ -67,7 +87,8 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
       backend: opts.backend,
       label: opts.label,
       settings: [
-        { flag: 'data', given: opts.data, stored: (i) => i.data.name },
+        { flag: 'data', given: opts.image ? dataName(opts.image) : opts.data, stored: (i) => describeData(i.data) },
+        ...imageSettings(opts.image, opts.unet),
         { flag: 'conditional', given: opts.conditional || undefined, stored: (i) => i.data.conditional },
         { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
         { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
@@ -80,9 +101,10 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
         const train = defaultTrainConfig('teacher', {
           steps,
           seed: opts.seed ?? 0,
-          ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+          ...(opts.batch !== undefined ? { batch: opts.batch } : opts.image ? { batch: IMAGE_BATCH } : {}),
           ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
         });
+        if (opts.image) return createImageTeacher(o, opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
         let data;
         try {
           data = toy2dSource(name, { sigmaD: train.sigmaD, conditional: opts.conditional ?? false });
@@ -112,7 +134,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, BACKENDS);
   const t = trainingOptions(values);
   await trainTeacher(
     {
@@ -121,6 +143,9 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       conditional: flag(values, 'conditional'),
       width: optInteger(values, 'width'),
       blocks: optInteger(values, 'blocks'),
+      image: imageDataSpec(values),
+      unet: unetOptions(values),
+      classifier: str(values, 'classifier'),
       ...t,
       seed: common.seedGiven ? common.seed : undefined,
       backend: common.backend,

@@ -17,6 +17,12 @@ const onnxPads = (r: ResolvedConv2D) => [r.pads[0][0], r.pads[1][0], r.pads[0][1
 
 const transpose = (ctx: LowerContext, x: string, perm: number[]) => ctx.emit('Transpose', [x], { perm });
 
+/**
+ * ONNX's default, stated anyway: ONNX Runtime Web's WebGPU kernels do not apply the default and
+ * reject a Conv without it ("dilations should be 2D").
+ */
+const NO_DILATION = [1, 1];
+
 export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'> = {
   conv2d: (ctx, node, [x, w]) => {
     const [xShape, wShape] = node.inputs.map((id) => ctx.shapeOf(id));
@@ -24,6 +30,7 @@ export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropF
     const y = ctx.emit('Conv', [transpose(ctx, x, NHWC_TO_NCHW), transpose(ctx, w, HWIO_TO_OIHW)], {
       strides: r.strides,
       pads: onnxPads(r),
+      dilations: NO_DILATION,
       group: r.groups,
     });
     return transpose(ctx, y, NCHW_TO_NHWC);
@@ -42,6 +49,7 @@ export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropF
     const dx = ctx.emit('ConvTranspose', [transpose(ctx, dy, NHWC_TO_NCHW), transpose(ctx, w, HWIO_TO_OIHW)], {
       strides: r.strides,
       pads: onnxPads(r),
+      dilations: NO_DILATION,
       group: r.groups,
       output_padding: outputPadding,
     });

@@ -1,0 +1,94 @@
+/**
+ * scm export: a consistency run's whole few-step sampler (EMA weights) as one ONNX graph, noise in
+ * and samples in data coordinates out; or, with --denoiser, any run's network F_theta.
+ */
+import { createModel } from '@scm/core';
+import {
+  BACKENDS,
+  commonOptions,
+  flag,
+  optInteger,
+  optNumber,
+  parseChoice,
+  requireStr,
+  str,
+  type CommandHelp,
+  type OptionSpecs,
+  type OptionValues,
+} from '../args.js';
+import { RunError, UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx } from '../onnx-backend.js';
+import { describeMode, loadRun, writeAtomic } from '../run-folder.js';
+import { checkConditioning } from '../sampling.js';
+
+const FORMATS = ['onnx'] as const;
+const DEFAULT_STEPS = 2;
+
+const OPTIONS: OptionSpecs = {
+  run: { type: 'string', value: 'DIR', help: 'run folder to export (its EMA weights)' },
+  out: { type: 'string', value: 'FILE', help: 'the model file to write, e.g. model.onnx (written to FILE.tmp and renamed)' },
+  format: { type: 'string', value: 'NAME', help: `model format: ${FORMATS.join(', ')} (default onnx)` },
+  steps: { type: 'string', value: 'N', help: `consistency sampling steps in the graph (default ${DEFAULT_STEPS})` },
+  batch: { type: 'string', value: 'B', help: 'a fixed batch size (default: any batch, the first dimension is "batch")' },
+  guidance: {
+    type: 'string',
+    value: 'S',
+    help: 'class-conditional runs: fix the guidance scale in the graph (default: a per-sample "guidance" input)',
+  },
+  denoiser: { type: 'boolean', help: 'export the network F(x, t [, label] [, guidance]) instead of the sampler (any run, teachers too)' },
+};
+
+export const help: CommandHelp = {
+  name: 'export',
+  summary:
+    'Export a consistency (sCD/sCT) run\'s 1-, 2- or N-step sampler on its EMA weights as one ONNX model.\n' +
+    'Inputs z0, z1, ... (standard normal noise [batch, ...sample shape], one per step), int64 "label" [batch] for\n' +
+    'class-conditional runs (-1: no class) and "guidance" [batch] where the scale is not fixed; output "x", the\n' +
+    'samples in data coordinates. Teacher runs have no consistency sampler: export their denoiser with --denoiser.',
+  usage: '--run DIR --out FILE.onnx [--format onnx] [--steps N] [--batch B] [--guidance S] | --denoiser',
+  options: OPTIONS,
+  notes: [
+    'Prints the model\'s inputs and outputs. --seed and --backend do not apply (the weights are the run\'s).\n' +
+      'scm sample --backend onnx runs the same sampler with ONNX Runtime, feeding it the noise of --seed.',
+    'Example: scm export --run runs/cb-scd --format onnx --steps 2 --out model.onnx',
+  ],
+};
+
+export async function run(values: OptionValues, io: Io): Promise<void> {
+  commonOptions(values, BACKENDS);
+  const dir = requireStr(values, 'run', help.name);
+  const out = requireStr(values, 'out', help.name);
+  parseChoice('format', str(values, 'format') ?? 'onnx', FORMATS, '--format');
+  const denoiser = flag(values, 'denoiser');
+  const steps = optInteger(values, 'steps');
+  const batch = optInteger(values, 'batch');
+  const guidance = optNumber(values, 'guidance');
+  if (denoiser && steps !== undefined) throw new UsageError('--steps is for the sampler: a --denoiser model is one network evaluation');
+  if (denoiser && guidance !== undefined) throw new UsageError('--guidance fixes the sampler\'s scale: a --denoiser model takes guidance as an input');
+
+  const loaded = await loadRun(dir);
+  const mode = loaded.meta.train.mode;
+  let bytes: Uint8Array;
+  let what: string;
+  if (denoiser) {
+    bytes = await exportRunDenoiser(loaded, { batch });
+    what = `the denoiser of ${dir} (${describeMode(mode)}, step ${loaded.meta.step}, EMA weights)`;
+  } else {
+    if (mode === 'teacher') {
+      throw new UsageError(`${dir} is a diffusion teacher run: only consistency (sCD/sCT) runs export a sampler; export its denoiser with --denoiser`);
+    }
+    checkConditioning({ guidance }, { model: createModel(loaded.meta.model), info: loaded.meta }, dir);
+    const exported = await exportRunSampler(loaded, { steps: steps ?? DEFAULT_STEPS, guidance, batch });
+    if (!exported.transformed) {
+      throw new RunError(`the data of ${dir} (${loaded.meta.data.name}) does not map back to data coordinates affinely, so the sampler cannot output them`);
+    }
+    bytes = exported.bytes;
+    what = `the ${steps ?? DEFAULT_STEPS}-step consistency sampler of ${dir} (step ${loaded.meta.step}, EMA weights, samples in data coordinates)`;
+  }
+  (await loadOnnx()).checkModel(bytes);
+  await writeAtomic(out, bytes);
+  const shapes = await describeModelIo(bytes);
+  io.err(`exported ${what}: ${(bytes.length / 1024).toFixed(1)} KiB${batch !== undefined ? `, batch ${batch}` : ''}\n`);
+  io.out(`${out}\ninputs:\n${shapes.inputs.map((l) => `  ${l}\n`).join('')}outputs:\n${shapes.outputs.map((l) => `  ${l}\n`).join('')}`);
+}
