@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { conformanceCases, ReferenceOps } from '@scm/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, chromiumMissing, launchChromium, serveDirectory, type LaunchedBrowser, type StaticServer } from './browser/harness.js';
+import { bundlePage, chromiumMissing, launchChromium, serveDirectory, type LaunchedBrowser, type StaticServer } from '@scm/browser-testing';
 import type { CaseResult, PageReport } from './browser/page.js';
 
 const PAGE = fileURLToPath(new URL('./browser/page.ts', import.meta.url));

@@ -1,0 +1,42 @@
+/**
+ * What the page has done, on window.scmDemo: the status lines show it to people, this shows it to
+ * the end-to-end test (and to anyone in the console) without scraping text.
+ */
+import type { BackendChoice, GenerateRequest } from './generator.js';
+
+export interface GenerationRecord {
+  readonly choice: BackendChoice;
+  /** What actually ran. */
+  readonly backend: string;
+  readonly fallbackReason?: string;
+  readonly request: GenerateRequest;
+  readonly ms: number;
+  /** [count, height, width, channels], pixels in [-1, 1]. */
+  readonly images: Float32Array;
+}
+
+export interface ToyRecord {
+  readonly backend: string;
+  readonly phase: string;
+  readonly step: number;
+  readonly stepsPerSec: number;
+  /** Points drawn in the latest plot. */
+  readonly points: number;
+}
+
+export interface DemoState {
+  /** Set once the page has wired itself up (or failed to, see errors). */
+  ready: boolean;
+  /** Grids generated so far, live mode included. */
+  generated: number;
+  /** The latest grid of each backend. */
+  readonly latest: Partial<Record<BackendChoice, GenerationRecord>>;
+  toy?: ToyRecord;
+  readonly errors: string[];
+}
+
+declare global {
+  interface Window {
+    scmDemo: DemoState;
+  }
+}

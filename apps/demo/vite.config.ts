@@ -1,0 +1,24 @@
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { ensureModels } from './scripts/models.js';
+
+/** A bare `vite build` (or dev server) still gets models: the default run's, where `npm run models` has not run. */
+function demoModels(): Plugin {
+  let publicDir = '';
+  return {
+    name: 'scm-demo-models',
+    configResolved: (config) => void (publicDir = config.publicDir),
+    buildStart: () => ensureModels(publicDir),
+  };
+}
+
+export default defineConfig({
+  // Relative URLs: the built folder works from any path, served by any static file server.
+  base: './',
+  plugins: [demoModels()],
+  resolve: {
+    // onnxruntime-web's build that loads its wasm runtime from ort.env.wasm.wasmPaths (public/ort/, written by
+    // scripts/models.ts). Its default build embeds the glue and makes vite emit a second 28 MB copy of the binary.
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+  },
+  build: { target: 'es2022' },
+});
