@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, Rng } from '@scm/core';
 import { checkModel, OnnxSampler } from '@scm/onnx';
+import { relativeError } from '@scm/core/testing';
 import { oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
 
 const TOL = 1e-4;
@@ -28,19 +29,6 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0);
   }
 });
-
-/** max |a - e| / (|e| + mean |e|): relative error with a scale-aware floor, as @scm/onnx's tests measure it. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let meanAbs = 0;
-  for (let i = 0; i < expected.length; i++) meanAbs += Math.abs(expected[i]) / expected.length;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]) / (Math.abs(expected[i]) + meanAbs + 1e-30);
-    worst = Math.max(worst, Number.isNaN(err) ? Infinity : err);
-  }
-  return worst;
-}
 
 function readCsv(path: string): Float32Array {
   const lines = readFileSync(path, 'utf8').trim().split('\n');

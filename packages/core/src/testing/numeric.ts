@@ -32,6 +32,19 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
+/** max |a - e| / (|e| + mean |e|): the error measure of assertClose, as a number to report. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} differs from the expected ${expected.length}`);
+  let meanAbs = 0;
+  for (let i = 0; i < expected.length; i++) meanAbs += Math.abs(expected[i]) / expected.length;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]) / (Math.abs(expected[i]) + meanAbs + 1e-30);
+    worst = Math.max(worst, Number.isNaN(err) ? Infinity : err);
+  }
+  return worst;
+}
+
 export function assertShape(actual: Shape, expected: Shape, label: string): void {
   if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
     throw new Error(`${label}: shape ${fmt(actual)} differs from the expected ${fmt(expected)}`);
