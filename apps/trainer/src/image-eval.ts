@@ -15,7 +15,7 @@
  * guidance (--guidance changes both). A "data" row scores n training images the same way: the
  * distance between two draws of real data, the floor the model rows should be read against.
  */
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { featureStats, frechetDistance, toDevice, type SamplerName } from '@scm/core';
 import { commonOptions, flag, optInteger, optNumber, parseIntegerList, str, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
@@ -206,7 +206,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
       referenceImages: refN,
       reference: folder ? `the first ${refN} images of the folder (the training images)` : `${refN} images of the ${d.name} test split (held out)`,
       seed: opts.seed,
-      classifier: { dir: clf.dir, heldOutAccuracy: clf.info.heldOut.accuracy, featureDim: clf.net.featureDim, imageSize: clf.net.config.imageSize },
+      classifier: { dir: relative(process.cwd(), clf.dir) || '.', heldOutAccuracy: clf.info.heldOut.accuracy, featureDim: clf.net.featureDim, imageSize: clf.net.config.imageSize },
       coverageThreshold: threshold,
       rows,
     };

@@ -3,7 +3,7 @@
  * errors of bad image data; train-classifier on MNIST.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { decodeNpy } from '@scm/datasets';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('image runs on a folder', () => {
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(JSON.parse(readFileSync(join(scd, 'eval.json'), 'utf8'))).toEqual(report);
-    expect(report.classifier.dir).toBe(clf);
+    expect(resolve(report.classifier.dir)).toBe(clf);
     expect(report.coverageThreshold).toBeCloseTo(0.25);
     expect(report.rows.map((row: { steps: number }) => row.steps)).toEqual([1, 2]);
     for (const row of report.rows) {
