@@ -15,36 +15,25 @@ import {
   type RunInfo,
   type Teacher,
 } from '@scm/core';
-import { BACKENDS, commonOptions, optInteger, requireStr, str, type BackendName, type CommandHelp, type OptionValues } from './args.js';
+import { BACKENDS, commonOptions, optInteger, requireStr, str, type CommandHelp, type OptionValues } from './args.js';
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
 import { classifierField, recordedClassifier } from './image-runs.js';
 import { isImageRun } from './images.js';
 import type { Io } from './io.js';
 import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
-import { runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from './training.js';
+import { loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
 
 export const GUIDANCE_MAX = 2;
 const CONSISTENCY_DEFAULTS = defaultTrainConfig('scd');
 export const CONSISTENCY_LR = (CONSISTENCY_DEFAULTS.lr as { lr: number }).lr;
 export const DEFAULT_WARMUP = CONSISTENCY_DEFAULTS.tangentWarmup;
 
-export interface ConsistencyOptions {
+export interface ConsistencyOptions extends RunOptions {
   readonly mode: 'scd' | 'sct';
   /** The teacher run folder (--teacher for distill, --init for train-ct); optional on resume. */
   readonly teacher?: string;
-  readonly out: string;
-  readonly steps?: number;
-  readonly batch?: number;
-  readonly lr?: number;
   readonly tangentWarmup?: number;
-  readonly seed?: number;
-  readonly logEvery?: number;
-  readonly checkpointEvery?: number;
-  readonly samples?: boolean;
-  readonly resume: boolean | 'auto';
-  readonly backend: BackendName;
-  readonly label?: string;
   /** Image runs: the classifier run scm eval uses (default: the teacher's). */
   readonly classifier?: string;
 }
@@ -68,24 +57,18 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
   };
   // The teacher is recorded relative to the run folder, so the two can move together.
   const teacherDir = (info: RunInfo) => resolve(opts.out, info.teacher ?? '');
+  const shared = sharedSettings(opts);
   return runTraining(
     {
       command,
       mode: opts.mode,
-      out: opts.out,
-      resume: opts.resume,
-      steps: opts.steps,
-      logEvery: opts.logEvery,
-      checkpointEvery: opts.checkpointEvery,
-      samples: opts.samples,
-      backend: opts.backend,
-      label: opts.label,
+      ...loopFields(opts),
       settings: [
         { flag: teacherFlag.slice(2), given: opts.teacher === undefined ? undefined : resolve(opts.teacher), stored: teacherDir },
-        { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
-        { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+        shared.batch,
+        shared.lr,
         { flag: 'tangent-warmup', given: opts.tangentWarmup, stored: (i) => i.train.tangentWarmup },
-        { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
+        shared.seed,
       ],
       create: async (o, steps) => {
         if (opts.teacher === undefined) throw new RunError(`missing ${teacherFlag}: the teacher run to start from`);

@@ -23,6 +23,7 @@ import { accuracy, classify, loadClassifier, type LoadedClassifier } from './cla
 import { RunError, UsageError } from './errors.js';
 import { recordedClassifier } from './image-runs.js';
 import { describeData, isImageData, loadImages, specOf, type ImageDataConfig } from './images.js';
+import type { EvalOptions } from './commands/eval.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
 import { EVAL_FILE, writeJson, type LoadedRun } from './run-folder.js';
@@ -67,12 +68,8 @@ export interface ImageEvalReport {
   readonly rows: readonly ImageEvalRow[];
 }
 
-export interface ImageEvalOptions {
-  readonly n: number;
-  readonly seed: number;
-  readonly steps?: readonly number[];
+export interface ImageEvalOptions extends EvalOptions {
   readonly nfe?: number;
-  readonly guidance?: number;
   /** Classifier folder; default: the one the run records. */
   readonly classifier?: string;
 }

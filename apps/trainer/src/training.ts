@@ -84,6 +84,36 @@ export interface Setting {
   readonly stored: (info: RunInfo) => unknown;
 }
 
+/** The options every training command takes the same way. */
+export interface RunOptions {
+  readonly out: string;
+  readonly steps?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  readonly seed?: number;
+  readonly logEvery?: number;
+  readonly checkpointEvery?: number;
+  readonly samples?: boolean;
+  readonly resume: boolean | 'auto';
+  readonly backend: BackendName;
+  readonly label?: string;
+}
+
+/** The fields of a TrainRequest that come straight from the shared options. */
+export function loopFields(opts: RunOptions) {
+  const { out, resume, steps, logEvery, checkpointEvery, samples, backend, label } = opts;
+  return { out, resume, steps, logEvery, checkpointEvery, samples, backend, label };
+}
+
+/** The settings every training command has, for each command to list in its own order. */
+export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'seed', Setting> {
+  return {
+    batch: { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
+    lr: { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+    seed: { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
+  };
+}
+
 export interface NewRun {
   readonly info: RunInfo;
   readonly state: TrainState<unknown>;

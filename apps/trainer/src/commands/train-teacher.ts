@@ -10,14 +10,13 @@ import {
   str,
   type CommandHelp,
   type OptionSpecs,
-  type BackendName,
   type OptionValues,
 } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../image-runs.js';
 import { DATA_HELP, describeData, IMAGE_BATCH, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
 import type { Io } from '../io.js';
-import { DEFAULT_STEPS, runTraining, TRAINING_OPTIONS, trainingOptions, type TrainResult } from '../training.js';
+import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
 
 const TEACHER_LR = (defaultTrainConfig('teacher').lr as { lr: number }).lr;
 
@@ -49,52 +48,35 @@ export const help: CommandHelp = {
   ],
 };
 
-export interface TeacherOptions {
-  readonly out: string;
+export interface TeacherOptions extends RunOptions {
   readonly data?: string;
   readonly conditional?: boolean;
-  readonly steps?: number;
-  readonly batch?: number;
-  readonly lr?: number;
   readonly width?: number;
   readonly blocks?: number;
   /** Image data (from imageDataSpec); `data` then only names it. */
   readonly image?: ImageDataSpec;
   readonly unet?: UnetOptions;
   readonly classifier?: string;
-  readonly seed?: number;
-  readonly logEvery?: number;
-  readonly checkpointEvery?: number;
-  readonly samples?: boolean;
-  readonly resume: boolean | 'auto';
-  readonly backend: BackendName;
-  readonly label?: string;
 }
 
 export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult> {
   if (opts.data !== undefined && !opts.image) parseChoice('data', opts.data, TOY2D_NAMES, 'data');
   if (!opts.image && opts.resume !== true) rejectUnetOptions(opts.unet, opts.data ?? 'checkerboard');
+  const shared = sharedSettings(opts);
   return runTraining(
     {
       command: 'train-teacher',
       mode: 'teacher',
-      out: opts.out,
-      resume: opts.resume,
-      steps: opts.steps,
-      logEvery: opts.logEvery,
-      checkpointEvery: opts.checkpointEvery,
-      samples: opts.samples,
-      backend: opts.backend,
-      label: opts.label,
+      ...loopFields(opts),
       settings: [
         { flag: 'data', given: opts.image ? dataName(opts.image) : opts.data, stored: (i) => describeData(i.data) },
         ...imageSettings(opts.image, opts.unet),
         { flag: 'conditional', given: opts.conditional || undefined, stored: (i) => i.data.conditional },
-        { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
-        { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+        shared.batch,
+        shared.lr,
         { flag: 'width', given: opts.width, stored: (i) => (i.model.kind === 'mlp' ? i.model.width : undefined) },
         { flag: 'blocks', given: opts.blocks, stored: (i) => (i.model.kind === 'mlp' ? i.model.blocks : undefined) },
-        { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
+        shared.seed,
       ],
       create: async (o, steps) => {
         const name = opts.data ?? 'checkerboard';
