@@ -24,6 +24,7 @@ import {
 } from '../src/optim/index.js';
 import type { Shape, TensorOps } from '../src/tensor/ops.js';
 import { ReferenceOps, type RefTensor } from '../src/testing/reference.js';
+import { uniformStream as rng } from './helpers/random.js';
 
 const ops = new ReferenceOps();
 type Tree = Record<string, RefTensor>;
@@ -32,17 +33,6 @@ type Arrays = Record<string, number[]>;
 const scalar = (v: number): RefTensor => ops.fill([], v);
 const read = (x: RefTensor): number[] => Array.from(ops.readSync(x));
 const readTree = (tree: Tree): Arrays => Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, read(v)]));
-
-/** mulberry32: a seeded generator so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SHAPES: Record<string, Shape> = {
   'blocks.0.linear.weight': [3, 4],

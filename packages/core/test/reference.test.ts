@@ -7,22 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2DOptions, Shape } from '../src/tensor/ops.js';
 import { ShapeError } from '../src/tensor/shape.js';
 import { RefTensor, ReferenceOps } from '../src/testing/reference.js';
+import { uniformStream as rng } from './helpers/random.js';
 
 const ops = new ReferenceOps();
 
 const t = (data: readonly number[], shape: Shape): RefTensor => ops.fromArray(data, shape);
 const vals = (x: RefTensor): number[] => Array.from(ops.readSync(x));
-
-/** mulberry32: a seeded generator so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function random(shape: Shape, seed: number): RefTensor {
   const next = rng(seed);
