@@ -34,7 +34,7 @@ export function startWebGpu(powerPreference: PowerPreference): Promise<StartedWe
 }
 
 async function start(powerPreference: PowerPreference): Promise<StartedWebGpu> {
-  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu ?? (tf.env().getBool('IS_NODE') ? await installDawn() : undefined);
   if (!gpu) throw unavailable(noGpu());
   const adapter = await gpu.requestAdapter({ powerPreference }).catch((cause: unknown) => {
     throw unavailable(`navigator.gpu.requestAdapter() failed: ${messageOf(cause)} (${FALLBACK_HINT})`);
@@ -61,14 +61,36 @@ async function start(powerPreference: PowerPreference): Promise<StartedWebGpu> {
   return { ops, adapter: report };
 }
 
+/**
+ * In Node: Dawn from the optional `webgpu` package, installed as navigator.gpu (tfjs-backend-webgpu
+ * looks for it there) with its GPU* globals. Undefined when the package is not installed.
+ */
+async function installDawn(): Promise<GpuLike | undefined> {
+  // A variable specifier: bundlers must leave this optional dependency to the runtime.
+  const specifier = 'webgpu';
+  let dawn: { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+  try {
+    dawn = (await import(/* @vite-ignore */ specifier)) as typeof dawn;
+  } catch {
+    return undefined;
+  }
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create((process.env.SCM_DAWN_FLAGS ?? '').split(',').filter(Boolean));
+  const g = globalThis as { navigator?: object };
+  // Node 21+ has a navigator object of its own; Node 20 has none.
+  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  else g.navigator = { gpu };
+  return gpu;
+}
+
 function noGpu(): string {
   if ((globalThis as { isSecureContext?: boolean }).isSecureContext === false) {
     return `navigator.gpu is undefined because this page is not a secure context (serve it over https or from localhost, or ${FALLBACK_HINT})`;
   }
   if (tf.env().getBool('IS_NODE')) {
     return (
-      'navigator.gpu is undefined (Node has no WebGPU of its own: install one as globalThis.navigator.gpu before calling ' +
-      `createWebGpuOps, e.g. the 'webgpu' package's create() and globals, or ${FALLBACK_HINT})`
+      "navigator.gpu is undefined (Node has no WebGPU of its own: install the 'webgpu' package (Dawn), which is used when present, " +
+      `or set globalThis.navigator.gpu yourself before calling createWebGpuOps, or ${FALLBACK_HINT})`
     );
   }
   return `navigator.gpu is undefined (use a browser with WebGPU, or ${FALLBACK_HINT})`;

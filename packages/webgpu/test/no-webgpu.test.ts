@@ -8,7 +8,7 @@ describe('without navigator.gpu', () => {
     const error = await createWebGpuOps().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebGpuUnavailableError);
     expect((error as Error).message).toMatch(
-      /^WebGPU is not available: navigator\.gpu is undefined \(Node has no WebGPU of its own: install one as globalThis\.navigator\.gpu .* or pass fallback: 'wasm'\)$/,
+      /^WebGPU is not available: navigator\.gpu is undefined \(Node has no WebGPU of its own: install the 'webgpu' package \(Dawn\), which is used when present, .* or pass fallback: 'wasm'\)$/,
     );
     await expect(createWebGpuOps({ fallback: 'error' })).rejects.toBe(error);
   });
