@@ -119,7 +119,7 @@ async function benchBackend(backend: string) {
   return { backend, ops, nets };
 }
 
-const results = [];
+const results: Awaited<ReturnType<typeof benchBackend>>[] = [];
 for (const backend of ['cpu', 'wasm']) results.push(await benchBackend(backend));
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, Node ${process.version}`;
