@@ -1,5 +1,8 @@
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { fileURLToPath } from 'node:url';
 import { ensureModels } from './scripts/models.js';
+
+const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 /** A bare `vite build` (or dev server) still gets models: the default run's, where `npm run models` has not run. */
 function demoModels(): Plugin {
@@ -20,5 +23,9 @@ export default defineConfig({
     // scripts/models.ts). Its default build embeds the glue and makes vite emit a second 28 MB copy of the binary.
     conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
   },
-  build: { target: 'es2022' },
+  build: {
+    target: 'es2022',
+    // bench.html times sampling on each backend (bench/browser/run.ts); it shares the demo's generators.
+    rollupOptions: { input: { main: page('index.html'), bench: page('bench.html') } },
+  },
 });

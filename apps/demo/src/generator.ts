@@ -29,6 +29,12 @@ export interface LoadedManifest {
   readonly base: URL;
 }
 
+/** Each runtime's code is loaded only when its backend is first asked for. */
+export async function createGenerator(choice: BackendChoice, loaded: LoadedManifest): Promise<Generator> {
+  if (choice === 'tfjs-webgpu') return (await import('./generate-tfjs.js')).createTfjsGenerator(loaded);
+  return (await import('./generate-ort.js')).createOrtGenerator(loaded, choice === 'ort-webgpu' ? 'webgpu' : 'wasm');
+}
+
 export async function loadManifest(): Promise<LoadedManifest> {
   const url = new URL(MANIFEST_PATH, document.baseURI);
   const manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(url))) as DemoManifest;

@@ -1,6 +1,6 @@
 /** The page's wiring: controls to generators and to the toy trainer, results to canvases and status lines. */
 import { TOY2D_NAMES, type Toy2dName } from '@scm/core';
-import { loadManifest, type BackendChoice, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
+import { createGenerator, loadManifest, type BackendChoice, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
 import type { Steps } from './public-files.js';
 import { boundsOf, drawImageGrid, drawScatter } from './render.js';
 import type { DemoState } from './state.js';
@@ -26,16 +26,8 @@ function fillSelect(select: HTMLSelectElement, options: readonly (readonly [valu
 
 // ---- digits -------------------------------------------------------------------------------------
 
-/**
- * Created on first use and kept: one session or weights upload per backend, not per click. Each
- * runtime's code is loaded only when its backend is first chosen.
- */
+/** Created on first use and kept: one session or weights upload per backend, not per click. */
 const generators = new Map<BackendChoice, Promise<Generator>>();
-
-async function createGenerator(choice: BackendChoice, loaded: LoadedManifest): Promise<Generator> {
-  if (choice === 'tfjs-webgpu') return (await import('./generate-tfjs.js')).createTfjsGenerator(loaded);
-  return (await import('./generate-ort.js')).createOrtGenerator(loaded, choice === 'ort-webgpu' ? 'webgpu' : 'wasm');
-}
 
 function generatorFor(choice: BackendChoice, loaded: LoadedManifest): Promise<Generator> {
   let generator = generators.get(choice);

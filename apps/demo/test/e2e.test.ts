@@ -125,6 +125,26 @@ if (missing) {
       expect(Number(await page.inputValue('#seed'))).toBeGreaterThanOrEqual(seed + 2);
     });
 
+    it('times sampling on its benchmark page (bench.html)', async () => {
+      const bench = await browser!.context.newPage();
+      try {
+        await bench.goto(new URL('bench.html?backends=ort-wasm&batches=1,2&repeats=1', server!.url).href);
+        await bench.waitForFunction(() => window.scmBench?.done, undefined, { timeout: 60_000 });
+        const report = await bench.evaluate(() => window.scmBench!);
+        expect(report.error).toBeUndefined();
+        expect(report.rows.map((r) => [r.backend, r.steps, r.batch])).toEqual([
+          ['ONNX Runtime Web on WASM', 1, 1],
+          ['ONNX Runtime Web on WASM', 1, 2],
+          ['ONNX Runtime Web on WASM', 2, 1],
+          ['ONNX Runtime Web on WASM', 2, 2],
+        ]);
+        for (const r of report.rows) expect(r.imagesPerSec).toBeCloseTo((1000 * r.batch) / r.medianMs, 6);
+        expect(await bench.locator('#results tr').count()).toBe(4);
+      } finally {
+        await bench.close();
+      }
+    });
+
     it('trains a 2D model live on WebGPU and plots its samples', async () => {
       // Three teacher steps, then sCD: both kinds of step (sCD's with its JVP) run on WebGPU. The
       // first plot comes after the first sCD step: on SwiftShader, plotting takes longer than training.
