@@ -12,12 +12,12 @@
  * @scm/onnx and onnxruntime-node are imported on first use, so the other backends never load them.
  */
 import { availableParallelism } from 'node:os';
-import { consistencyTimes, createModel, disposeState, Rng, snapshot, toHost, type HostTensor, type Model, type StepContext } from '@scm/core';
+import { consistencyTimes, createModel, defaultSampleBatch, disposeState, Rng, snapshot, toHost, type HostTensor, type Model, type StepContext } from '@scm/core';
 import type { DataTransform, OrtModule } from '@scm/onnx';
 import type { EngineFactory } from './engine.js';
 import { RunError, UsageError } from './errors.js';
 import type { LoadedRun } from './run-folder.js';
-import { dataOf, IMAGE_SAMPLE_BATCH, sampleLabels, type DrawOptions } from './sampling.js';
+import { dataOf, sampleLabels, type DrawOptions } from './sampling.js';
 
 type OnnxModule = typeof import('@scm/onnx');
 
@@ -128,9 +128,6 @@ export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: stri
 
 // ---- sampling --------------------------------------------------------------------------------
 
-/** generate() draws the noise chunk by chunk of its batch: its default, or what drawSamples passes for images. */
-const GENERATE_BATCH = 4096;
-const noiseChunk = (model: Model) => (model.sampleShape.length > 1 ? IMAGE_SAMPLE_BATCH : GENERATE_BATCH);
 
 /**
  * n consistency samples of a run in data coordinates, from its exported sampler on ONNX Runtime:
@@ -152,7 +149,8 @@ export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promis
     const draws = consistencyTimes(steps, run.meta.train.sigmaD).length;
     const labels = sampleLabels(model.numClasses, opts);
     const rng = new Rng(opts.seed);
-    const chunk = noiseChunk(model);
+    // generate() draws the noise chunk by chunk of its default batch; the same chunks give the same samples.
+    const chunk = defaultSampleBatch(model.sampleShape);
     const out = new Float32Array(opts.n * dim);
     for (let start = 0; start < opts.n; start += chunk) {
       const n = Math.min(chunk, opts.n - start);

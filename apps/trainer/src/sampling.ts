@@ -50,9 +50,6 @@ export interface DrawOptions extends SamplerChoice {
   readonly labels?: Int32Array;
 }
 
-/** Images per forward pass when sampling image models (the default batch would not fit in memory). */
-export const IMAGE_SAMPLE_BATCH = 100;
-
 export function dataOf(info: RunInfo): DataSource {
   if (isImageRun(info)) return imageDataOf(info);
   try {
@@ -123,7 +120,6 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
     seed: opts.seed,
     ...(labels ? { labels } : {}),
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
-    ...(s.model.sampleShape.length > 1 ? { batch: IMAGE_SAMPLE_BATCH } : {}),
   });
   return s.data.toData(x);
 }

@@ -5,12 +5,14 @@ import {
   ddimSample,
   dpmSolver2Sample,
   edmGrid,
+  generate,
   heunSample,
   modelField,
   Rng,
   sampleTimes,
   tMaxFor,
   uniformGrid,
+  type Model,
 } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 import { consistencyModel, exactF0, velocityModel, type Gaussian } from './helpers/gaussian.js';
@@ -146,5 +148,34 @@ describe('time proposal', () => {
     expect(Math.abs(m.std - 1.6)).toBeLessThan(0.02);
     expect(Math.min(...t)).toBeGreaterThanOrEqual(Math.fround(1e-4));
     expect(Math.max(...t)).toBeLessThanOrEqual(Math.fround(Math.PI / 2 - 1e-4));
+  });
+});
+
+describe('generate() chunks', () => {
+  /** A model that outputs zeros and records the batch of every call. */
+  const recording = (sampleShape: number[], calls: number[]): Model => ({
+    config: {},
+    sampleShape,
+    numClasses: 0,
+    guidanceInput: false,
+    init: () => ({}),
+    initLogvar: () => ({}),
+    F: (ops, _p, x) => {
+      calls.push(ops.shape(x)[0]);
+      return ops.mul(x, ops.fill([], 0));
+    },
+    logvar: (ops, _p, t) => t,
+  });
+
+  it('images 100 at a time by default (a U-Net cannot take thousands), points 4096 at a time', async () => {
+    for (const [shape, n, expected] of [
+      [[4, 4, 1], 250, [100, 100, 50]],
+      [[2], 5000, [4096, 904]],
+    ] as const) {
+      const calls: number[] = [];
+      const out = await generate(o, recording([...shape], calls), {}, 0.5, { sampler: 'consistency', steps: 1, n, seed: 1 });
+      expect(calls).toEqual(expected);
+      expect(out).toHaveLength(n * shape.reduce((a: number, b: number) => a * b, 1));
+    }
   });
 });

@@ -21,11 +21,22 @@ export interface GenerateOptions {
   readonly nfe?: number;
   readonly n: number;
   readonly seed: number;
+  /** Samples per network call (default: defaultSampleBatch). */
   readonly batch?: number;
   /** Class labels for conditional models (length n); -1 is the null class. */
   readonly labels?: Int32Array;
   /** Classifier-free guidance scale (teacher) or the guidance input (students distilled with CFG). */
   readonly guidance?: number;
+}
+
+/**
+ * generate()'s chunk size when none is given: large for points (an MLP's activations are small),
+ * 100 for images, whose U-Net activations are hundreds of times larger per sample. The noise is
+ * drawn chunk by chunk, so a seed's samples depend on it: callers that must reproduce samples
+ * elsewhere (an exported sampler fed the same noise) use the same chunking.
+ */
+export function defaultSampleBatch(sampleShape: readonly number[]): number {
+  return sampleShape.length > 1 ? 100 : 4096;
 }
 
 function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, labels: T | undefined, opts: GenerateOptions, n: number): Field<T> {
@@ -42,7 +53,7 @@ function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigm
 export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, opts: GenerateOptions): Promise<Float32Array> {
   if (!Number.isInteger(opts.n) || opts.n < 1) throw new Error(`the number of samples must be a positive integer, got ${opts.n}`);
   if (opts.labels && opts.labels.length !== opts.n) throw new Error(`got ${opts.labels.length} labels for ${opts.n} samples`);
-  const batch = Math.min(opts.batch ?? 4096, opts.n);
+  const batch = Math.min(opts.batch ?? defaultSampleBatch(model.sampleShape), opts.n);
   const dim = model.sampleShape.reduce((a, b) => a * b, 1);
   const rng = new Rng(opts.seed);
   const times = opts.sampler === 'consistency' ? consistencyTimes(opts.steps ?? 1, sigmaD) : [];
