@@ -33,10 +33,6 @@ let userAgent = '';
 let adapter: unknown;
 try {
   const page = await browser.context.newPage();
-  adapter = await page.evaluate(async () => {
-    const a = await (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu?.requestAdapter();
-    return a?.info ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null;
-  });
   for (const { backend, batches, repeats } of PLAN) {
     process.stderr.write(`${backend}: batches ${batches.join(', ')}, ${repeats} timed calls each\n`);
     await page.goto(new URL(`bench.html?backends=${backend}&batches=${batches.join(',')}&repeats=${repeats}`, server.url).href);
@@ -46,6 +42,7 @@ try {
     rows.push(...report.rows);
     Object.assign(setupMs, report.setupMs);
     userAgent = report.userAgent;
+    adapter = report.adapter;
   }
 } finally {
   await browser.close();

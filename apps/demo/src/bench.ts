@@ -26,6 +26,8 @@ export interface BenchReport {
   /** Creating each backend's generator: runtime start, weights upload, session creation. */
   readonly setupMs: Partial<Record<BackendChoice, number>>;
   readonly userAgent: string;
+  /** navigator.gpu's adapter, as the page sees it (null: none). */
+  adapter?: Record<string, string> | null;
   done: boolean;
   error?: string;
 }
@@ -50,6 +52,9 @@ const report: BenchReport = { rows: [], setupMs: {}, userAgent: navigator.userAg
 window.scmBench = report;
 
 async function main(): Promise<void> {
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  report.adapter = adapter ? { vendor: adapter.info?.vendor ?? '', architecture: adapter.info?.architecture ?? '', description: adapter.info?.description ?? '' } : null;
   const loaded = await loadManifest();
   for (const choice of backends) {
     const began = performance.now();
