@@ -16,7 +16,7 @@
  * distance between two draws of real data, the floor the model rows should be read against.
  */
 import { join, relative, resolve } from 'node:path';
-import { featureStats, frechetDistance, toDevice, type SamplerName } from '@scm/core';
+import { appliesCfg, featureStats, frechetDistance, toDevice, type SamplerName } from '@scm/core';
 import { commonOptions, flag, optInteger, optNumber, parseIntegerList, str, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
 import { accuracy, classify, loadClassifier, type LoadedClassifier } from './classifier.js';
@@ -40,6 +40,11 @@ export interface ImageEvalRow {
   readonly steps?: number;
   readonly nfe: number;
   readonly guidance?: number;
+  /**
+   * The guidance was applied as classifier-free guidance (teachers; students without a guidance
+   * input): every step evaluates the network twice, so the network evaluations are 2 x nfe.
+   */
+  readonly cfg?: boolean;
   /** Frechet distance to the reference images in the classifier's feature space. */
   readonly fd: number;
   /** Conditional runs (and the data row): fraction of samples classified as the class they were drawn for. */
@@ -189,6 +194,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
         ...(c.steps !== undefined ? { steps: c.steps } : {}),
         nfe: nfeOf(c),
         ...(guidance !== undefined ? { guidance } : {}),
+        ...(appliesCfg(s.model, guidance) ? { cfg: true } : {}),
         ...score(out, opts.n, labels),
         seconds,
       });
@@ -217,8 +223,8 @@ export function formatImageEvalTable(r: ImageEvalReport): string {
   const header = ['sampler', 'NFE', 'guidance', 'FD', ...(conditional ? ['class acc'] : []), 'coverage', 'time'];
   const body = r.rows.map((row) => [
     row.sampler === 'data' ? 'data (train vs test)' : row.sampler === 'consistency' ? `consistency ${row.steps}-step` : `${row.sampler}`,
-    row.sampler === 'data' ? '-' : String(row.nfe),
-    row.guidance === undefined ? '-' : String(row.guidance),
+    row.sampler === 'data' ? '-' : row.cfg ? `${row.nfe} x 2` : String(row.nfe),
+    row.guidance === undefined ? '-' : `${row.guidance}${row.cfg ? ' (CFG)' : ''}`,
     row.fd.toFixed(3),
     ...(conditional ? [row.accuracy === undefined ? '-' : row.accuracy.toFixed(3)] : []),
     row.coverage.toFixed(2),

@@ -112,6 +112,8 @@ describe('image runs on a folder', () => {
     for (const row of report.rows) {
       expect(Number.isFinite(row.fd)).toBe(true);
       expect(row.guidance).toBe(1.5);
+      // The student takes the scale as an input: one network evaluation per step.
+      expect(row.cfg).toBeUndefined();
       expect(row.accuracy).toBeGreaterThanOrEqual(0);
       expect(row.accuracy).toBeLessThanOrEqual(1);
       expect(row.classHistogram).toHaveLength(2);
@@ -124,7 +126,18 @@ describe('image runs on a folder', () => {
     const r = await scm('eval', '--run', teacher, '--classifier', clf, '--n', '4', '--nfe', '5', '--json');
     expect(r.code, r.stderr).toBe(0);
     const [row] = JSON.parse(r.stdout).rows;
-    expect(row).toMatchObject({ sampler: 'heun', nfe: 5, guidance: 1.5 });
+    expect(row).toMatchObject({ sampler: 'heun', nfe: 5, guidance: 1.5, cfg: true });
+  });
+
+  it('eval of an sCT run (no guidance input) says that --guidance was applied as CFG, at twice the evaluations', async () => {
+    const ct = join(root, 'sct');
+    const t = await scm('train-ct', '--init', teacher, '--steps', '1', '--out', ct, '--classifier', clf, '--log-every', '1');
+    expect(t.code, t.stderr).toBe(0);
+    const guided = await scm('eval', '--run', ct, '--n', '4', '--steps', '1', '--guidance', '1.5');
+    expect(guided.code, guided.stderr).toBe(0);
+    expect(guided.stdout).toMatch(/consistency 1-step +1 x 2 +1\.5 \(CFG\)/);
+    const [plain] = JSON.parse((await scm('eval', '--run', ct, '--n', '4', '--steps', '1', '--guidance', '1', '--json')).stdout).rows.slice(-1);
+    expect(plain.cfg).toBeUndefined();
   });
 
   it('eval without a classifier says how to get one', async () => {

@@ -39,6 +39,15 @@ export function defaultSampleBatch(sampleShape: readonly number[]): number {
   return sampleShape.length > 1 ? 100 : 4096;
 }
 
+/**
+ * Whether generate() applies `guidance` as classifier-free guidance, evaluating the network on the
+ * label and on the null label at every step (twice the work): for class-conditional models without
+ * a guidance input (teachers, and consistency models trained without one) at a scale other than 1.
+ */
+export function appliesCfg(model: Model, guidance: number | undefined): boolean {
+  return model.numClasses > 0 && !model.guidanceInput && guidance !== undefined && guidance !== 1;
+}
+
 function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, labels: T | undefined, opts: GenerateOptions, n: number): Field<T> {
   if (model.numClasses > 0 && !labels) throw new Error('this model is class-conditional: pass labels');
   const guidance = opts.guidance ?? 1;
@@ -46,7 +55,7 @@ function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigm
     const cond: Conditioning<T> = { ...(labels ? { labels } : {}), guidance: o.fill([n], guidance) };
     return modelField(o, model, params, sigmaD, cond);
   }
-  if (labels && guidance !== 1) return guidedField(o, model, params, sigmaD, labels, guidance);
+  if (labels && appliesCfg(model, guidance)) return guidedField(o, model, params, sigmaD, labels, guidance);
   return modelField(o, model, params, sigmaD, labels ? { labels } : {});
 }
 
