@@ -67,6 +67,7 @@ import {
 } from '@scm/core';
 import { ReferenceOps } from '@scm/core/testing';
 import { createTfjsOps } from '@scm/tfjs';
+import { withoutGuidance, writeParams } from './params-file.js';
 
 const outDir = process.argv[2];
 if (!outDir) throw new Error('usage: node --import tsx bench/gpu/crosscheck.ts OUTDIR');
@@ -121,8 +122,6 @@ function perturb(p: HostParams, rng: Rng, relative: number, floor: number): Host
   }
   return out;
 }
-
-const withoutGuidance = (p: HostParams): HostParams => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('guidance.')));
 
 interface CaseInput {
   readonly name: string;
@@ -365,8 +364,7 @@ const timed = [
 ];
 
 mkdirSync(outDir, { recursive: true });
-const asTensors = (p: HostParams) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
-for (const t of timed) if (t.initSeed === undefined) writeFileSync(join(outDir, t.params), encodeSafetensors(asTensors(t.host), { format: 'scm-ts/params@1' }));
+for (const t of timed) if (t.initSeed === undefined) writeParams(join(outDir, t.params), t.host);
 writeFileSync(join(outDir, 'crosscheck.safetensors'), encodeSafetensors(tensors, { format: 'scm-ts/gpu-crosscheck@1' }));
 
 const json = {

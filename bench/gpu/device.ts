@@ -16,12 +16,12 @@ import { parseArgs } from 'node:util';
 import {
   createUnet,
   decodeSafetensors,
-  encodeSafetensors,
   defaultTrainConfig,
   generate,
   initState,
   makeOptimizer,
   Rng,
+  toDevice,
   trainStep,
   type DataSource,
   type HostParams,
@@ -31,6 +31,7 @@ import {
 import { conformanceCases, relativeError } from '@scm/core/testing';
 import { createWebGpuOps, type Fallback, type TfjsOps } from '@scm/webgpu';
 import { measurePrimitives } from '../../packages/webgpu/test/browser/timings.js';
+import { readParams, withoutGuidance, writeParams } from './params-file.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,14 +61,14 @@ interface TimedConfig {
 }
 interface Crosscheck {
   readonly configs: readonly TimedConfig[];
+  readonly forward: {
+    /** Config name whose params the cross-check used, and the tensors in crosscheck.safetensors. */
+    readonly config: string;
+    readonly inputs: { readonly x: string; readonly t: string; readonly labels?: string; readonly guidance?: string };
+    readonly output: string;
+  };
 }
-const crosscheck = JSON.parse(readFileSync(join(packDir, 'crosscheck.json'), 'utf8')) as Crosscheck & { forward: ForwardCheck };
-interface ForwardCheck {
-  /** Config name whose params the cross-check used, and the tensors in crosscheck.safetensors. */
-  readonly config: string;
-  readonly inputs: { readonly x: string; readonly t: string; readonly labels?: string; readonly guidance?: string };
-  readonly output: string;
-}
+const crosscheck = JSON.parse(readFileSync(join(packDir, 'crosscheck.json'), 'utf8')) as Crosscheck;
 
 const paramsDir = args['params-dir'] ?? packDir;
 
@@ -76,14 +77,8 @@ function paramsOf(c: TimedConfig): HostParams {
   if (c.initSeed === undefined) return readParams(join(packDir, c.params));
   const host = createUnet(c.unet).init(new Rng(c.initSeed));
   mkdirSync(paramsDir, { recursive: true });
-  const tensors = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, { dtype: 'F32' as const, shape: v.shape, data: v.data }]));
-  writeFileSync(join(paramsDir, c.params), encodeSafetensors(tensors, { format: 'scm-ts/params@1' }));
+  writeParams(join(paramsDir, c.params), host);
   return host;
-}
-
-function readParams(path: string): HostParams {
-  const contents = decodeSafetensors(readFileSync(path));
-  return Object.fromEntries(Object.entries(contents.tensors).map(([k, v]) => [k, { data: Float32Array.from(v.data as ArrayLike<number>), shape: [...v.shape] }]));
 }
 
 /** Median milliseconds of `fn` after two warm-up calls; `fn` must read its result back (that is what waits for the GPU). */
@@ -116,7 +111,7 @@ async function timeConfig(o: TfjsOps, c: TimedConfig) {
   const model = createUnet(c.unet);
   const host = paramsOf(c);
   const config = defaultTrainConfig('scd', { batch: BATCH, steps: 1000, sigmaD: c.unet.sigmaD, tangentWarmup: 100 });
-  const teacherParams = Object.fromEntries(Object.entries(host).filter(([k]) => !k.startsWith('guidance.')).map(([k, v]) => [k, o.fromArray(v.data, v.shape)]));
+  const teacherParams = toDevice(o, withoutGuidance(host));
   const teacher = { model: createUnet(c.teacherUnet), params: teacherParams };
   const ctx = { model, config, data: noiseSource(c.unet), optimizer: makeOptimizer(config), teacher };
   let state: TrainState<unknown> = initState(o, model, config, host) as TrainState<unknown>;
@@ -149,7 +144,7 @@ async function forwardError(o: TfjsOps): Promise<number> {
   };
   const model = createUnet(c.unet);
   const host = readParams(join(packDir, c.params));
-  const params = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, o.fromArray(v.data, v.shape)]));
+  const params = toDevice(o, host);
   const cond = { ...(f.inputs.labels ? { labels: get(f.inputs.labels) } : {}), ...(f.inputs.guidance ? { guidance: get(f.inputs.guidance) } : {}) };
   const out = await o.read(model.F(o, params, get(f.inputs.x), get(f.inputs.t), cond));
   return relativeError(out, tensors[f.output].data as ArrayLike<number>);

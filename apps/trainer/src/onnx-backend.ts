@@ -128,7 +128,6 @@ export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: stri
 
 // ---- sampling --------------------------------------------------------------------------------
 
-
 /**
  * n consistency samples of a run in data coordinates, from its exported sampler on ONNX Runtime:
  * the same noise, labels and guidance as drawSamples on a TensorOps for the same options.
