@@ -51,11 +51,13 @@ export function valueInfo(name: string, type: ElemType, dims: readonly DimSpec[]
 }
 
 /** Node attributes as plain values: integers, integer lists and strings are all the lowering needs. */
-export type AttrValue = number | readonly number[] | string;
+/** Integers, integer lists and strings as themselves; a float attribute as { float }. */
+export type AttrValue = number | readonly number[] | string | { readonly float: number };
 
 export function attributeProto(name: string, value: AttrValue): P.IAttributeProto {
   const Type = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: Type.STRING, s: new TextEncoder().encode(value) };
+  if (!Array.isArray(value) && typeof value === 'object') return { name, type: Type.FLOAT, f: (value as { float: number }).float };
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw new Error(`attribute ${name}: ${value} is not an integer`);
     return { name, type: Type.INT, i: value };

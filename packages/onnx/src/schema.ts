@@ -52,6 +52,9 @@ const SCHEMAS: Record<string, readonly OpVersion[]> = {
   MatMul: binary(1),
   Conv: [one(1, [2, 3])],
   ConvTranspose: [one(1, [2, 3])],
+  Resize: [one(10, [2, 2]), one(11, [1, 4])],
+  AveragePool: [one(1, [1, 1], { required: ['kernel_shape'] })],
+  InstanceNormalization: [one(1, [3, 3])],
 };
 
 /** The version of `opType` in effect at `opset`, or undefined if the opset does not have the op. */

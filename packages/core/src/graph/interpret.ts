@@ -1,9 +1,35 @@
 /** Runs a recorded graph on any TensorOps: the reference semantics of a graph, used to test tracing. */
+import { normalize } from '../nn/functional.js';
 import type { TensorOps } from '../tensor/ops.js';
 import type { Graph, GraphNode } from './ir.js';
+import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, OIHW_TO_HWIO, permute } from './perms.js';
+
+/**
+ * A channels-first node (see ChannelsFirst) as its NHWC primitive between transposes: the reference
+ * semantics that every layout rewrite is checked against.
+ */
+function evalChannelsFirst<T>(o: TensorOps<T>, n: GraphNode, args: T[]): T {
+  const image = (x: T) => o.transpose(x, NCHW_TO_NHWC);
+  const filter = (w: T) => o.transpose(w, OIHW_TO_HWIO);
+  const a = n.attrs;
+  switch (a.op) {
+    case 'conv2d':
+      return o.transpose(o.conv2d(image(args[0]), filter(args[1]), a.options), NHWC_TO_NCHW);
+    case 'conv2dBackpropInput':
+      return o.transpose(o.conv2dBackpropInput(image(args[0]), filter(args[1]), permute(a.xShape, NCHW_TO_NHWC), a.options), NHWC_TO_NCHW);
+    case 'conv2dBackpropFilter':
+      return o.transpose(o.conv2dBackpropFilter(image(args[0]), image(args[1]), permute(a.wShape, OIHW_TO_HWIO), a.options), HWIO_TO_OIHW);
+    case 'upsampleNearest':
+    case 'avgPool':
+      return o.transpose(o[a.op](image(args[0]), a.factor), NHWC_TO_NCHW);
+    default:
+      throw new Error(`interpret: ${a.op} has no channels-first form`);
+  }
+}
 
 function evalNode<T>(o: TensorOps<T>, n: GraphNode, args: T[], inputs: Record<string, T>): T {
   const a = n.attrs;
+  if ('layout' in a && a.layout === 'nchw') return evalChannelsFirst(o, n, args);
   switch (a.op) {
     case 'input': {
       const v = inputs[a.name];
@@ -64,6 +90,8 @@ function evalNode<T>(o: TensorOps<T>, n: GraphNode, args: T[], inputs: Record<st
       return o.upsampleNearest(args[0], a.factor);
     case 'avgPool':
       return o.avgPool(args[0], a.factor);
+    case 'normalize':
+      return normalize(o, args[0], a.axes, a.eps);
   }
 }
 

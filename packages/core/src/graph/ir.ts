@@ -19,10 +19,18 @@ export type NodeAttrs =
   | { op: 'concat'; axis: number }
   | { op: 'pad'; paddings: [number, number][]; value: number }
   | { op: 'matmul'; options: MatMulOptions }
-  | { op: 'conv2d'; options: Conv2DOptions }
-  | { op: 'conv2dBackpropInput'; xShape: number[]; options: Conv2DOptions }
-  | { op: 'conv2dBackpropFilter'; wShape: number[]; options: Conv2DOptions }
-  | { op: 'upsampleNearest' | 'avgPool'; factor: number };
+  | { op: 'conv2d'; options: Conv2DOptions; layout?: ChannelsFirst }
+  | { op: 'conv2dBackpropInput'; xShape: number[]; options: Conv2DOptions; layout?: ChannelsFirst }
+  | { op: 'conv2dBackpropFilter'; wShape: number[]; options: Conv2DOptions; layout?: ChannelsFirst }
+  | { op: 'upsampleNearest' | 'avgPool'; factor: number; layout?: ChannelsFirst }
+  /** (x - mean) / sqrt(var + eps) over `axes` (population variance): what `fuseNormalize` makes of nn's normalize. */
+  | { op: 'normalize'; axes: number[]; eps: number };
+
+/**
+ * Set only by `assignLayout`, never by the tracer: images are NCHW and filters OIHW [cout, cin / groups,
+ * kh, kw], and every shape in the node (its own, xShape, wShape) is in that layout.
+ */
+export type ChannelsFirst = 'nchw';
 
 export type OpName = NodeAttrs['op'];
 

@@ -11,6 +11,8 @@ export class LowerContext {
   readonly initializers: proto.ITensorProto[] = [];
   private readonly names = new Set<string>();
   private batch?: string;
+  /** Shape tensors by their dims: a graph reshapes to the same few shapes many times. */
+  private readonly shapes = new Map<string, string>();
 
   constructor(
     readonly batched: BatchedGraph,
@@ -64,6 +66,16 @@ export class LowerContext {
 
   /** A node's output shape as a 1-D int64 tensor (for Reshape, Expand). */
   shapeTensor(dims: readonly Dim[]): string {
+    const key = dims.map((d) => `${d.value}:${d.k}`).join(',');
+    let name = this.shapes.get(key);
+    if (name === undefined) {
+      name = this.newShapeTensor(dims);
+      this.shapes.set(key, name);
+    }
+    return name;
+  }
+
+  private newShapeTensor(dims: readonly Dim[]): string {
     if (dims.every((d) => d.k === 0)) return this.int64s(dims.map((d) => d.value));
     // batch * k where the size scales with the batch, the traced size elsewhere.
     const scaled = this.emit('Mul', [this.batchSize(), this.int64s(dims.map((d) => d.k))]);

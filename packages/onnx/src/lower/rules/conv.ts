@@ -1,21 +1,15 @@
 /**
- * Convolutions. TensorOps is NHWC with [kh, kw, cin/groups, cout] filters; ONNX Conv is NCHW with
- * [cout, cin/groups, kh, kw] weights, so Transposes go around each Conv (ONNX Runtime folds those
- * on initializers and cancels them between consecutive convs). Paddings come from core's
- * resolveConv2D, so 'same' is TensorFlow's.
+ * Convolutions. ONNX Conv is NCHW with [cout, cin/groups, kh, kw] weights. A node that core's layout
+ * pass made channels first (layout 'nchw') maps onto it directly; a traced NHWC node with HWIO filters
+ * gets Transposes around it. Paddings come from core's resolveConv2D (on NHWC shapes), so 'same' is
+ * TensorFlow's.
  */
-import { resolveConv2D, type ResolvedConv2D } from '@scm/core';
+import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, OIHW_TO_HWIO, permute, resolveConv2D, type NodeAttrs, type ResolvedConv2D, type Shape } from '@scm/core';
 import type { LowerContext } from '../context.js';
 import type { Lowerings } from './types.js';
 
-const NHWC_TO_NCHW = [0, 3, 1, 2];
-const NCHW_TO_NHWC = [0, 2, 3, 1];
-const HWIO_TO_OIHW = [3, 2, 0, 1];
-
 /** ONNX pads: all begins, then all ends. */
 const onnxPads = (r: ResolvedConv2D) => [r.pads[0][0], r.pads[1][0], r.pads[0][1], r.pads[1][1]];
-
-const transpose = (ctx: LowerContext, x: string, perm: number[]) => ctx.emit('Transpose', [x], { perm });
 
 /**
  * ONNX's default, stated anyway: ONNX Runtime Web's WebGPU kernels do not apply the default and
@@ -23,17 +17,45 @@ const transpose = (ctx: LowerContext, x: string, perm: number[]) => ctx.emit('Tr
  */
 const NO_DILATION = [1, 1];
 
+/** How a node's images and filters are laid out, and the transposes to and from ONNX's. */
+interface Layout {
+  readonly channelsFirst: boolean;
+  /** An image (or filter) of the node as ONNX wants it. */
+  image(ctx: LowerContext, x: string): string;
+  filter(ctx: LowerContext, w: string): string;
+  /** An NCHW result (or OIHW filter) in the node's layout. */
+  fromImage(ctx: LowerContext, y: string): string;
+  fromFilter(ctx: LowerContext, w: string): string;
+  /** The node's shapes in core's NHWC / HWIO terms, for resolveConv2D. */
+  nhwc(shape: Shape): Shape;
+  hwio(shape: Shape): Shape;
+}
+
+const transpose = (perm: readonly number[]) => (ctx: LowerContext, x: string) => ctx.emit('Transpose', [x], { perm: [...perm] });
+const same = (_ctx: LowerContext, x: string) => x;
+const unchanged = (shape: Shape) => shape;
+
+function layoutOf(attrs: NodeAttrs): Layout {
+  const channelsFirst = 'layout' in attrs && attrs.layout === 'nchw';
+  return channelsFirst
+    ? { channelsFirst, image: same, filter: same, fromImage: same, fromFilter: same, nhwc: (s) => permute(s, NCHW_TO_NHWC), hwio: (s) => permute(s, OIHW_TO_HWIO) }
+    : {
+        channelsFirst,
+        image: transpose(NHWC_TO_NCHW),
+        filter: transpose(HWIO_TO_OIHW),
+        fromImage: transpose(NCHW_TO_NHWC),
+        fromFilter: transpose(OIHW_TO_HWIO),
+        nhwc: unchanged,
+        hwio: unchanged,
+      };
+}
+
 export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'> = {
   conv2d: (ctx, node, [x, w]) => {
-    const [xShape, wShape] = node.inputs.map((id) => ctx.shapeOf(id));
-    const r = resolveConv2D('conv2d', xShape, wShape, node.attrs.options);
-    const y = ctx.emit('Conv', [transpose(ctx, x, NHWC_TO_NCHW), transpose(ctx, w, HWIO_TO_OIHW)], {
-      strides: r.strides,
-      pads: onnxPads(r),
-      dilations: NO_DILATION,
-      group: r.groups,
-    });
-    return transpose(ctx, y, NCHW_TO_NHWC);
+    const l = layoutOf(node.attrs);
+    const r = resolveConv2D('conv2d', l.nhwc(ctx.shapeOf(node.inputs[0])), l.hwio(ctx.shapeOf(node.inputs[1])), node.attrs.options);
+    const y = ctx.emit('Conv', [l.image(ctx, x), l.filter(ctx, w)], { strides: r.strides, pads: onnxPads(r), dilations: NO_DILATION, group: r.groups });
+    return l.fromImage(ctx, y);
   },
 
   /**
@@ -42,42 +64,47 @@ export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropF
    * back as output_padding, so the result has exactly the shape of x.
    */
   conv2dBackpropInput: (ctx, node, [dy, w]) => {
-    const wShape = ctx.shapeOf(node.inputs[1]);
-    const xShape = ctx.shapeOf(node.id);
+    const l = layoutOf(node.attrs);
+    const wShape = l.hwio(ctx.shapeOf(node.inputs[1]));
+    const xShape = l.nhwc(ctx.shapeOf(node.id));
     const r = resolveConv2D('conv2dBackpropInput', xShape, wShape, node.attrs.options);
     const outputPadding = [0, 1].map((a) => (xShape[a + 1] + r.pads[a][0] + r.pads[a][1] - wShape[a]) % r.strides[a]);
-    const dx = ctx.emit('ConvTranspose', [transpose(ctx, dy, NHWC_TO_NCHW), transpose(ctx, w, HWIO_TO_OIHW)], {
+    const dx = ctx.emit('ConvTranspose', [l.image(ctx, dy), l.filter(ctx, w)], {
       strides: r.strides,
       pads: onnxPads(r),
       dilations: NO_DILATION,
       group: r.groups,
       output_padding: outputPadding,
     });
-    return transpose(ctx, dx, NCHW_TO_NHWC);
+    return l.fromImage(ctx, dx);
   },
 
   /**
-   * dw[a, b, i, o] = sum over n, y, x of xpad[n, s y + a, s x + b, i] dy[n, y, x, o]: a Conv whose
+   * dw[o, i, a, b] = sum over n, y, x of xpad[n, i, s y + a, s x + b] dy[n, o, y, x]: a Conv whose
    * "batch" is x's channels, whose "channels" are the examples, and whose kernel is dy dilated by
    * the stride. Padding at the end can leave up to s - 1 extra taps, which are sliced off. ONNX
    * groups split channels (here: examples), not the batch, so each group is its own Conv.
    */
   conv2dBackpropFilter: (ctx, node, [x, dy]) => {
-    const xShape = ctx.shapeOf(node.inputs[0]);
-    const [kh, kw, cg, cout] = ctx.shapeOf(node.id);
+    const l = layoutOf(node.attrs);
+    const xShape = l.nhwc(ctx.shapeOf(node.inputs[0]));
+    const [kh, kw, cg, cout] = l.hwio(ctx.shapeOf(node.id));
     const r = resolveConv2D('conv2dBackpropFilter', xShape, [kh, kw, cg, cout], node.attrs.options);
     const cog = cout / r.groups;
+    const channelAxis = l.channelsFirst ? 1 : 3;
+    // Channels first: [n, c, h, w] -> [c, n, h, w] moves whole planes; from NHWC every element moves.
+    const toChannelBatch = transpose(l.channelsFirst ? [1, 0, 2, 3] : [3, 0, 1, 2]);
     const channels = (t: string, width: number, g: number) =>
-      r.groups === 1 ? t : ctx.emit('Slice', [t, ctx.int64s([g * width]), ctx.int64s([(g + 1) * width]), ctx.int64s([3])]);
+      r.groups === 1 ? t : ctx.emit('Slice', [t, ctx.int64s([g * width]), ctx.int64s([(g + 1) * width]), ctx.int64s([channelAxis])]);
     const blocks = Array.from({ length: r.groups }, (_, g) => {
-      const full = ctx.emit('Conv', [transpose(ctx, channels(x, cg, g), [3, 0, 1, 2]), transpose(ctx, channels(dy, cog, g), [3, 0, 1, 2])], {
+      const full = ctx.emit('Conv', [toChannelBatch(ctx, channels(x, cg, g)), toChannelBatch(ctx, channels(dy, cog, g))], {
         dilations: r.strides,
         pads: onnxPads(r),
       });
       return ctx.emit('Slice', [full, ctx.int64s([0, 0]), ctx.int64s([kh, kw]), ctx.int64s([2, 3])]);
     });
-    const dw = blocks.length === 1 ? blocks[0] : ctx.emit('Concat', blocks, { axis: 1 });
-    // [cin/groups, cout, kh, kw] -> [kh, kw, cin/groups, cout]
-    return transpose(ctx, dw, [2, 3, 0, 1]);
+    // [cin/groups, cout, kh, kw] -> OIHW
+    const dw = ctx.emit('Transpose', [blocks.length === 1 ? blocks[0] : ctx.emit('Concat', blocks, { axis: 1 })], { perm: [1, 0, 2, 3] });
+    return l.fromFilter(ctx, dw);
   },
 };

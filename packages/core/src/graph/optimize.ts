@@ -1,0 +1,21 @@
+/** The optimisation passes a lowering runs over a traced graph, in order. */
+import { rewrite } from './builder.js';
+import { fuseNormalize } from './fuse.js';
+import type { Graph } from './ir.js';
+import { assignLayout } from './layout.js';
+
+export interface OptimizeOptions {
+  /** Run convolutions channels first (see assignLayout); default: keep core's NHWC. */
+  readonly layout?: 'nchw' | 'nhwc';
+  /** Replace normalisation chains by `normalize` nodes (see fuseNormalize). Default true. */
+  readonly fuse?: boolean;
+}
+
+/**
+ * The same computation with fewer nodes: transposes and reshapes merged, cancelled or folded into
+ * constants, common subexpressions shared, dead nodes dropped; optionally channels first and fused.
+ */
+export function optimizeGraph(graph: Graph, options: OptimizeOptions = {}): Graph {
+  const laidOut = options.layout === 'nchw' ? assignLayout(graph) : rewrite(graph);
+  return options.fuse === false ? laidOut : fuseNormalize(laidOut);
+}

@@ -1,0 +1,16 @@
+/** The axis permutations between core's NHWC / HWIO layout and the channels-first one lowerings prefer. */
+import type { Shape } from '../tensor/ops.js';
+
+/** transpose(nhwc, NHWC_TO_NCHW) is the NCHW tensor; likewise for the others. */
+export const NHWC_TO_NCHW = [0, 3, 1, 2] as const;
+export const NCHW_TO_NHWC = [0, 2, 3, 1] as const;
+export const HWIO_TO_OIHW = [3, 2, 0, 1] as const;
+export const OIHW_TO_HWIO = [2, 3, 1, 0] as const;
+
+/** The shape of transpose(x, perm) for x of `shape`. */
+export const permute = (shape: Shape, perm: readonly number[]): number[] => perm.map((a) => shape[a]);
+
+export const isIdentity = (perm: readonly number[]): boolean => perm.every((a, i) => a === i);
+
+/** q with transpose(transpose(x, p), q) = transpose(x, compose(p, q)). */
+export const compose = (p: readonly number[], q: readonly number[]): number[] => q.map((a) => p[a]);
