@@ -3,6 +3,7 @@ import {
   assignLayout,
   createUnet,
   fuseNormalize,
+  fuseSoftmax,
   interpret,
   jvp,
   oneHotLabels,
@@ -15,7 +16,7 @@ import {
   type Sym,
   type TensorOps,
 } from '../src/index.js';
-import { groupNorm, silu } from '../src/nn/functional.js';
+import { groupNorm, silu, softmax } from '../src/nn/functional.js';
 import { reshapePerm } from '../src/graph/layout.js';
 import { compositeNets, draw, primitiveCases, ReferenceOps, relativeError, type RefTensor } from '../src/testing/index.js';
 
@@ -115,7 +116,7 @@ describe('graph optimisation computes what the traced graph computes (float64 in
     const names = Object.keys(init);
     const B = 3;
     const labels = ref.fromArray(oneHotLabels([0, 2, -1], 3), [B, 4]);
-    const forward = (o: TensorOps<Sym>, [x, t, g, l]: Sym[], p: Record<string, Sym>) => model.F(o, p, x, t, { labels: l, guidance: g });
+    const forward = <T,>(o: TensorOps<T>, [x, t, g, l]: T[], p: Record<string, T>) => model.F(o, p, x, t, { labels: l, guidance: g });
     const shapes = [[B, 8, 8, 2], [B], [B], [B, 4], ...names.map((k) => init[k].shape)];
     const params = (ps: Sym[]) => Object.fromEntries(names.map((k, i) => [k, ps[i]]));
 
@@ -126,6 +127,8 @@ describe('graph optimisation computes what the traced graph computes (float64 in
     const groupNorms = plain.raw.nodes.filter((n) => n.attrs.op === 'mean' && byId.get(n.inputs[0])!.shape.length === 5).length / 2;
     expect(groupNorms).toBeGreaterThan(5);
     expect(count(plain.optimised, 'normalize')).toBe(groupNorms);
+    // One softmax per attention block (enc.1, mid.0 and two decoder blocks at 4x4).
+    expect(count(plain.optimised, 'softmax')).toBe(4);
     // Besides the conv filters (graph inputs here) and attention's own head transposes, transposes only
     // at the two edges and around the 4 attention blocks' dense layers.
     expect(count(plain.optimised, 'transpose') - count(plain.optimised, 'conv2d')).toBeLessThanOrEqual(count(plain.raw, 'transpose') + 2 + 2 * 4);
@@ -208,6 +211,13 @@ describe('fusing normalisations', () => {
     const grad: Fn = (o, [x]) => valueAndGrad(o, (tape, p) => tape.sum(tape.powScalar(groupNorm(tape, p.x, 2), 3)), { x }).grads;
     const { optimised: g } = check(grad, [[2, 3, 3, 4]], fuseNormalize);
     expect(count(g, 'normalize')).toBe(0);
+  });
+
+  it('softmax becomes one node with the same values; under a gradient it stays', () => {
+    const { optimised } = check((o, [x]) => ({ y: softmax(o, x, 1) }), [[3, 5, 2]], fuseSoftmax);
+    expect(optimised.nodes.map((n) => n.attrs.op)).toEqual(['input', 'softmax']);
+    const grad: Fn = (o, [x]) => valueAndGrad(o, (tape, p) => tape.sum(tape.powScalar(softmax(tape, p.x, 1), 3)), { x }).grads;
+    expect(count(check(grad, [[3, 5, 2]], fuseSoftmax).optimised, 'softmax')).toBe(0);
   });
 
   it('a layout pass carries a fused normalisation to the stored axes', () => {

@@ -55,6 +55,7 @@ const SCHEMAS: Record<string, readonly OpVersion[]> = {
   Resize: [one(10, [2, 2]), one(11, [1, 4])],
   AveragePool: [one(1, [1, 1], { required: ['kernel_shape'] })],
   InstanceNormalization: [one(1, [3, 3])],
+  Softmax: unary(1),
 };
 
 /** The version of `opType` in effect at `opset`, or undefined if the opset does not have the op. */

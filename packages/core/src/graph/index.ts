@@ -4,6 +4,6 @@ export { interpret } from './interpret.js';
 export type { ChannelsFirst } from './ir.js';
 export { GraphBuilder, rewrite } from './builder.js';
 export { assignLayout } from './layout.js';
-export { fuseNormalize } from './fuse.js';
+export { fuseAll, fuseNormalize, fuseSoftmax } from './fuse.js';
 export { optimizeGraph, type OptimizeOptions } from './optimize.js';
 export { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, OIHW_TO_HWIO, permute } from './perms.js';

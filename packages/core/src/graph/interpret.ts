@@ -1,5 +1,5 @@
 /** Runs a recorded graph on any TensorOps: the reference semantics of a graph, used to test tracing. */
-import { normalize } from '../nn/functional.js';
+import { normalize, softmax } from '../nn/functional.js';
 import type { TensorOps } from '../tensor/ops.js';
 import type { Graph, GraphNode } from './ir.js';
 import { HWIO_TO_OIHW, NCHW_TO_NHWC, NHWC_TO_NCHW, OIHW_TO_HWIO, permute } from './perms.js';
@@ -92,6 +92,8 @@ function evalNode<T>(o: TensorOps<T>, n: GraphNode, args: T[], inputs: Record<st
       return o.avgPool(args[0], a.factor);
     case 'normalize':
       return normalize(o, args[0], a.axes, a.eps);
+    case 'softmax':
+      return softmax(o, args[0], a.axis);
   }
 }
 

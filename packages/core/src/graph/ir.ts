@@ -24,7 +24,9 @@ export type NodeAttrs =
   | { op: 'conv2dBackpropFilter'; wShape: number[]; options: Conv2DOptions; layout?: ChannelsFirst }
   | { op: 'upsampleNearest' | 'avgPool'; factor: number; layout?: ChannelsFirst }
   /** (x - mean) / sqrt(var + eps) over `axes` (population variance): what `fuseNormalize` makes of nn's normalize. */
-  | { op: 'normalize'; axes: number[]; eps: number };
+  | { op: 'normalize'; axes: number[]; eps: number }
+  /** exp(x - max) / sum(exp(x - max)) over `axis`: what `fuseSoftmax` makes of nn's softmax. */
+  | { op: 'softmax'; axis: number };
 
 /**
  * Set only by `assignLayout`, never by the tracer: images are NCHW and filters OIHW [cout, cin / groups,

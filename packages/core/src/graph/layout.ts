@@ -135,6 +135,8 @@ export function assignLayout(graph: Graph): Graph {
         const kept = x.perm.filter((l) => !a.axes.includes(l));
         return stored(id, kept.map((l) => l - a.axes.filter((r) => r < l).length));
       }
+      case 'softmax':
+        return stored(b.add({ op: 'softmax', axis: xs[0].perm.indexOf(a.axis) }, [xs[0].id], b.shape(xs[0].id)), xs[0].perm);
       case 'transpose': {
         // Nothing moves: the output is the same stored tensor, read through another permutation.
         const inverse = S.inversePermutation(a.perm);

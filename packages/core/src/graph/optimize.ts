@@ -1,13 +1,13 @@
 /** The optimisation passes a lowering runs over a traced graph, in order. */
 import { rewrite } from './builder.js';
-import { fuseNormalize } from './fuse.js';
+import { fuseAll } from './fuse.js';
 import type { Graph } from './ir.js';
 import { assignLayout } from './layout.js';
 
 export interface OptimizeOptions {
   /** Run convolutions channels first (see assignLayout); default: keep core's NHWC. */
   readonly layout?: 'nchw' | 'nhwc';
-  /** Replace normalisation chains by `normalize` nodes (see fuseNormalize). Default true. */
+  /** Replace normalisation and softmax chains by `normalize` and `softmax` nodes (see fuse.ts). Default true. */
   readonly fuse?: boolean;
 }
 
@@ -17,5 +17,5 @@ export interface OptimizeOptions {
  */
 export function optimizeGraph(graph: Graph, options: OptimizeOptions = {}): Graph {
   const laidOut = options.layout === 'nchw' ? assignLayout(graph) : rewrite(graph);
-  return options.fuse === false ? laidOut : fuseNormalize(laidOut);
+  return options.fuse === false ? laidOut : fuseAll(laidOut);
 }

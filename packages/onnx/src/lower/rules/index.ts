@@ -5,9 +5,9 @@ import { creation } from './creation.js';
 import { elementwise } from './elementwise.js';
 import { layout } from './layout.js';
 import { linalg } from './linalg.js';
-import { normalization } from './normalize.js';
+import { fused } from './fused.js';
 import { reductions } from './reduce.js';
 import { resample } from './resample.js';
 import type { Lowerings } from './types.js';
 
-export const lowerings: Lowerings<OpName> = { ...creation, ...elementwise, ...reductions, ...layout, ...linalg, ...conv, ...resample, ...normalization };
+export const lowerings: Lowerings<OpName> = { ...creation, ...elementwise, ...reductions, ...layout, ...linalg, ...conv, ...resample, ...fused };

@@ -1,7 +1,7 @@
 /**
- * A fused normalisation (core's `normalize` node). Over trailing axes it is ONNX's
- * InstanceNormalization on x viewed as [n, c, rest] (unit scale, zero bias), which is how PyTorch
- * exports GroupNorm; over other axes, the mean and variance chain it was fused from.
+ * Core's fused nodes. A normalisation over trailing axes is ONNX's InstanceNormalization on x viewed
+ * as [n, c, rest] (unit scale, zero bias), which is how PyTorch exports GroupNorm; over other axes,
+ * the mean and variance chain it was fused from. A softmax is ONNX's Softmax (one axis since opset 13).
  */
 import type { Dim } from '../batch.js';
 import type { Lowerings } from './types.js';
@@ -9,7 +9,7 @@ import type { Lowerings } from './types.js';
 const fixed = (value: number): Dim => ({ value, k: 0 });
 const product = (ds: readonly Dim[]) => ds.reduce((p, d) => p * d.value, 1);
 
-export const normalization: Lowerings<'normalize'> = {
+export const fused: Lowerings<'normalize' | 'softmax'> = {
   normalize: (ctx, node, [x]) => {
     const { axes, eps } = node.attrs;
     const dims = ctx.batched.dims(node.id);
@@ -30,4 +30,5 @@ export const normalization: Lowerings<'normalize'> = {
     const std = ctx.emit('Sqrt', [ctx.emit('Add', [variance, ctx.floats([eps])])]);
     return ctx.emit('Div', [centered, std]);
   },
+  softmax: (ctx, node, [x]) => ctx.emit('Softmax', [x], { axis: node.attrs.axis }),
 };
