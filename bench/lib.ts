@@ -12,7 +12,7 @@ export interface Timing {
 }
 
 /** Median time of fn over repeated runs after warm-up, within a time budget per measurement. */
-export async function time(fn: () => void | Promise<void>, { warmup = 2, minRuns = 5, budgetMs = 3000 } = {}): Promise<Timing> {
+export async function time(fn: () => unknown, { warmup = 2, minRuns = 5, budgetMs = 3000 } = {}): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   const start = performance.now();

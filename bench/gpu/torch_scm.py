@@ -358,7 +358,7 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] =
 
 def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """Stride-1 'same' convolution (odd kernels) with an OIHW weight."""
-    return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
+    return F.conv2d(x, weight, bias, padding=int(weight.shape[-1]) // 2)  # int(): a constant when traced by torch.onnx
 
 
 def group_norm(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -699,7 +699,35 @@ class StepResult:
 
 
 def scd_train_step(state: TrainState, net: UnetNet, teacher: UnetNet, teacher_params: Params, batch: ScdBatch, train: Mapping) -> StepResult:
-    """One sCD step in place: loss and gradient, global-norm clipping, the NaN/Inf guard, Adam, EMA.
+    """One sCD step in place (see apply_step)."""
+    def loss_and_grads(s: Mapping[str, float]) -> Tuple[torch.Tensor, Params]:
+        loss, grads, _ = scd_loss_and_grads(net, state.params, teacher, teacher_params, batch, train["sigmaD"], s["scm.r"], train["tangentNormalize"], train["tangentC"])
+        return loss, grads
+
+    return apply_step(state, loss_and_grads, train)
+
+
+def teacher_loss_and_grads(net: UnetNet, params: Params, batch: ScdBatch, sigma_d: float) -> Tuple[torch.Tensor, Params]:
+    """The TrigFlow diffusion loss (objectives/diffusion.ts): mean of exp(-u) (F(x_t / sigma_d, t) - v_t / sigma_d)^2 + u,
+    v_t = cos t z - sin t x0; and its gradient w.r.t. every param."""
+    tb = per_example(batch.t)
+    target = (torch.cos(tb) * batch.z - torch.sin(tb) * batch.x0) * (1.0 / sigma_d)
+    names = list(params)
+    leaves = [params[k].detach().requires_grad_(True) for k in names]
+    p = dict(zip(names, leaves))
+    xt = noisy(batch.x0, batch.z, batch.t)
+    loss = adaptive_weighted_mse(net.F(p, xt * (1.0 / sigma_d), batch.t, batch.labels) - target, net.logvar(p, batch.t))
+    grads = torch.autograd.grad(loss, leaves, allow_unused=True)
+    return loss.detach(), {k: (gr if gr is not None else torch.zeros_like(params[k])) for k, gr in zip(names, grads)}
+
+
+def teacher_train_step(state: TrainState, net: UnetNet, batch: ScdBatch, train: Mapping) -> StepResult:
+    """One diffusion (teacher) step in place (see apply_step)."""
+    return apply_step(state, lambda _s: teacher_loss_and_grads(net, state.params, batch, train["sigmaD"]), train)
+
+
+def apply_step(state: TrainState, loss_and_grads: Callable[[Mapping[str, float]], Tuple[torch.Tensor, Params]], train: Mapping) -> StepResult:
+    """One step in place: loss and gradient, global-norm clipping, the NaN/Inf guard, Adam, EMA.
 
     The guard reads two scalars to the host (PyTorch's usual way to skip a step); everything else
     stays on the device. Updates use the fused multi-tensor (_foreach) ops.
@@ -707,7 +735,7 @@ def scd_train_step(state: TrainState, net: UnetNet, teacher: UnetNet, teacher_pa
     step = state.step + 1
     s = step_scalars(train, step)
     names = list(state.params)
-    loss, grads, _ = scd_loss_and_grads(net, state.params, teacher, teacher_params, batch, train["sigmaD"], s["scm.r"], train["tangentNormalize"], train["tangentC"])
+    loss, grads = loss_and_grads(s)
     g = [grads[k] for k in names]
     with torch.no_grad():
         norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(g)))  # sqrt of the sum of all squares

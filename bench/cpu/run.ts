@@ -1,0 +1,195 @@
+/**
+ * bench/cpu: our ONNX graphs and compiled training steps against PyTorch on the same CPU, in one run.
+ * 1. The denoiser of models/mnist-scd (U-Net, EMA weights) exported by us and by torch.onnx from the
+ *    PyTorch twin (bench/gpu/torch_scm.py), both run in onnxruntime-node, timed interleaved.
+ * 2. Our exported 1- and 2-step samplers in onnxruntime-node against eager PyTorch, steady state.
+ * 3. `scm sample --backend onnx --n 3000` end to end (start-up included) against the same in PyTorch.
+ * 4. A compiled teacher step and sCD step (OnnxTrainer) against the twin's eager steps, batch 32 and 128.
+ * PyTorch runs with as many threads as ONNX Runtime (the cores: Debian's build defaults to one).
+ * Writes bench/results/cpu.{json,md}. Run: npm run bench:cpu (after npm run build; needs python3 with torch).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  createModel,
+  decodeCheckpoint,
+  defaultTrainConfig,
+  initState,
+  makeOptimizer,
+  Rng,
+  snapshot,
+  type DataSource,
+  type HostParams,
+  type HostTensor,
+  type ModelConfig,
+  type StepContext,
+  type TrainConfig,
+} from '@scm/core';
+import { ReferenceOps } from '@scm/core/testing';
+import { exportDenoiser, exportSampler, OnnxTrainer, type OrtModule } from '@scm/onnx';
+import { fmtMs, markdownTable, time, writeResults } from '../lib.js';
+
+const RUN = 'models/mnist-scd';
+const PYTHON = process.env.PYTHON ?? 'python3';
+const threads = os.availableParallelism();
+const loadAtStart = os.loadavg()[0];
+const SAMPLE_BATCHES = [1, 16, 100];
+const TRAIN_BATCHES = (process.env.TRAIN_BATCHES ?? '32,128').split(',').map(Number);
+const CLI_N = 3000;
+const GUIDANCE = 1.5;
+const sessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads } as const;
+const tmp = mkdtempSync(join(os.tmpdir(), 'bench-cpu-'));
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+const config = JSON.parse(readFileSync(join(RUN, 'config.json'), 'utf8')) as { model: ModelConfig };
+const model = createModel(config.model);
+const checkpoint = decodeCheckpoint(readFileSync(join(RUN, 'checkpoint.safetensors')));
+const sigmaD = config.model.sigmaD;
+const [h, w, c] = model.sampleShape;
+const rng = new Rng(7);
+const tensor = (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => new ort.Tensor(type, data, dims);
+const noise = (n: number) => tensor('float32', rng.normal(n * h * w * c), [n, h, w, c]);
+const labels = (n: number) => tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i % model.numClasses)), [n]);
+const guidance = (n: number) => tensor('float32', new Float32Array(n).fill(GUIDANCE), [n]);
+
+const session = (model: Uint8Array | string) =>
+  typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions);
+
+/** Median ms of each fn, measured in alternation so that load on the machine hits both alike. */
+async function interleaved(fns: (() => Promise<unknown>)[], rounds = 5): Promise<number[]> {
+  const samples = fns.map(() => [] as number[]);
+  for (const fn of fns) await time(fn, { warmup: 2, minRuns: 1, budgetMs: 0 });
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < fns.length; i++) samples[i].push((await time(fns[i], { warmup: 0, minRuns: 3, budgetMs: 500 })).ms);
+  }
+  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
+}
+
+// ---- 1. denoiser graphs --------------------------------------------------------------------------
+const ours = exportDenoiser(model, checkpoint.state.ema, { sigmaD });
+const torchPath = join(tmp, 'torch-denoiser.onnx');
+execFileSync(PYTHON, ['bench/cpu/torch_export.py', RUN, torchPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+const [oursSession, torchSession] = [await session(ours), await session(torchPath)];
+const denoiser: Record<string, { ours: number; torch: number }> = {};
+for (const n of SAMPLE_BATCHES) {
+  const feeds = { x: noise(n), t: tensor('float32', Float32Array.from({ length: n }, (_, i) => 0.1 + (1.4 * i) / n), [n]), label: labels(n), guidance: guidance(n) };
+  const [a, b] = await interleaved([() => oursSession.run(feeds), () => torchSession.run(feeds)]);
+  denoiser[n] = { ours: a, torch: b };
+  console.log(`denoiser batch ${n}: ours ${fmtMs(a)} ms, torch.onnx ${fmtMs(b)} ms (${ratio(a, b)}x)`);
+}
+
+// ---- 2. samplers, steady state, and the PyTorch side ---------------------------------------------------
+const trainCases = TRAIN_BATCHES.flatMap((batch) =>
+  (['teacher', 'scd'] as const).map((mode) => ({ mode, batch, config: trainConfig(mode, batch) })),
+);
+function trainConfig(mode: 'teacher' | 'scd', batch: number): TrainConfig {
+  return defaultTrainConfig(mode, { batch, sigmaD, guidanceMax: mode === 'scd' ? 2 : 0, labelDropout: 0.1 });
+}
+const studentModel = config.model;
+const teacherModel = { ...config.model, guidanceInput: false } as ModelConfig;
+const plan = {
+  run: RUN,
+  threads,
+  guidance: GUIDANCE,
+  sampleSteps: [1, 2],
+  sampleBatches: SAMPLE_BATCHES,
+  train: trainCases.map((t) => ({ train: t.config, model: t.mode === 'teacher' ? teacherModel : studentModel, teacherModel })),
+};
+writeFileSync(join(tmp, 'plan.json'), JSON.stringify(plan));
+console.log('PyTorch: sampling and training steps ...');
+execFileSync(PYTHON, ['bench/cpu/torch_cpu.py', join(tmp, 'plan.json'), join(tmp, 'torch.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+const torch = JSON.parse(readFileSync(join(tmp, 'torch.json'), 'utf8')) as {
+  torch: string;
+  threads: number;
+  sample: Record<string, { ms: number }>;
+  train: Record<string, { ms: number; skipped: number }>;
+};
+
+const sampling: Record<string, { ours: number; torch: number }> = {};
+for (const steps of [1, 2]) {
+  const s = await session(exportSampler(model, checkpoint.state.ema, { steps, sigmaD }));
+  for (const n of SAMPLE_BATCHES) {
+    const feeds: Record<string, ort.Tensor> = { label: labels(n), guidance: guidance(n) };
+    for (let i = 0; i < steps; i++) feeds[`z${i}`] = noise(n);
+    const ms = (await time(() => s.run(feeds), { warmup: 2, minRuns: 5, budgetMs: 2000 })).ms;
+    sampling[`${steps}@${n}`] = { ours: ms, torch: torch.sample[`${steps}@${n}`].ms };
+    console.log(`sampler ${steps}-step batch ${n}: ours ${fmtMs(ms)} ms, eager PyTorch ${fmtMs(torch.sample[`${steps}@${n}`].ms)} ms`);
+  }
+}
+
+// ---- 3. the command line end to end ------------------------------------------------------------------
+const wall = (cmd: string, args: string[]) => {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+};
+const cli: Record<string, { ours: number; torch: number }> = {};
+for (const steps of [1, 2]) {
+  const oursS = wall(process.execPath, ['apps/trainer/dist/cli.js', 'sample', '--run', RUN, '--backend', 'onnx', '--steps', String(steps), '--n', String(CLI_N), '--guidance', String(GUIDANCE), '--out', join(tmp, 'ours.npy')]);
+  const torchS = wall(PYTHON, ['bench/cpu/torch_cpu.py', '--sample', RUN, String(CLI_N), String(steps), join(tmp, 'torch.npy'), String(threads)]);
+  cli[steps] = { ours: CLI_N / oursS, torch: CLI_N / torchS };
+  console.log(`scm sample --n ${CLI_N} --steps ${steps}: ours ${(CLI_N / oursS).toFixed(0)} images/s, PyTorch ${(CLI_N / torchS).toFixed(0)} images/s`);
+}
+
+// ---- 4. compiled training steps ----------------------------------------------------------------------
+const ref = new ReferenceOps();
+const images = (numClasses: number): DataSource => ({
+  name: 'random-images',
+  sampleShape: model.sampleShape,
+  numClasses,
+  // The cost of a step does not depend on the data.
+  sample: (r, n) => ({ x: r.normal(n * h * w * c).map((z) => z * sigmaD), labels: Int32Array.from({ length: n }, () => Math.floor(r.uniform(1)[0] * numClasses)) }),
+  toData: (x) => x,
+  fromData: (x) => x,
+});
+const withoutGuidance = (p: HostParams): HostParams => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('guidance.')));
+const training: Record<string, { ours: number; torch: number; skipped: number }> = {};
+for (const t of trainCases) {
+  const student = createModel(t.mode === 'teacher' ? teacherModel : studentModel);
+  const start = t.mode === 'teacher' ? withoutGuidance(checkpoint.state.ema) : checkpoint.state.params;
+  const ctx: StepContext<HostTensor> = {
+    model: student,
+    config: t.config,
+    data: images(model.numClasses),
+    optimizer: makeOptimizer(t.config),
+    ...(t.mode === 'scd' ? { teacher: { model: createModel(teacherModel), params: withoutGuidance(checkpoint.state.ema) } } : {}),
+  };
+  const s = initState(ref, student, t.config, start);
+  const initial = { ...s, ...(await snapshot(ref, s)) };
+  const trainer = await OnnxTrainer.create(ort as unknown as OrtModule, ctx, initial, { sessionOptions });
+  const ms = (await time(() => trainer.step(), { warmup: 2, minRuns: 5, budgetMs: 8000 })).ms;
+  await trainer.release();
+  const key = `${t.mode}@${t.batch}`;
+  training[key] = { ours: ms, torch: torch.train[key].ms, skipped: trainer.state.skipped };
+  console.log(`${t.mode} step batch ${t.batch}: ours ${fmtMs(ms)} ms, eager PyTorch ${fmtMs(torch.train[key].ms)} ms (${ratio(ms, torch.train[key].ms)}x)`);
+}
+rmSync(tmp, { recursive: true, force: true });
+
+// ---- report ------------------------------------------------------------------------------------------
+const loadAtEnd = os.loadavg()[0];
+const rows: (string | number)[][] = [
+  ...SAMPLE_BATCHES.map((n) => [`denoiser forward, batch ${n}: ours vs torch.onnx, both in onnxruntime-node`, `${fmtMs(denoiser[n].ours)} ms`, `${fmtMs(denoiser[n].torch)} ms`, `${ratio(denoiser[n].ours, denoiser[n].torch)}x time`]),
+  ...Object.entries(sampling).map(([k, v]) => {
+    const [steps, n] = k.split('@');
+    return [`${steps}-step sampler, batch ${n}: exported graph vs eager PyTorch`, `${fmtMs(v.ours)} ms`, `${fmtMs(v.torch)} ms`, `${ratio(v.torch, v.ours)}x throughput`];
+  }),
+  ...Object.entries(cli).map(([steps, v]) => [`scm sample --backend onnx --n ${CLI_N} --steps ${steps}, end to end`, `${v.ours.toFixed(0)} images/s`, `${v.torch.toFixed(0)} images/s`, `${ratio(v.ours, v.torch)}x throughput`]),
+  ...Object.entries(training).map(([k, v]) => {
+    const [mode, n] = k.split('@');
+    return [`${mode === 'scd' ? 'sCD' : 'teacher'} training step, batch ${n}: compiled vs the twin's eager step`, `${fmtMs(v.ours)} ms`, `${fmtMs(v.torch)} ms`, `${ratio(v.ours, v.torch)}x time`];
+  }),
+];
+const markdown = [
+  '# bench/cpu: our ONNX graphs and compiled steps against PyTorch on the same CPU',
+  '',
+  `${os.cpus()[0]?.model ?? 'cpu'}, ${threads} threads on both sides (ONNX Runtime ${ort.env.versions?.common ?? ''}, PyTorch ${torch.torch} with ${torch.threads} threads), load average ${loadAtStart.toFixed(1)} at the start and ${loadAtEnd.toFixed(1)} at the end.`,
+  `Model: ${RUN} (U-Net, class-conditional with a guidance input). Medians; denoiser rows measured in alternation.`,
+  '',
+  markdownTable(['work', 'ours', 'PyTorch', 'ratio'], rows),
+].join('\n');
+writeResults('cpu', { threads, loadAtStart, loadAtEnd, torch: torch.torch, denoiser, sampling, cli, training }, markdown);
+console.log(markdown);
