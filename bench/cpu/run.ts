@@ -5,11 +5,13 @@
  * 2. Our exported 1- and 2-step samplers in onnxruntime-node against eager PyTorch, steady state.
  * 3. `scm sample --backend onnx --n 3000` end to end (start-up included) against the same in PyTorch.
  * 4. A compiled teacher step and sCD step (OnnxTrainer) against the twin's eager steps, batch 32 and 128.
+ * 5. ONNX Runtime's session settings (threads, execution mode, memory arena), measured on the denoiser
+ *    and the sCD step, and ONNX Runtime's per-operator profile of the compiled sCD step.
  * PyTorch runs with as many threads as ONNX Runtime (the cores: Debian's build defaults to one).
  * Writes bench/results/cpu.{json,md}. Run: npm run bench:cpu (after npm run build; needs python3 with torch).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -147,8 +149,7 @@ const images = (numClasses: number): DataSource => ({
   fromData: (x) => x,
 });
 const withoutGuidance = (p: HostParams): HostParams => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('guidance.')));
-const training: Record<string, { ours: number; torch: number; skipped: number }> = {};
-for (const t of trainCases) {
+async function trainer(t: (typeof trainCases)[number], options: ort.InferenceSession.SessionOptions = sessionOptions): Promise<OnnxTrainer> {
   const student = createModel(t.mode === 'teacher' ? teacherModel : studentModel);
   const start = t.mode === 'teacher' ? withoutGuidance(checkpoint.state.ema) : checkpoint.state.params;
   const ctx: StepContext<HostTensor> = {
@@ -160,13 +161,62 @@ for (const t of trainCases) {
   };
   const s = initState(ref, student, t.config, start);
   const initial = { ...s, ...(await snapshot(ref, s)) };
-  const trainer = await OnnxTrainer.create(ort as unknown as OrtModule, ctx, initial, { sessionOptions });
-  const ms = (await time(() => trainer.step(), { warmup: 2, minRuns: 5, budgetMs: 8000 })).ms;
-  await trainer.release();
+  return OnnxTrainer.create(ort as unknown as OrtModule, ctx, initial, { sessionOptions: options });
+}
+const training: Record<string, { ours: number; torch: number; skipped: number }> = {};
+for (const t of trainCases) {
+  const compiled = await trainer(t);
+  const ms = (await time(() => compiled.step(), { warmup: 2, minRuns: 5, budgetMs: 8000 })).ms;
+  await compiled.release();
   const key = `${t.mode}@${t.batch}`;
-  training[key] = { ours: ms, torch: torch.train[key].ms, skipped: trainer.state.skipped };
+  training[key] = { ours: ms, torch: torch.train[key].ms, skipped: compiled.state.skipped };
   console.log(`${t.mode} step batch ${t.batch}: ours ${fmtMs(ms)} ms, eager PyTorch ${fmtMs(torch.train[key].ms)} ms (${ratio(ms, torch.train[key].ms)}x)`);
 }
+
+// ---- 5. session settings, and where a compiled step's time goes ---------------------------------------
+const SETTINGS: Record<string, ort.InferenceSession.SessionOptions> = {
+  [`${threads} threads, sequential (default)`]: sessionOptions,
+  '1 thread': { ...sessionOptions, intraOpNumThreads: 1 },
+  [`${threads} threads, parallel execution`]: { ...sessionOptions, executionMode: 'parallel', interOpNumThreads: threads },
+  [`${threads} threads, no memory arena`]: { ...sessionOptions, enableCpuMemArena: false },
+};
+const scd32 = trainCases.find((t) => t.mode === 'scd') as (typeof trainCases)[number];
+const settingFeeds = { x: noise(100), t: tensor('float32', new Float32Array(100).fill(0.7), [100]), label: labels(100), guidance: guidance(100) };
+const denoiserSessions = await Promise.all(Object.values(SETTINGS).map((o) => ort.InferenceSession.create(ours, o)));
+const denoiserBySetting = await interleaved(denoiserSessions.map((s) => () => s.run(settingFeeds)), 3);
+const trainers = await Promise.all(Object.values(SETTINGS).map((o) => trainer(scd32, o)));
+const stepBySetting = await interleaved(trainers.map((t) => () => t.step()), 2);
+await Promise.all(trainers.map((t) => t.release()));
+const settings = Object.keys(SETTINGS).map((name, i) => ({ name, denoiser100: denoiserBySetting[i], scdStep: stepBySetting[i] }));
+for (const s of settings) console.log(`session ${s.name}: denoiser batch 100 ${fmtMs(s.denoiser100)} ms, sCD step batch ${scd32.batch} ${fmtMs(s.scdStep)} ms`);
+
+const profileDir = mkdtempSync(join(tmp, 'profile-'));
+const profiled = await trainer(scd32, { ...sessionOptions, enableProfiling: true, profileFilePrefix: join(profileDir, 'scd') });
+const PROFILED_STEPS = 3;
+for (let i = 0; i < PROFILED_STEPS + 1; i++) await profiled.step();
+profiled.endProfiling();
+await profiled.release();
+interface ProfileEvent {
+  readonly cat?: string;
+  readonly name: string;
+  readonly dur: number;
+  readonly args?: { readonly op_name?: string };
+}
+const events = JSON.parse(readFileSync(join(profileDir, readdirSync(profileDir)[0]), 'utf8')) as ProfileEvent[];
+const runs = events.filter((e) => e.name === 'model_run').length;
+const byOp = new Map<string, { ms: number; nodes: Set<string> }>();
+for (const e of events) {
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !e.args?.op_name) continue;
+  const entry = byOp.get(e.args.op_name) ?? { ms: 0, nodes: new Set() };
+  entry.ms += e.dur / 1000 / runs;
+  entry.nodes.add(e.name);
+  byOp.set(e.args.op_name, entry);
+}
+const profileTotal = [...byOp.values()].reduce((a, b) => a + b.ms, 0);
+const profile = [...byOp.entries()]
+  .sort((a, b) => b[1].ms - a[1].ms)
+  .slice(0, 12)
+  .map(([op, { ms, nodes }]) => ({ op, ms, share: ms / profileTotal, nodes: nodes.size }));
 rmSync(tmp, { recursive: true, force: true });
 
 // ---- report ------------------------------------------------------------------------------------------
@@ -190,6 +240,16 @@ const markdown = [
   `Model: ${RUN} (U-Net, class-conditional with a guidance input). Medians; denoiser rows measured in alternation.`,
   '',
   markdownTable(['work', 'ours', 'PyTorch', 'ratio'], rows),
+  '',
+  '## ONNX Runtime session settings',
+  '',
+  `The same graphs under each setting, measured in alternation: the denoiser at batch 100 and the compiled sCD step at batch ${scd32.batch}.`,
+  '',
+  markdownTable(['setting', 'denoiser, batch 100', `sCD step, batch ${scd32.batch}`], settings.map((s) => [s.name, `${fmtMs(s.denoiser100)} ms`, `${fmtMs(s.scdStep)} ms`])),
+  '',
+  `## Where the compiled sCD step's time goes (batch ${scd32.batch}, ONNX Runtime's profiler, ${PROFILED_STEPS + 1} steps)`,
+  '',
+  markdownTable(['operator', 'ms per step', 'share', 'nodes'], profile.map((p) => [p.op, fmtMs(p.ms), `${(100 * p.share).toFixed(1)}%`, p.nodes])),
 ].join('\n');
-writeResults('cpu', { threads, loadAtStart, loadAtEnd, torch: torch.torch, denoiser, sampling, cli, training }, markdown);
+writeResults('cpu', { threads, loadAtStart, loadAtEnd, torch: torch.torch, denoiser, sampling, cli, training, settings, profile }, markdown);
 console.log(markdown);

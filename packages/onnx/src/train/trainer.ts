@@ -125,6 +125,14 @@ export class OnnxTrainer implements Stepper<TrainerState> {
     return { step, skipped, rng: Rng.fromState(rng.state()), params: group('params'), opt: group('opt'), ema: group('ema') };
   }
 
+  /**
+   * Ends ONNX Runtime's profiling, for a trainer created with `sessionOptions.enableProfiling`: the
+   * runtime writes its per-operator trace (JSON, under `profileFilePrefix` where the runtime takes one).
+   */
+  endProfiling(): void {
+    this.session.endProfiling();
+  }
+
   /** Releases the runtime session. */
   async release(): Promise<void> {
     await this.session.release();
