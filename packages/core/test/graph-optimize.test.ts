@@ -230,3 +230,17 @@ describe('fusing normalisations', () => {
 });
 
 void ({} as RefTensor);
+
+describe('transposes of broadcasts', () => {
+  it('transpose the small tensor before broadcasting, not the broadcast one', () => {
+    const tr = new TraceOps();
+    const x = tr.input('x', [2, 1, 3]);
+    const big = tr.broadcastTo(x, [4, 2, 5, 3]);
+    const g = tr.graph({ y: tr.transpose(big, [0, 3, 1, 2]) });
+    const o = optimizeGraph(g);
+    const transposes = o.nodes.filter((n) => n.attrs.op === 'transpose');
+    expect(transposes.every((n) => n.shape.reduce((a, b) => a * b, 1) <= 6)).toBe(true);
+    const feeds = { x: random([2, 1, 3]) };
+    expect(Array.from(interpret(ref, o, feeds).y.data)).toEqual(Array.from(interpret(ref, g, feeds).y.data));
+  });
+});

@@ -82,6 +82,13 @@ export class GraphBuilder {
     if (a.op === 'constant') return this.push({ op: 'constant', data: permuteData(a.data, n.shape, perm) }, [], shape);
     if (a.op === 'fill') return this.shareOrPush(a, [], shape);
     if (movesOnlyUnitAxes(n.shape, perm)) return this.reshape(x, shape);
+    if (a.op === 'broadcastTo') {
+      // Transposing what is broadcast, which is smaller, then broadcasting gives the same tensor.
+      const source = n.inputs[0];
+      const rank = this.shape(source).length;
+      const padded = rank === n.shape.length ? source : this.reshape(source, [...Array<number>(n.shape.length - rank).fill(1), ...this.shape(source)]);
+      return this.add({ op: 'broadcastTo', shape }, [this.transpose(padded, perm)], shape);
+    }
     return this.shareOrPush({ op: 'transpose', perm: [...perm] }, [x], shape);
   }
 

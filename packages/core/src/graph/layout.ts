@@ -77,6 +77,14 @@ export function assignLayout(graph: Graph): Graph {
   const stored = (id: number, perm: readonly number[]): Value => ({ id, perm });
   const plain = (id: number): Value => stored(id, identity(b.shape(id).length));
 
+  /** What a transpose of the value moves: a broadcast or a constant moves only its (small, or folded) source. */
+  const moveCost = (id: number): number => {
+    const node = b.node(id);
+    if (node.attrs.op === 'broadcastTo') return moveCost(node.inputs[0]);
+    if (node.attrs.op === 'fill' || node.attrs.op === 'constant') return 0;
+    return S.sizeOf(node.shape);
+  };
+
   /** A broadcasting operand brought into an output stored in `perm` (rank R). */
   const operand = (v: Value, perm: readonly number[]): number => {
     const shape = b.shape(v.id);
@@ -117,7 +125,9 @@ export function assignLayout(graph: Graph): Graph {
       case 'equal':
       case 'select': {
         const rank = n.shape.length;
-        const perm = xs.find((v) => v.perm.length === rank && !isIdentity(v.perm))?.perm ?? identity(rank);
+        // The layout of the operand that would cost most to move: the others follow it.
+        const full = xs.filter((v) => v.perm.length === rank);
+        const perm = full.length === 0 ? identity(rank) : full.reduce((a, v) => (moveCost(v.id) > moveCost(a.id) ? v : a)).perm;
         const ids = xs.map((v) => operand(v, perm));
         const shape = ids.map((id) => b.shape(id)).reduce((s, t) => S.broadcastShapes(a.op, s, t));
         return stored(b.add(a, ids, shape), perm);
