@@ -22,19 +22,20 @@ import {
 import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
 import { engineFor, type TrainEngine } from './engine.js';
+import { writeAtomic } from './atomic-file.js';
 import { RunError, UsageError } from './errors.js';
+import { lockRun } from './run-lock.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
 import {
   appendLog,
   checkpointPath,
   describeMode,
-  ensureFolder,
   hasCheckpoint,
   loadRun,
+  prepareNewRunFolder,
   SAMPLES_FILE,
   trimLog,
-  writeAtomic,
   writeCheckpoint,
   writeRunInfo,
 } from './run-folder.js';
@@ -194,8 +195,28 @@ async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state:
   return { info, state: restoreState(o, run.meta, run.state), resumed: true };
 }
 
+/**
+ * Readies and locks --out before anything is read or written there: a new run needs a missing or
+ * empty folder; a resume needs the checkpoint. Returns the lock's release.
+ */
+async function claimFolder(req: TrainRequest): Promise<() => Promise<void>> {
+  const exists = await hasCheckpoint(req.out);
+  if (req.resume === true && !exists) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
+  if (!exists) await prepareNewRunFolder(req.out);
+  return lockRun(req.out);
+}
+
 export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResult> {
   const o = await openBackend(req.backend);
+  const release = await claimFolder(req);
+  try {
+    return await train(o, req, io);
+  } finally {
+    await release();
+  }
+}
+
+async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   const { info: startInfo, state: initial, resumed } = await start(o, req);
   const steps = req.steps ?? (resumed ? startInfo.train.steps : DEFAULT_STEPS);
   const progress = new Progress(io, req.label ?? '');
@@ -235,7 +256,6 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
     if (teacher) o.dispose(Object.values(teacher.params));
     throw e;
   }
-  await ensureFolder(req.out);
   await writeRunInfo(req.out, info);
   await trimLog(req.out, initial.step);
   progress.note(
