@@ -111,7 +111,6 @@ export async function loadRun(dir: string, role = 'run'): Promise<LoadedRun> {
 
 /** The configs are valid and params and EMA hold exactly the model's tensors, with the right shapes. */
 function checkCheckpoint(meta: CheckpointMeta, state: HostState): void {
-  if (!Number.isInteger(meta.step) || meta.step < 0) throw new Error(`its step ${String(meta.step)} is not a non-negative integer`);
   validateTrainConfig(meta.train);
   const model = createModel(meta.model);
   const expected = model.init(new Rng(0));

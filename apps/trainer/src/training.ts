@@ -23,6 +23,7 @@ import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type O
 import { openBackend, type Ops } from './backend.js';
 import { engineFor, type TrainEngine } from './engine.js';
 import { writeAtomic } from './atomic-file.js';
+import { DivergenceWatch } from './divergence.js';
 import { RunError, UsageError } from './errors.js';
 import { lockRun } from './run-lock.js';
 import type { Io } from './io.js';
@@ -265,9 +266,12 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   );
 
   const began = performance.now();
+  let saved = resumed ? initial.step : undefined;
+  const kept = () => (saved === undefined ? 'before its first checkpoint' : `keeping the checkpoint of step ${saved}`);
+  const watch = new DivergenceWatch(engine.stepper, kept);
   let final: { step: number };
   try {
-    final = await runLoop(engine.stepper, {
+    final = await runLoop(watch, {
       until: steps,
       logEvery: req.logEvery ?? DEFAULT_LOG_EVERY,
       checkpointEvery: req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -275,9 +279,11 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
         appendLog(req.out, entry);
         progress.step(entry, steps);
       },
-      onCheckpoint: async () => {
+      onCheckpoint: async ({ step }) => {
+        if (watch.skipping && step < steps) return;
         const s = await engine.hostState();
         await writeCheckpoint(req.out, info, s, s);
+        saved = s.step;
         if (req.samples || isImageRun(info)) {
           const ema = toDevice(o, s.ema);
           try {

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeCheckpoint } from '@scm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, differingTensors, oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
 
@@ -155,5 +156,33 @@ describe('kill -9', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(differingTensors(straight, killed)).toEqual([]);
     expect(temporaries(killed)).toEqual([]);
+  });
+});
+
+describe('numerics', () => {
+  it('non-finite weights are refused at load, naming the tensor, by sample and by resume', async () => {
+    const dir = join(root, 'nan');
+    expect((await scm('train-teacher', '--steps', '2', '--out', dir, ...TINY)).code).toBe(0);
+    const { meta, state } = readCheckpoint(dir);
+    const name = Object.keys(state.ema)[0];
+    state.ema[name].data[0] = Infinity;
+    writeFileSync(join(dir, 'checkpoint.safetensors'), encodeCheckpoint(meta, state));
+    for (const args of [['sample', '--run', dir, '--n', '8', '--out', join(root, 'nan.csv')], ['train-teacher', '--resume', '--steps', '4', '--out', dir]]) {
+      const r = await scm(...args);
+      expect(r.code, args[0]).toBe(1);
+      expect(oneLine(r.stderr)).toContain(`tensor "ema.${name}" holds Infinity at element 0: its weights are not finite`);
+    }
+    expect(existsSync(join(root, 'nan.csv'))).toBe(false);
+  });
+
+  it('a diverging run stops with exit 1 after 10 skipped steps in a row, writing no checkpoint of the blown-up weights', async () => {
+    const dir = join(root, 'diverging');
+    const r = await scm('train-teacher', '--lr', '1e30', '--steps', '200', '--checkpoint-every', '5', '--out', dir, ...TINY);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /training diverged: steps 2 to 11 all had a non-finite loss or gradient and were skipped; stopped before its first checkpoint; try a lower --lr/,
+    );
+    expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
+    expect(existsSync(join(dir, 'scm.lock'))).toBe(false);
   });
 });
