@@ -186,3 +186,18 @@ describe('numerics', () => {
     expect(existsSync(join(dir, 'scm.lock'))).toBe(false);
   });
 });
+
+describe('a changed teacher', () => {
+  it('resuming an sCD student whose teacher was trained further since is refused', async () => {
+    const own = join(root, 'changing-teacher');
+    const student = join(root, 'changing-student');
+    expect((await scm('train-teacher', '--steps', '2', '--out', own, ...TINY)).code).toBe(0);
+    expect((await scm('distill', '--teacher', own, '--steps', '1', '--batch', '16', '--out', student)).code).toBe(0);
+    expect(readCheckpoint(student).meta.teacherFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await scm('train-teacher', '--resume', '--steps', '3', '--out', own)).code).toBe(0);
+    const r = await scm('distill', '--resume', '--steps', '2', '--out', student);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/the teacher run .*changing-teacher has changed since this student began \(its weights, now at step 3, differ\)/);
+    expect(readCheckpoint(student).meta.step).toBe(1);
+  });
+});

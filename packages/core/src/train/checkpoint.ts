@@ -25,6 +25,11 @@ export interface RunInfo {
   readonly data: DataConfig;
   /** For consistency runs: the teacher run this one was initialised or distilled from. */
   readonly teacher?: string;
+  /**
+   * For consistency runs: a hash of the teacher's EMA weights when the run began, so a resumed sCD
+   * run can tell that its teacher has been retrained or replaced since.
+   */
+  readonly teacherFingerprint?: string;
 }
 
 export interface CheckpointMeta extends RunInfo {
