@@ -5,7 +5,7 @@
  * a crash. Temporaries left behind by a killed process are swept on the next write beside them.
  */
 import { constants } from 'node:fs';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { describeError, RunError } from './errors.js';
@@ -76,6 +76,10 @@ async function writeTemp(path: string, contents: Uint8Array | string): Promise<s
 export async function writeAllAtomic(files: ReadonlyArray<readonly [path: string, contents: Uint8Array | string]>): Promise<void> {
   const temps: string[] = [];
   try {
+    // A folder in a target's place would fail its rename after the others had gone through.
+    for (const [path] of files) {
+      if ((await lstat(path).catch(() => undefined))?.isDirectory()) throw new Error(`${path} is a folder`);
+    }
     for (const [path, contents] of files) {
       await sweepStale(path);
       temps.push(await writeTemp(path, contents));

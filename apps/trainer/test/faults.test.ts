@@ -201,3 +201,46 @@ describe('a changed teacher', () => {
     expect(readCheckpoint(student).meta.step).toBe(1);
   });
 });
+
+describe('paired outputs and leftovers', () => {
+  it('a .npy and its .labels.npy are written together: when the labels cannot be, the samples are left as they were', async () => {
+    const cond = join(root, 'cond');
+    expect((await scm('train-teacher', '--conditional', '--steps', '1', '--out', cond, ...TINY)).code).toBe(0);
+    const out = join(root, 'pair.npy');
+    expect((await scm('sample', '--run', cond, '--n', '4', '--seed', '1', '--out', out)).code).toBe(0);
+    const before = readFileSync(out);
+    rmSync(join(root, 'pair.labels.npy'));
+    mkdirSync(join(root, 'pair.labels.npy'));
+    const r = await scm('sample', '--run', cond, '--n', '4', '--seed', '2', '--out', out);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/could not write .*pair\.npy, .*pair\.labels\.npy \(.*pair\.labels\.npy is a folder\); the previous files are untouched/);
+    expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  it('a temporary left by a killed writer is swept by the next write of its file', async () => {
+    const out = join(root, 'swept.csv');
+    const stale = `${out}.2147483646.0123456789abcdef.tmp`;
+    writeFileSync(stale, 'half a file');
+    expect((await scm('sample', '--run', teacher, '--n', '4', '--out', out)).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('x,y');
+  });
+});
+
+describe('consistent options', () => {
+  it('numbers are decimal for every option: --lr 0x10 is refused as --steps 0x10 is', async () => {
+    for (const f of ['lr', 'steps']) {
+      const r = await scm('train-teacher', `--${f}`, '0x10', '--out', join(root, `hex-${f}`));
+      expect(r.code, f).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`--${f} must be a positive (number|integer), got "0x10"`));
+    }
+  });
+
+  it('options that do not apply are errors: --width and --blocks with image data', async () => {
+    for (const f of ['width', 'blocks']) {
+      const r = await scm('train-teacher', '--data', `folder:${root}`, `--${f}`, '8', '--out', join(root, `unet-${f}`));
+      expect(r.code, f).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`--${f} sizes the MLP of 2-D data; image data trains a U-Net`));
+    }
+  });
+});
