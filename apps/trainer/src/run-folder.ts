@@ -28,6 +28,7 @@ import {
 } from '@scm/core';
 import { writeAtomic, writeJson } from './atomic-file.js';
 import { describeError, RunError } from './errors.js';
+import { minParamCount, storedCount } from './limits.js';
 
 export const CONFIG_FILE = 'config.json';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -112,6 +113,11 @@ export async function loadRun(dir: string, role = 'run'): Promise<LoadedRun> {
 /** The configs are valid and params and EMA hold exactly the model's tensors, with the right shapes. */
 function checkCheckpoint(meta: CheckpointMeta, state: HostState): void {
   validateTrainConfig(meta.train);
+  // Building a model allocates and draws all its weights: a crafted config claiming width 3000 cost
+  // 20 s and 800 MB before the shape check below could refuse it.
+  const least = minParamCount(meta.model);
+  const stored = storedCount(state.params);
+  if (least > stored) throw new Error(`its model config claims at least ${least} parameters, but it stores ${stored}`);
   const model = createModel(meta.model);
   const expected = model.init(new Rng(0));
   for (const group of ['params', 'ema'] as const) checkTensors(group, state[group], expected);

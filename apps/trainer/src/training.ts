@@ -25,6 +25,7 @@ import { engineFor, type TrainEngine } from './engine.js';
 import { writeAtomic } from './atomic-file.js';
 import { DivergenceWatch } from './divergence.js';
 import { RunError, UsageError } from './errors.js';
+import { checkBatchFits } from './limits.js';
 import { lockRun } from './run-lock.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
@@ -240,6 +241,12 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   }
 
   const info: RunInfo = { ...startInfo, train: { ...startInfo.train, steps } };
+  try {
+    checkBatchFits(info, req.backend);
+  } catch (e) {
+    disposeState(o, initial);
+    throw e;
+  }
   const model = createModel(info.model);
   const teacher = req.teacher ? await req.teacher(o, info) : undefined;
   const ctx: StepContext<unknown> = {

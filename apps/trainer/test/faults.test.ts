@@ -244,3 +244,37 @@ describe('consistent options', () => {
     }
   });
 });
+
+describe('resource limits, checked up front', () => {
+  it('a checkpoint whose config claims a far larger model than it stores is refused before the model is built', async () => {
+    const dir = join(root, 'claims-big');
+    expect((await scm('train-teacher', '--steps', '1', '--out', dir, ...TINY)).code).toBe(0);
+    const { meta, state } = readCheckpoint(dir);
+    const stored = Object.values(state.params).reduce((sum, t) => sum + t.data.length, 0);
+    writeFileSync(join(dir, 'checkpoint.safetensors'), encodeCheckpoint({ ...meta, model: { ...meta.model, width: 3000 } as typeof meta.model }, state));
+    const r = await scm('sample', '--run', dir, '--n', '4', '--out', join(root, 'claims-big.csv'));
+    expect(r.code).toBe(1);
+    // 1 block of two 3000 x 3000 weights: at least 18,000,000 parameters.
+    expect(oneLine(r.stderr)).toContain(`its model config claims at least 18000000 parameters, but it stores ${stored}`);
+  });
+
+  it('a batch one step cannot hold in memory is a usage error, before anything is trained', async () => {
+    const dir = join(root, 'huge-batch');
+    const r = await scm('train-teacher', '--batch', '8000000', '--steps', '1', '--out', dir);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/--batch 8000000 needs about [\d.]+ GiB for one step of this model, more than the 4 GiB the wasm backend can address: use a batch of at most about \d+/);
+    expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
+  });
+
+  it('a sample count whose output cannot be held is a usage error; a long draw reports progress', async () => {
+    const huge = await scm('sample', '--run', teacher, '--n', '2000000000', '--out', join(root, 'huge.csv'));
+    expect(huge.code).toBe(2);
+    expect(oneLine(huge.stderr)).toMatch(/--n 2000000000 would hold 14\.9 GiB of samples; one call draws at most 134217728 samples of this run \(1\.0 GiB\)/);
+    const r = await scm('sample', '--run', teacher, '--n', '41000', '--sampler', 'ddim', '--nfe', '1', '--out', join(root, 'long.csv'));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('sampled '));
+    // 11 batches of 4096: a status at each tenth of the way, the last batch excepted.
+    expect(lines.length).toBe(9);
+    expect(lines[0]).toMatch(/^sampled 8192\/41000  \d+ samples\/s  ETA \S+$/);
+  });
+});
