@@ -34,7 +34,8 @@ describe('a folder that is not a run', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.json'), '{"mine": true}');
     writeFileSync(join(dir, 'log.jsonl'), '{"step": 5}\n');
-    for (const args of [['train-teacher', ...TINY], ['distill', '--teacher', teacher], ['train-ct', '--init', teacher]]) {
+    const commands = [['train-teacher', ...TINY], ['distill', '--teacher', teacher], ['train-ct', '--init', teacher], ['train-classifier', '--data', 'mnist']];
+    for (const args of commands) {
       const r = await scm(...args, '--steps', '1', '--out', dir);
       expect(r.code, args[0]).toBe(1);
       expect(oneLine(r.stderr)).toMatch(/--out .*mine holds files \(.*config\.json.*\) but no checkpoint\.safetensors, so it is not a run/);
