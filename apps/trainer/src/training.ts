@@ -2,7 +2,7 @@
  * The one training driver behind train-teacher, distill and train-ct: start a run (or resume it
  * from its checkpoint, bit for bit), train to --steps in total, log every --log-every steps to
  * log.jsonl and the progress line, and write the checkpoint atomically every --checkpoint-every
- * steps and at the end.
+ * steps and at the end; all while holding the folder's lock, and stopping a run that diverges.
  */
 import {
   createModel,
@@ -20,10 +20,10 @@ import {
   type TrainState,
 } from '@scm/core';
 import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
-import { openBackend, type Ops } from './backend.js';
-import { engineFor, type TrainEngine } from './engine.js';
 import { writeAtomic } from './atomic-file.js';
+import { openBackend, type Ops } from './backend.js';
 import { DivergenceWatch } from './divergence.js';
+import { engineFor, type TrainEngine } from './engine.js';
 import { RunError, UsageError } from './errors.js';
 import { checkBatchFits } from './limits.js';
 import { lockRun } from './run-lock.js';
