@@ -44,7 +44,7 @@ async function sweepStale(path: string): Promise<void> {
 }
 
 /** fsync of a folder: makes the renames and creations in it durable. */
-export async function syncFolder(dir: string): Promise<void> {
+async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();
@@ -85,12 +85,14 @@ export async function writeAllAtomic(files: ReadonlyArray<readonly [path: string
       temps.push(await writeTemp(path, contents));
     }
     for (let i = 0; i < files.length; i++) await rename(temps[i], files[i][0]);
-    for (const dir of new Set(files.map(([path]) => dirname(path)))) await syncFolder(dir);
   } catch (e) {
     await Promise.all(temps.map((tmp) => unlink(tmp).catch(() => undefined)));
     const paths = files.map(([path]) => path).join(', ');
     throw new RunError(`could not write ${paths} (${describeError(e)}); the previous ${files.length > 1 ? 'files are' : 'file is'} untouched`);
   }
+  // The new files are in place; syncing the folder makes the renames durable where the platform
+  // can sync a folder at all (not every one can, and the write has succeeded either way).
+  for (const dir of new Set(files.map(([path]) => dirname(path)))) await syncFolder(dir).catch(() => undefined);
 }
 
 /** Writes `path` through a temporary file in the same folder and a rename: all or nothing. */
