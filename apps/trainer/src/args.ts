@@ -92,9 +92,12 @@ export function parseInteger(flag: string, raw: string, min = 1): number {
   return v;
 }
 
-/** A finite number > 0 (or >= min when given). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A finite number > 0 (or >= min when given), in decimal notation. */
 export function parseNumber(flag: string, raw: string, range: { min?: number; positive?: boolean } = { positive: true }): number {
-  const v = raw.trim() === '' ? NaN : Number(raw);
+  // Decimal notation only, as parseInteger: Number() alone would take "0x10" as 16 and "" as 0.
+  const v = DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
   const ok = Number.isFinite(v) && (range.positive ? v > 0 : true) && (range.min === undefined || v >= range.min);
   if (!ok) {
     const what = range.min !== undefined ? `a number of at least ${range.min}` : 'a positive number';

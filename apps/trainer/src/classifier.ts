@@ -29,7 +29,8 @@ import {
 import type { Ops } from './backend.js';
 import { RunError } from './errors.js';
 import { loadImages, type ImageDataSpec } from './images.js';
-import { checkpointPath, CONFIG_FILE, ensureFolder, writeAtomic, writeJson } from './run-folder.js';
+import { writeAtomic, writeJson } from './atomic-file.js';
+import { checkpointPath, CONFIG_FILE, ensureFolder } from './run-folder.js';
 
 export const CLASSIFIER_FORMAT = 'scm-ts/classifier@1';
 

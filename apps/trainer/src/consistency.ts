@@ -19,6 +19,7 @@ import { BACKENDS, commonOptions, optInteger, requireStr, str, type CommandHelp,
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
 import { classifierField, recordedClassifier } from './image-runs.js';
+import { weightsFingerprint } from './fingerprint.js';
 import { isImageRun } from './images.js';
 import type { Io } from './io.js';
 import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
@@ -92,6 +93,7 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
           train,
           data: teacher.meta.data,
           teacher: relative(resolve(opts.out), resolve(opts.teacher)) || '.',
+          teacherFingerprint: weightsFingerprint(teacher.state.ema),
           ...classifierField(opts.out, classifier),
         };
         return { info, state: initState(o, createModel(model), train, teacher.state.ema) };
@@ -100,6 +102,12 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
         ? {
             teacher: async (o: Ops, info: RunInfo): Promise<Teacher<unknown>> => {
               const run = await teacherRun(teacherDir(info));
+              if (info.teacherFingerprint !== undefined && weightsFingerprint(run.state.ema) !== info.teacherFingerprint) {
+                throw new RunError(
+                  `the teacher run ${teacherDir(info)} has changed since this student began (its weights, now at step ${run.meta.step}, differ): ` +
+                    'a resumed sCD run must keep its teacher; distil the new teacher in a new run',
+                );
+              }
               return { model: createModel(run.meta.model), params: toDevice(o, run.state.ema) };
             },
           }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { TrainMode } from '@scm/core';
 import { encodeGridPng, encodeNpy } from '@scm/datasets';
 import type { Ops } from './backend.js';
-import { ensureFolder, writeAtomic } from './run-folder.js';
+import { writeAtomic } from './atomic-file.js';
+import { ensureFolder } from './run-folder.js';
 import { drawSamples, type Sampleable, type SamplerChoice } from './sampling.js';
 
 /** samples.png is the latest grid; samples/step-000500.png keeps each checkpoint's. */

@@ -26,7 +26,8 @@ import { describeData, isImageData, loadImages, specOf, type ImageDataConfig } f
 import type { EvalOptions } from './commands/eval.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
-import { EVAL_FILE, writeJson, type LoadedRun } from './run-folder.js';
+import { writeJson } from './atomic-file.js';
+import { EVAL_FILE, type LoadedRun } from './run-folder.js';
 import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from './sampling.js';
 
 export const IMAGE_EVAL_N = 1000;

@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { defaultUnetConfig, TOY2D_NAMES, type DataConfig, type DataSource, type RunInfo, type UnetConfig } from '@scm/core';
-import { DATASET_NAMES, datasetByName, imageFolderSource, type ImageSource } from '@scm/datasets';
+import { DATASET_NAMES, datasetByName, DEFAULT_MAX_PIXELS, imageFolderSource, type ImageSource } from '@scm/datasets';
 import { flag, optInteger, parseIntegerList, str, type OptionSpecs, type OptionValues } from './args.js';
 import { RunError, UsageError } from './errors.js';
 
@@ -28,6 +28,8 @@ export interface ImageDataConfig extends DataConfig {
   readonly dir?: string;
   /** --size when given (MNIST: 28 or padded; folders: centre square resampled to size x size). */
   readonly size?: number;
+  /** Folder runs: --max-image-pixels when given, so a resume reads the folder as the run began. */
+  readonly maxPixels?: number;
   readonly channels: number;
   /** Height = width of the images the model sees. */
   readonly imageSize: number;
@@ -42,6 +44,7 @@ export interface ImageDataSpec {
   readonly size?: number;
   readonly channels?: 1 | 3;
   readonly conditional: boolean;
+  readonly maxPixels?: number;
 }
 
 export function isImageData(d: DataConfig): d is ImageDataConfig {
@@ -66,6 +69,11 @@ export const IMAGE_DATA_OPTIONS: OptionSpecs = {
   'data-dir': { type: 'string', value: 'PATH', help: `same as --data ${FOLDER_PREFIX}PATH` },
   size: { type: 'string', value: 'N', help: 'images: side of the square images (MNIST: 28, or 32 padded; folders: centre square resampled to N x N)' },
   channels: { type: 'string', value: 'C', help: 'image folders: 1 (grayscale) or 3 (RGB, default)' },
+  'max-image-pixels': {
+    type: 'string',
+    value: 'N',
+    help: `image folders: most pixels one image may have, checked from its header before decoding (default ${DEFAULT_MAX_PIXELS})`,
+  },
 };
 
 export const UNET_DEFAULTS = { baseChannels: 16, channelMult: [1, 2], blocksPerLevel: 1, attention: [] as number[], dropout: 0 } as const;
@@ -124,6 +132,7 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
   const dataDir = str(values, 'data-dir');
   const size = optInteger(values, 'size');
   const channelsRaw = str(values, 'channels');
+  const maxPixels = optInteger(values, 'max-image-pixels');
   const conditional = flag(values, 'conditional');
   if (dataDir !== undefined && data !== undefined && data !== `${FOLDER_PREFIX}${dataDir}`) {
     throw new UsageError(`give either --data or --data-dir, not both (--data-dir ${dataDir} is --data ${FOLDER_PREFIX}${dataDir})`);
@@ -135,7 +144,7 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
     channels = Number(channelsRaw) as 1 | 3;
   }
   if (name === undefined || (TOY2D_NAMES as readonly string[]).includes(name)) {
-    for (const [f, v] of [['size', size], ['channels', channels]] as const) {
+    for (const [f, v] of [['size', size], ['channels', channels], ['max-image-pixels', maxPixels]] as const) {
       if (v !== undefined) throw new UsageError(`--${f} is for image data; ${name ?? 'checkerboard'} is 2-D toy data`);
     }
     return undefined;
@@ -143,9 +152,10 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
   if (name.startsWith(FOLDER_PREFIX)) {
     const dir = name.slice(FOLDER_PREFIX.length);
     if (dir === '') throw new UsageError(`--data ${FOLDER_PREFIX} needs a path: --data ${FOLDER_PREFIX}PATH`);
-    return { name: FOLDER_NAME, dir: resolve(dir), size, channels: channels ?? 3, conditional };
+    return { name: FOLDER_NAME, dir: resolve(dir), size, channels: channels ?? 3, conditional, maxPixels };
   }
   if ((DATASET_NAMES as readonly string[]).includes(name)) {
+    if (maxPixels !== undefined) throw new UsageError(`--max-image-pixels is for image folders; ${name} is a built-in data set`);
     if (channels === 3) throw new UsageError(`--channels 3: ${name} images are grayscale (1 channel)`);
     return { name, size, channels: 1, conditional };
   }
@@ -156,7 +166,7 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
 
 function loadFailure(spec: Pick<ImageDataSpec, 'name' | 'dir'>, e: unknown): RunError {
   const what = spec.dir !== undefined ? `image folder ${spec.dir}` : spec.name;
-  const message = ((e as Error).message ?? String(e)).replace(/pass size to /, 'pass --size N to ');
+  const message = ((e as Error).message ?? String(e)).replace(/pass size to /, 'pass --size N to ').replace(/raise the maxPixels option/, 'raise it with --max-image-pixels N');
   return new RunError(`cannot load ${what}: ${message}`);
 }
 
@@ -172,6 +182,7 @@ export function loadImages(spec: ImageDataSpec, split: 'train' | 'test', sigmaD:
         channels: spec.channels ?? 3,
         classes: spec.conditional ? 'subfolders' : 'none',
         ...(spec.size !== undefined ? { size: spec.size } : {}),
+        ...(spec.maxPixels !== undefined ? { maxPixels: spec.maxPixels } : {}),
       });
     }
     return datasetByName(spec.name, { split, sigmaD, conditional: spec.conditional, ...(spec.size !== undefined ? { size: spec.size } : {}) });
@@ -196,6 +207,7 @@ export function openNewImageData(spec: ImageDataSpec, sigmaD: number): { config:
     conditional: spec.conditional,
     ...(spec.dir !== undefined ? { dir: spec.dir } : {}),
     ...(spec.size !== undefined ? { size: spec.size } : {}),
+    ...(spec.maxPixels !== undefined ? { maxPixels: spec.maxPixels } : {}),
     channels,
     imageSize: height,
     dataStd: source.dataStd,
@@ -208,7 +220,7 @@ function describeSpec(spec: Pick<ImageDataSpec, 'name' | 'dir'>): string {
 }
 
 export function specOf(d: ImageDataConfig): ImageDataSpec {
-  return { name: d.name, dir: d.dir, size: d.size, channels: d.channels as 1 | 3, conditional: d.conditional };
+  return { name: d.name, dir: d.dir, size: d.size, channels: d.channels as 1 | 3, conditional: d.conditional, maxPixels: d.maxPixels };
 }
 
 /**

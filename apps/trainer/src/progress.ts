@@ -64,3 +64,22 @@ export class Progress {
     this.open = false;
   }
 }
+
+/**
+ * Progress of drawing n samples in batches: a status at every tenth of the way (ten lines at most
+ * off a terminal), so a long draw is never silent.
+ */
+export function samplingProgress(io: Io, n: number, began: number): { onBatch: (done: number) => void; done: () => void } {
+  const progress = new Progress(io);
+  let shown = 0;
+  return {
+    onBatch: (done) => {
+      const tenth = Math.floor((done * 10) / n);
+      if (done >= n || tenth <= shown) return;
+      shown = tenth;
+      const rate = done / Math.max((performance.now() - began) / 1000, 1e-9);
+      progress.update(`sampled ${done}/${n}  ${rate.toFixed(0)} samples/s  ETA ${formatDuration((n - done) / rate)}`);
+    },
+    done: () => progress.done(),
+  };
+}

@@ -5,11 +5,11 @@
  *   log.jsonl               one JSON line per log interval
  *   samples.png             optional: samples drawn at the latest checkpoint
  *   eval.json               written by `scm eval`
- * Every file but the log is written to "<name>.tmp" in the same folder and renamed over the old
- * one, so a write that fails half-way leaves the previous file as it was.
+ * Every file but the log is written through atomic-file.ts (a temporary beside it, renamed over
+ * it), so a write that fails half-way leaves the previous file as it was.
  */
-import { appendFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkpointMeta,
@@ -26,7 +26,9 @@ import {
   type TrainMode,
   type TrainState,
 } from '@scm/core';
-import { RunError } from './errors.js';
+import { writeAtomic, writeJson } from './atomic-file.js';
+import { describeError, RunError } from './errors.js';
+import { minParamCount, storedCount } from './limits.js';
 
 export const CONFIG_FILE = 'config.json';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -35,35 +37,12 @@ export const SAMPLES_FILE = 'samples.png';
 export const EVAL_FILE = 'eval.json';
 
 export const checkpointPath = (dir: string) => join(dir, CHECKPOINT_FILE);
-export const tempPath = (path: string) => `${path}.tmp`;
-
-const reason = (e: unknown) => (e as Error).message ?? String(e);
-
-/** Writes `path` through a temporary file in the same folder and a rename: all or nothing. */
-export async function writeAtomic(path: string, contents: Uint8Array | string): Promise<void> {
-  const tmp = tempPath(path);
-  try {
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(contents);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new RunError(`could not write ${path} (${reason(e)}); the previous ${path} is untouched`);
-  }
-}
-
-export const writeJson = (path: string, value: unknown) => writeAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 
 export async function ensureFolder(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
-    throw new RunError(`could not create the run folder ${dir} (${reason(e)})`);
+    throw new RunError(`could not create the run folder ${dir} (${describeError(e)})`);
   }
 }
 
@@ -74,6 +53,25 @@ async function kindOf(path: string): Promise<'file' | 'folder' | 'other' | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Readies --out for a new run: refuses anything but a missing or empty folder, so a folder of the
+ * user's own files (a config.json, a samples.png) is never overwritten or trimmed, then creates it.
+ */
+export async function prepareNewRunFolder(dir: string): Promise<void> {
+  const kind = await kindOf(dir);
+  if (kind !== undefined && kind !== 'folder') throw new RunError(`--out ${dir} exists and is not a folder`);
+  if (kind === 'folder') {
+    const names = await readdir(dir);
+    if (names.length > 0) {
+      throw new RunError(
+        `--out ${dir} holds files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}) but no ${CHECKPOINT_FILE}, so it is not a run: ` +
+          'choose a new or empty folder (a run stopped before its first checkpoint has nothing to resume; delete it)',
+      );
+    }
+  }
+  await ensureFolder(dir);
 }
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
@@ -100,22 +98,26 @@ export async function loadRun(dir: string, role = 'run'): Promise<LoadedRun> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new RunError(`could not read ${path} (${reason(e)})`);
+    throw new RunError(`could not read ${path} (${describeError(e)})`);
   }
   let decoded: { meta: CheckpointMeta; state: HostState };
   try {
     decoded = decodeCheckpoint(bytes);
     checkCheckpoint(decoded.meta, decoded.state);
   } catch (e) {
-    throw new RunError(`${path} is corrupt or not an scm checkpoint: ${reason(e)}`);
+    throw new RunError(`${path} is corrupt or not an scm checkpoint: ${describeError(e)}`);
   }
   return { dir, ...decoded };
 }
 
 /** The configs are valid and params and EMA hold exactly the model's tensors, with the right shapes. */
 function checkCheckpoint(meta: CheckpointMeta, state: HostState): void {
-  if (!Number.isInteger(meta.step) || meta.step < 0) throw new Error(`its step ${String(meta.step)} is not a non-negative integer`);
   validateTrainConfig(meta.train);
+  // Building a model allocates and draws all its weights: a crafted config claiming width 3000 cost
+  // 20 s and 800 MB before the shape check below could refuse it.
+  const least = minParamCount(meta.model);
+  const stored = storedCount(state.params);
+  if (least > stored) throw new Error(`its model config claims at least ${least} parameters, but it stores ${stored}`);
   const model = createModel(meta.model);
   const expected = model.init(new Rng(0));
   for (const group of ['params', 'ema'] as const) checkTensors(group, state[group], expected);
@@ -139,11 +141,19 @@ export async function writeCheckpoint(dir: string, info: RunInfo, state: TrainSt
 
 export const writeRunInfo = (dir: string, info: RunInfo) => writeJson(join(dir, CONFIG_FILE), info);
 
+const APPEND_NO_LINK = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
 export function appendLog(dir: string, entry: LogEntry): void {
   try {
-    appendFileSync(join(dir, LOG_FILE), `${JSON.stringify(entry)}\n`);
+    // Never through a link: a planted log.jsonl link must not make the run append to a file elsewhere.
+    const fd = openSync(join(dir, LOG_FILE), APPEND_NO_LINK, 0o644);
+    try {
+      writeSync(fd, `${JSON.stringify(entry)}\n`);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
-    throw new RunError(`could not append to ${join(dir, LOG_FILE)} (${reason(e)})`);
+    throw new RunError(`could not append to ${join(dir, LOG_FILE)} (${describeError(e)})`);
   }
 }
 

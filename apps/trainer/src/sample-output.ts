@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { UsageError } from './errors.js';
 import { gridPng, labelsPath, npyFiles } from './grid.js';
 import { scatterPng } from './plot.js';
-import { writeAtomic } from './run-folder.js';
+import { writeAllAtomic, writeAtomic } from './atomic-file.js';
 import { toCsv } from './sampling.js';
 
 export const OUTPUT_FORMATS = ['.csv', '.png', '.npy'] as const;
@@ -27,7 +27,7 @@ export async function writeSamples(out: string, samples: Float32Array, n: number
   const image = sampleShape.length > 1;
   if (format === '.npy') {
     const files = npyFiles(out, samples, n, sampleShape, labels);
-    for (const [path, bytes] of files) await writeAtomic(path, bytes);
+    await writeAllAtomic(files);
     return files.map(([path]) => path);
   }
   if (format === '.png') await writeAtomic(out, image ? gridPng(samples, n, sampleShape) : scatterPng(samples));

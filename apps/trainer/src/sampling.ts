@@ -48,6 +48,8 @@ export interface DrawOptions extends SamplerChoice {
   readonly guidance?: number;
   /** Conditional models: the label of each of the n samples (overrides classLabel). */
   readonly labels?: Int32Array;
+  /** Progress: called after each batch with the samples drawn so far. */
+  readonly onBatch?: (done: number) => void;
 }
 
 export function dataOf(info: RunInfo): DataSource {
@@ -120,6 +122,7 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
     seed: opts.seed,
     ...(labels ? { labels } : {}),
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+    ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
   });
   return s.data.toData(x);
 }

@@ -2,7 +2,7 @@
  * The one training driver behind train-teacher, distill and train-ct: start a run (or resume it
  * from its checkpoint, bit for bit), train to --steps in total, log every --log-every steps to
  * log.jsonl and the progress line, and write the checkpoint atomically every --checkpoint-every
- * steps and at the end.
+ * steps and at the end; all while holding the folder's lock, and stopping a run that diverges.
  */
 import {
   createModel,
@@ -20,21 +20,24 @@ import {
   type TrainState,
 } from '@scm/core';
 import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
+import { writeAtomic } from './atomic-file.js';
 import { openBackend, type Ops } from './backend.js';
+import { DivergenceWatch } from './divergence.js';
 import { engineFor, type TrainEngine } from './engine.js';
 import { RunError, UsageError } from './errors.js';
+import { checkBatchFits } from './limits.js';
+import { lockRun } from './run-lock.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
 import {
   appendLog,
   checkpointPath,
   describeMode,
-  ensureFolder,
   hasCheckpoint,
   loadRun,
+  prepareNewRunFolder,
   SAMPLES_FILE,
   trimLog,
-  writeAtomic,
   writeCheckpoint,
   writeRunInfo,
 } from './run-folder.js';
@@ -194,8 +197,28 @@ async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state:
   return { info, state: restoreState(o, run.meta, run.state), resumed: true };
 }
 
+/**
+ * Readies and locks --out before anything is read or written there: a new run needs a missing or
+ * empty folder; a resume needs the checkpoint. Returns the lock's release.
+ */
+async function claimFolder(req: TrainRequest): Promise<() => Promise<void>> {
+  const exists = await hasCheckpoint(req.out);
+  if (req.resume === true && !exists) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
+  if (!exists) await prepareNewRunFolder(req.out);
+  return lockRun(req.out);
+}
+
 export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResult> {
   const o = await openBackend(req.backend);
+  const release = await claimFolder(req);
+  try {
+    return await train(o, req, io);
+  } finally {
+    await release();
+  }
+}
+
+async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   const { info: startInfo, state: initial, resumed } = await start(o, req);
   const steps = req.steps ?? (resumed ? startInfo.train.steps : DEFAULT_STEPS);
   const progress = new Progress(io, req.label ?? '');
@@ -218,6 +241,12 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
   }
 
   const info: RunInfo = { ...startInfo, train: { ...startInfo.train, steps } };
+  try {
+    checkBatchFits(info, req.backend);
+  } catch (e) {
+    disposeState(o, initial);
+    throw e;
+  }
   const model = createModel(info.model);
   const teacher = req.teacher ? await req.teacher(o, info) : undefined;
   const ctx: StepContext<unknown> = {
@@ -235,7 +264,6 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
     if (teacher) o.dispose(Object.values(teacher.params));
     throw e;
   }
-  await ensureFolder(req.out);
   await writeRunInfo(req.out, info);
   await trimLog(req.out, initial.step);
   progress.note(
@@ -245,9 +273,12 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
   );
 
   const began = performance.now();
+  let saved = resumed ? initial.step : undefined;
+  const kept = () => (saved === undefined ? 'before its first checkpoint' : `keeping the checkpoint of step ${saved}`);
+  const watch = new DivergenceWatch(engine.stepper, kept);
   let final: { step: number };
   try {
-    final = await runLoop(engine.stepper, {
+    final = await runLoop(watch, {
       until: steps,
       logEvery: req.logEvery ?? DEFAULT_LOG_EVERY,
       checkpointEvery: req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -255,9 +286,11 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
         appendLog(req.out, entry);
         progress.step(entry, steps);
       },
-      onCheckpoint: async () => {
+      onCheckpoint: async ({ step }) => {
+        if (watch.skipping && step < steps) return;
         const s = await engine.hostState();
         await writeCheckpoint(req.out, info, s, s);
+        saved = s.step;
         if (req.samples || isImageRun(info)) {
           const ema = toDevice(o, s.ema);
           try {

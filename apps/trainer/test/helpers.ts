@@ -59,3 +59,11 @@ export function oneLine(stderr: string): string {
   if (lines.length !== 1 || /^\s+at /m.test(stderr)) throw new Error(`expected a one-line error, got:\n${stderr}`);
   return lines[0];
 }
+
+/** The names of the checkpoint tensors whose bytes differ between two runs (or that only one has). */
+export function differingTensors(dirA: string, dirB: string): string[] {
+  const a = checkpointTensors(dirA);
+  const b = checkpointTensors(dirB);
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return names.filter((k) => !a[k] || !b[k] || !Buffer.from(a[k]).equals(Buffer.from(b[k])));
+}

@@ -2,6 +2,7 @@
  * Image runs end to end on a tiny folder of 8x8 PNGs written here (two classes), and the one-line
  * errors of bad image data; train-classifier on MNIST.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeNpy } from '@scm/datasets';
@@ -157,6 +158,35 @@ describe('bad image data gets a one-line error', () => {
     const r = await train(`folder:${dir}`, '--size', '8');
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/cannot load image folder .*: cannot decode image .*broken\.png/);
+  });
+
+  it('a FIFO named like an image is refused instead of blocking the run', async () => {
+    const dir = join(root, 'fifo');
+    writeImages(dir, 1);
+    expect(spawnSync('mkfifo', [join(dir, 'top', 'x.png')]).status).toBe(0);
+    const r = await train(`folder:${dir}`, '--size', '8');
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/cannot load image folder .*: cannot read image .*x\.png: it is a FIFO, not a regular file/);
+  });
+
+  it('an image whose header claims more pixels than --max-image-pixels (default 4096 x 4096) is refused before decoding', async () => {
+    const dir = join(root, 'huge');
+    mkdirSync(dir);
+    const bytes = pngBytes(8, true, 0);
+    bytes.writeUInt32BE(16000, 16);
+    bytes.writeUInt32BE(16000, 20);
+    writeFileSync(join(dir, 'huge.png'), bytes);
+    const r = await train(`folder:${dir}`, '--size', '8');
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/huge\.png is 16000x16000, 256000000 pixels, more than the limit of 16777216 \(raise it with --max-image-pixels N\)/);
+    const small = join(root, 'small-limit');
+    writeImages(small, 1);
+    const lowered = await train(`folder:${small}`, '--max-image-pixels', '63');
+    expect(lowered.code).toBe(1);
+    expect(oneLine(lowered.stderr)).toMatch(/is 8x8, 64 pixels, more than the limit of 63/);
+    const toy = await train('moons', '--max-image-pixels', '100');
+    expect(toy.code).toBe(2);
+    expect(oneLine(toy.stderr)).toMatch(/--max-image-pixels is for image data; moons is 2-D toy data/);
   });
 
   it('images of different sizes without --size', async () => {

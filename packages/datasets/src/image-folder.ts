@@ -8,7 +8,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { decodeImageFile, type Rgba } from './decode-image.js';
+import { decodeImageFile, DEFAULT_MAX_PIXELS, type Rgba } from './decode-image.js';
 import { createImageSource, type ImageSource } from './image-source.js';
 import { centerSquare, resampleInto, type Window } from './resample.js';
 
@@ -23,6 +23,11 @@ export interface ImageFolderOptions {
   readonly sigmaD?: number;
   /** 'subfolders': the folders in `dir` are classes, and samples carry labels. Default 'none'. */
   readonly classes?: 'subfolders' | 'none';
+  /**
+   * Most pixels one image may claim in its header (default 4096 x 4096), checked before it is
+   * decoded; the file may have at most 8 bytes per pixel plus 1 MiB.
+   */
+  readonly maxPixels?: number;
 }
 
 export interface ImageFolderSource extends ImageSource {
@@ -46,11 +51,13 @@ export function imageFolderSource(dir: string, options: ImageFolderOptions = {})
   if (options.size !== undefined && !(Number.isInteger(options.size) && options.size > 0)) {
     throw new Error(`imageFolderSource: size must be a positive integer, got ${options.size}`);
   }
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(Number.isSafeInteger(maxPixels) && maxPixels > 0)) throw new Error(`imageFolderSource: maxPixels must be a positive integer, got ${maxPixels}`);
   if (!isFolder(root)) throw new Error(`image folder ${root} does not exist or is not a folder`);
 
   const listing = classes === 'subfolders' ? listClassFolders(root) : { ...listTree(root), classNames: [] };
   if (listing.files.length === 0) throw new Error(`no images (${EXTENSION_LIST}) found in ${root}`);
-  const pixels = loadImages(listing.files, channels, options.size);
+  const pixels = loadImages(listing.files, channels, options.size, maxPixels);
   const source = createImageSource({
     name: basename(root),
     table: { ...pixels, channels, n: listing.files.length, labels: listing.labels },
@@ -94,23 +101,34 @@ function listTree(folder: string): Listing {
   return listing;
 }
 
-/** Appends the image files below `folder` and the skipped ones (no spreading: folders can be huge). */
-function walk(folder: string, into: { files: string[]; ignored: string[] }): void {
+/**
+ * Appends the image files below `folder` and the skipped ones (no spreading: folders can be huge).
+ * Linked folders are followed once: `seen` holds the folders entered, so a link loop ends.
+ */
+function walk(folder: string, into: { files: string[]; ignored: string[] }, seen = new Set<string>()): void {
+  const id = folderId(folder);
+  if (seen.has(id)) return;
+  seen.add(id);
   for (const entry of sortedEntries(folder)) {
     const path = join(folder, entry);
-    if (isFolder(path)) walk(path, into);
+    if (isFolder(path)) walk(path, into, seen);
     else (isImageName(entry) ? into.files : into.ignored).push(path);
   }
 }
 
+function folderId(folder: string): string {
+  const s = statSync(folder);
+  return `${s.dev}:${s.ino}`;
+}
+
 /** Decodes every file into one [n, height, width, channels] array in [-1, 1]. */
-function loadImages(files: string[], channels: 1 | 3, size: number | undefined): { pixels: Float32Array; height: number; width: number } {
+function loadImages(files: string[], channels: 1 | 3, size: number | undefined, maxPixels: number): { pixels: Float32Array; height: number; width: number } {
   let first: { file: string; image: Rgba } | undefined;
   let pixels = new Float32Array(0);
   let width = 0;
   let height = 0;
   files.forEach((file, i) => {
-    const image = decodeImageFile(file);
+    const image = decodeImageFile(file, maxPixels);
     if (!first) {
       first = { file, image };
       [width, height] = size === undefined ? [image.width, image.height] : [size, size];

@@ -1,6 +1,7 @@
 export { createImageSource, DEFAULT_SIGMA_D, type ImageSource, type ImageSourceSpec, type ImageTable, type Pixels } from './image-source.js';
 export { fashionMnistSource, mnistSource, type MnistSource, type MnistSourceOptions, type MnistSplit, type MnistVariant } from './mnist.js';
 export { imageFolderSource, type ImageFolderOptions, type ImageFolderSource } from './image-folder.js';
+export { DEFAULT_MAX_PIXELS } from './decode-image.js';
 export { DATASET_NAMES, datasetByName, type DatasetName } from './registry.js';
 export { encodeGridPng } from './grid-png.js';
 export { decodeNpy, encodeNpy, type NpyArray } from './npy.js';

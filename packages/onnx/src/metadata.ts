@@ -7,6 +7,8 @@ export const NUM_CLASSES_KEY = 'scm.numClasses';
 
 /** The class-label input of conditional models, int64 [batch]. */
 export const LABEL_INPUT = 'label';
+/** The per-example guidance-scale input of models that take one, float32 [batch]. */
+export const GUIDANCE_INPUT = 'guidance';
 
 export function modelMetadata(kind: 'denoiser' | 'sampler', model: Model, sigmaD: number): Record<string, string> {
   return {

@@ -12,7 +12,8 @@ import type { Io } from '../io.js';
 import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
 import { isImageRun } from '../images.js';
 import { Progress } from '../progress.js';
-import { EVAL_FILE, loadRun, writeJson, type LoadedRun } from '../run-folder.js';
+import { writeJson } from '../atomic-file.js';
+import { EVAL_FILE, loadRun, type LoadedRun } from '../run-folder.js';
 import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from '../sampling.js';
 
 const DEFAULT_N = 10000;

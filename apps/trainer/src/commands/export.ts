@@ -19,7 +19,8 @@ import {
 import { RunError, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx } from '../onnx-backend.js';
-import { describeMode, loadRun, writeAtomic } from '../run-folder.js';
+import { writeAtomic } from '../atomic-file.js';
+import { describeMode, loadRun } from '../run-folder.js';
 import { checkConditioning } from '../sampling.js';
 
 const FORMATS = ['onnx'] as const;
@@ -27,7 +28,7 @@ const DEFAULT_STEPS = 2;
 
 const OPTIONS: OptionSpecs = {
   run: { type: 'string', value: 'DIR', help: 'run folder to export (its EMA weights)' },
-  out: { type: 'string', value: 'FILE', help: 'the model file to write, e.g. model.onnx (written to FILE.tmp and renamed)' },
+  out: { type: 'string', value: 'FILE', help: 'the model file to write, e.g. model.onnx (written to a temporary file beside it and renamed)' },
   format: { type: 'string', value: 'NAME', help: `model format: ${FORMATS.join(', ')} (default onnx)` },
   steps: { type: 'string', value: 'N', help: `consistency sampling steps in the graph (default ${DEFAULT_STEPS})` },
   batch: { type: 'string', value: 'B', help: 'a fixed batch size (default: any batch, the first dimension is "batch")' },

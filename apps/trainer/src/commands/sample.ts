@@ -1,4 +1,5 @@
 /** scm sample: draw samples from a run's EMA weights into a CSV, a PNG (scatter plot or image grid) or a .npy array. */
+import { createModel } from '@scm/core';
 import {
   BACKENDS,
   commonOptions,
@@ -16,6 +17,8 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { drawSamplesOnnx } from '../onnx-backend.js';
 import { isImageRun } from '../images.js';
+import { checkSampleCount } from '../limits.js';
+import { samplingProgress } from '../progress.js';
 import { loadRun } from '../run-folder.js';
 import { checkOutput, IMAGE_SAMPLE_N, writeSamples } from '../sample-output.js';
 import {
@@ -99,13 +102,17 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       ? { sampler, steps: chosen.steps ?? 2 }
       : { sampler, nfe: chosen.nfe ?? (sampler === 'ddim' ? 8 : 35) };
   checkSamplerFits(choice, loaded.meta, dir);
+  checkSampleCount(n, createModel(loaded.meta.model).sampleShape);
   const o = await openBackend(common.backend);
   const s = openForSampling(o, loaded);
   try {
     checkConditioning({ classLabel, guidance }, s, dir);
     const began = performance.now();
     const draw = { ...choice, n, seed: common.seed, classLabel, guidance };
-    const points = common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, draw);
+    const progress = samplingProgress(io, n, began);
+    const points =
+      common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, { ...draw, onBatch: progress.onBatch });
+    progress.done();
     const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw));
     const seconds = (performance.now() - began) / 1000;
     io.err(`${n} samples (${describeSampler(choice)}, step ${loaded.meta.step}) in ${seconds.toFixed(1)}s\n`);

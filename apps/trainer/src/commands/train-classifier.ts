@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { DATA_HELP, IMAGE_DATA_OPTIONS, imageDataSpec } from '../images.js';
 import type { Io } from '../io.js';
 import { formatDuration, formatLoss, Progress } from '../progress.js';
-import { CONFIG_FILE } from '../run-folder.js';
+import { CONFIG_FILE, hasCheckpoint, prepareNewRunFolder } from '../run-folder.js';
 
 export const CLASSIFIER_DEFAULTS = { steps: 500, batch: 64, lr: 1e-2, width: 16 } as const;
 /**
@@ -63,6 +63,8 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const width = optInteger(values, 'width') ?? CLASSIFIER_DEFAULTS.width;
   const stages = optInteger(values, 'stages');
   const logEvery = optInteger(values, 'log-every') ?? 50;
+  // A classifier run is replaced by a new one; a folder of anything else is never written to.
+  if (!(await hasCheckpoint(out))) await prepareNewRunFolder(out);
   const o = await openBackend(common.backend);
   const progress = new Progress(io);
   const began = performance.now();

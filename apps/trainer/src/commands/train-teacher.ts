@@ -118,6 +118,10 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
 export async function run(values: OptionValues, io: Io): Promise<void> {
   const common = commonOptions(values, BACKENDS);
   const t = trainingOptions(values);
+  const image = imageDataSpec(values);
+  for (const f of ['width', 'blocks']) {
+    if (image && values[f] !== undefined) throw new UsageError(`--${f} sizes the MLP of 2-D data; image data trains a U-Net: size it with --base-channels, --channel-mult, --blocks-per-level`);
+  }
   await trainTeacher(
     {
       out: requireStr(values, 'out', help.name),
@@ -125,7 +129,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       conditional: flag(values, 'conditional'),
       width: optInteger(values, 'width'),
       blocks: optInteger(values, 'blocks'),
-      image: imageDataSpec(values),
+      image,
       unet: unetOptions(values),
       classifier: str(values, 'classifier'),
       ...t,

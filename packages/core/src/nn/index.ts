@@ -2,6 +2,7 @@ export { attention, groupNorm, linear, normalize, silu, softmax } from './functi
 export { fourierEmbedding, positionalEmbedding } from './embedding.js';
 export { modulate, pixelNorm, type AdaptiveNorm } from './adaptive.js';
 export {
+  canonicalNames,
   hostTensor,
   linearParams,
   normalInit,

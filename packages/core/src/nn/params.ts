@@ -13,8 +13,19 @@ export interface HostTensor {
 
 export type HostParams = Record<string, HostTensor>;
 
+/**
+ * The one order of a parameter tree's names (by UTF-16 code units, the checkpoint's order). Float32
+ * sums over a tree depend on the order of their terms, so a run that walked its tree in insertion
+ * order would compute differently after a reload; tensor records are built, and reductions over
+ * them walk, in this order.
+ */
+export function canonicalNames(tree: Readonly<Record<string, unknown>>): string[] {
+  return Object.keys(tree).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Uploads host params; the record's names are in canonical order, whatever the order of `host`. */
 export function toDevice<T>(o: TensorOps<T>, host: HostParams): Record<string, T> {
-  return Object.fromEntries(Object.entries(host).map(([k, v]) => [k, o.fromArray(v.data, v.shape)]));
+  return Object.fromEntries(canonicalNames(host).map((k) => [k, o.fromArray(host[k].data, host[k].shape)]));
 }
 
 export async function toHost<T>(o: TensorOps<T>, params: Record<string, T>): Promise<HostParams> {

@@ -3,6 +3,7 @@
  * on the device (and in a traced graph) with no read-back.
  */
 import type { TensorOps } from '../tensor/ops.js';
+import { canonicalNames } from '../nn/params.js';
 import { checkPositive, checkScalar, mapTree } from './validate.js';
 
 /** Keeps the division finite when every gradient is zero. */
@@ -10,14 +11,15 @@ const NORM_EPS = 1e-6;
 
 /**
  * Scales every gradient by min(1, maxNorm / (norm + 1e-6)). `norm` is the pre-clip global norm, NaN
- * or Inf when any gradient is; feed it to `isFiniteScalar` to guard the step.
+ * or Inf when any gradient is; feed it to `isFiniteScalar` to guard the step. The squares are summed
+ * in canonical name order, so the norm does not depend on how the record was built.
  */
 export function clipByGlobalNorm<T>(
   o: TensorOps<T>,
   grads: Record<string, T>,
   maxNorm: number | T,
 ): { grads: Record<string, T>; norm: T } {
-  const names = Object.keys(grads);
+  const names = canonicalNames(grads);
   if (names.length === 0) throw new Error('clipByGlobalNorm: there are no gradients to clip');
   if (typeof maxNorm === 'number') checkPositive('clipByGlobalNorm', 'maxNorm', maxNorm);
   else checkScalar(o, 'clipByGlobalNorm', 'maxNorm', maxNorm);

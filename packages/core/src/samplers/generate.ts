@@ -27,6 +27,8 @@ export interface GenerateOptions {
   readonly labels?: Int32Array;
   /** Classifier-free guidance scale (teacher) or the guidance input (students distilled with CFG). */
   readonly guidance?: number;
+  /** Called after each batch with the number of samples drawn so far: progress for long runs. */
+  readonly onBatch?: (done: number) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<
     });
     out.set(await o.read(x), start * dim);
     o.dispose(x);
+    opts.onBatch?.(start + n);
   }
   return out;
 }

@@ -25,6 +25,11 @@ export interface RunInfo {
   readonly data: DataConfig;
   /** For consistency runs: the teacher run this one was initialised or distilled from. */
   readonly teacher?: string;
+  /**
+   * For consistency runs: a hash of the teacher's EMA weights when the run began, so a resumed sCD
+   * run can tell that its teacher has been retrained or replaced since.
+   */
+  readonly teacherFingerprint?: string;
 }
 
 export interface CheckpointMeta extends RunInfo {
@@ -71,12 +76,20 @@ export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; sta
   for (const key of ['model', 'train', 'data', 'step', 'rng'] as const) {
     if (meta[key] === undefined) throw new CheckpointError(`its run metadata lacks "${key}"`);
   }
+  for (const key of ['step', 'skipped'] as const) {
+    if (!Number.isSafeInteger(meta[key]) || meta[key] < 0) throw new CheckpointError(`its ${key} ${JSON.stringify(meta[key])} is not a non-negative integer`);
+  }
   const state = { params: {}, ema: {}, opt: {} } as Record<(typeof GROUPS)[number], HostParams>;
   for (const [key, t] of Object.entries(tensors)) {
     const dot = key.indexOf('.');
     const group = key.slice(0, dot) as (typeof GROUPS)[number];
     if (!GROUPS.includes(group)) throw new CheckpointError(`unexpected tensor "${key}"`);
     if (t.dtype !== 'F32') throw new CheckpointError(`tensor "${key}" is ${t.dtype}, expected F32`);
+    const bad = (t.data as Float32Array).findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      // A NaN or Inf weight only ever samples NaN, and Adam and the EMA would carry it on: refuse it here.
+      throw new CheckpointError(`tensor "${key}" holds ${String((t.data as Float32Array)[bad])} at element ${bad}: its weights are not finite`);
+    }
     state[group][key.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
   }
   if (Object.keys(state.params).length === 0) throw new CheckpointError('it holds no parameters');

@@ -5,9 +5,10 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import { modelProblems } from '../check.js';
-import { FIXED_BATCH_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
+import { FIXED_BATCH_KEY, GUIDANCE_INPUT, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
 import { DataType, toNumber, type proto } from '../proto.js';
 import { decodeModel, OnnxModelError } from './decode.js';
+import { externalTensors } from './external.js';
 
 /** What is used of an onnxruntime-* module. */
 export interface OrtModule {
@@ -45,6 +46,16 @@ function isOrtModule(ort: unknown): ort is OrtModule {
   return typeof m?.InferenceSession?.create === 'function' && typeof m.Tensor === 'function';
 }
 
+/**
+ * Guidance scales must be finite and non-negative: 0 is the unconditional model, 1 the conditional
+ * one; a negative scale or NaN gives samples of nothing the model was trained for, without an error.
+ */
+function checkGuidance(guidance: InputData | undefined): void {
+  if (!(guidance instanceof Float32Array)) return;
+  const bad = guidance.findIndex((g) => !(Number.isFinite(g) && g >= 0));
+  if (bad >= 0) throw new RangeError(`input "${GUIDANCE_INPUT}": scale ${guidance[bad]} (example ${bad}) is not a finite number >= 0`);
+}
+
 const fmt = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
 
 export class OnnxSampler {
@@ -70,6 +81,14 @@ export class OnnxSampler {
     const decoded = decodeModel(model);
     const problems = modelProblems(decoded);
     if (problems.length > 0) throw new OnnxModelError(`invalid ONNX model (truncated or corrupt?):\n  ${problems.join('\n  ')}`);
+    const outside = externalTensors(decoded.graph);
+    if (outside.length > 0) {
+      const { where, location } = outside[0];
+      throw new OnnxModelError(
+        `${where} keeps its data in an external file (${JSON.stringify(location)}): OnnxSampler runs self-contained models only, ` +
+          'with every tensor inside the .onnx bytes',
+      );
+    }
     const specs = inputSpecs(decoded);
     const metadata = Object.fromEntries((decoded.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     return new OnnxSampler(ort, await ort.InferenceSession.create(model, options), specs, metadata);
@@ -92,6 +111,7 @@ export class OnnxSampler {
     const unknown = Object.keys(inputs).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the model takes ${[...known].join(', ')}`);
     this.checkLabels(inputs[LABEL_INPUT]);
+    checkGuidance(inputs[GUIDANCE_INPUT]);
     const feeds = Object.fromEntries(this.specs.map((spec) => [spec.name, this.tensor(spec, inputs[spec.name], batch)]));
     const results = await this.session.run(feeds as InferenceSession.FeedsType);
     const out = results[this.session.outputNames[0]];
@@ -108,7 +128,8 @@ export class OnnxSampler {
     const numClasses = Number(this.metadata[NUM_CLASSES_KEY] ?? 0);
     if (labels === undefined || labels instanceof Float32Array || numClasses === 0) return;
     for (const l of labels) {
-      if (Number(l) > numClasses) throw new RangeError(`input "${LABEL_INPUT}": label ${l} is outside 0..${numClasses - 1} (or -1 for none)`);
+      const v = Number(l);
+      if (v < -1 || v >= numClasses) throw new RangeError(`input "${LABEL_INPUT}": label ${l} is outside 0..${numClasses - 1} (or -1 for none)`);
     }
   }
 

@@ -1,0 +1,40 @@
+/**
+ * What decodeCheckpoint refuses beyond a malformed file: weights that are not finite (they sample
+ * only NaN, and Adam and the EMA would carry them on after a resume), and counters that are not
+ * non-negative integers (a string "skipped" was concatenated to on resume).
+ */
+import { describe, expect, it } from 'vitest';
+import { CHECKPOINT_FORMAT, decodeCheckpoint, defaultTrainConfig, encodeCheckpoint, Rng, type CheckpointMeta, type HostState } from '../src/index.js';
+
+const meta: CheckpointMeta = {
+  format: CHECKPOINT_FORMAT,
+  model: { kind: 'mlp', width: 4, blocks: 1, embChannels: 4, normGroups: 1, logvarChannels: 4, numClasses: 0, guidanceInput: false } as CheckpointMeta['model'],
+  train: defaultTrainConfig('teacher'),
+  data: { name: 'checkerboard', conditional: false },
+  step: 3,
+  skipped: 0,
+  rng: new Rng(0).state(),
+};
+
+function state(bad?: { group: keyof HostState; value: number }): HostState {
+  const t = (v = 1) => ({ shape: [3], data: new Float32Array([0.5, v, -2]) });
+  const group = (g: keyof HostState) => ({ 'a.weight': t(bad?.group === g ? bad.value : 1) });
+  return { params: group('params'), ema: group('ema'), opt: group('opt') };
+}
+
+describe('decodeCheckpoint refuses', () => {
+  it('a NaN or infinite value in params, EMA or optimiser state, naming the tensor and the element', () => {
+    expect(decodeCheckpoint(encodeCheckpoint(meta, state())).state.params['a.weight'].data[1]).toBe(1);
+    for (const [group, value] of [['params', NaN], ['ema', Infinity], ['opt', -Infinity]] as const) {
+      const bytes = encodeCheckpoint(meta, state({ group, value }));
+      expect(() => decodeCheckpoint(bytes)).toThrow(`checkpoint: tensor "${group}.a.weight" holds ${value} at element 1: its weights are not finite`);
+    }
+  });
+
+  it('a step or skipped count that is not a non-negative integer', () => {
+    for (const [key, value] of [['skipped', '3'], ['skipped', -1], ['step', 1.5], ['skipped', null]] as const) {
+      const bytes = encodeCheckpoint({ ...meta, [key]: value } as unknown as CheckpointMeta, state());
+      expect(() => decodeCheckpoint(bytes)).toThrow(`checkpoint: its ${key} ${JSON.stringify(value)} is not a non-negative integer`);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * OnnxSampler's checks of what the graph itself would silently misread: labels outside the model's
+ * classes (the one-hot comparison turns them into "no class"), guidance scales that are not finite
+ * or negative, and tensors whose data ONNX Runtime would read from a path outside the model.
+ */
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportSampler, OnnxModelError, OnnxSampler } from '../src/index.js';
+import { onnx } from '../src/proto.js';
+import { SIGMA_D, smallMlp } from './models.js';
+
+describe('OnnxSampler checks labels and guidance against the model', () => {
+  const { model, params } = smallMlp({ numClasses: 3 });
+  const bytes = exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D });
+  let sampler: OnnxSampler;
+  beforeAll(async () => {
+    sampler = await OnnxSampler.create(ort, bytes);
+  });
+  const z0 = new Float32Array(4).fill(0.5);
+  const inputs = (label: number, guidance = 1) => ({ z0, label: Int32Array.from([0, label]), guidance: Float32Array.from([1, guidance]) });
+
+  it('labels from -1 (no class) to numClasses - 1 run; numClasses, -2 and -100 are refused', async () => {
+    for (const ok of [-1, 0, 2]) expect((await sampler.run(inputs(ok), 2)).length).toBe(4);
+    for (const bad of [3, -2, -100]) {
+      await expect(sampler.run(inputs(bad), 2)).rejects.toThrow(`input "label": label ${bad} is outside 0..2 (or -1 for none)`);
+    }
+  });
+
+  it('guidance scales must be finite and non-negative', async () => {
+    for (const bad of [NaN, Infinity, -0.5]) {
+      await expect(sampler.run(inputs(0, bad), 2)).rejects.toThrow(`input "guidance": scale ${bad} (example 1) is not a finite number >= 0`);
+    }
+  });
+});
+
+describe('OnnxSampler refuses external data', () => {
+  it('an initializer whose data lives in a file outside the bytes, naming it and its location', async () => {
+    const { model, params } = smallMlp({ numClasses: 0 });
+    const decoded = onnx.ModelProto.decode(exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D }));
+    const init = decoded.graph!.initializer![0];
+    init.rawData = new Uint8Array(0);
+    init.floatData = [];
+    init.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    init.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: '../../../etc/hostname' })];
+    const bytes = onnx.ModelProto.encode(decoded).finish();
+    const created = OnnxSampler.create(ort, bytes);
+    await expect(created).rejects.toThrow(OnnxModelError);
+    await expect(OnnxSampler.create(ort, bytes)).rejects.toThrow(
+      `initializer "${init.name}" keeps its data in an external file ("../../../etc/hostname"): OnnxSampler runs self-contained models only`,
+    );
+  });
+});
