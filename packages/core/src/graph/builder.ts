@@ -34,11 +34,33 @@ const movesOnlyUnitAxes = (shape: Shape, perm: readonly number[]) => {
   return kept.every((a, i) => i === 0 || kept[i - 1] < a);
 };
 
+export interface BuilderOptions {
+  /**
+   * Share equal fills (default true). A graph traced at two batch sizes to find what follows the
+   * batch (see @scm/onnx's dynamicBatch) must say false: at one traced batch a fill of c / batch can
+   * equal a fixed fill that it differs from at the other, and the two traces would then differ.
+   */
+  readonly shareFills?: boolean;
+}
+
+/** FNV-1a over a constant's bytes: equal data, equal hash (a hit is then compared in full). */
+function hashData(data: Float32Array): number {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
+const sameData = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];
   private readonly byId = new Map<number, GraphNode>();
   private readonly inputs: { name: string; id: number }[] = [];
   private readonly shared = new Map<string, number>();
+  private readonly constants = new Map<string, number[]>();
+
+  constructor(private readonly options: BuilderOptions = {}) {}
 
   node(id: number): GraphNode {
     const n = this.byId.get(id);
@@ -79,7 +101,7 @@ export class GraphBuilder {
     const shape = permute(n.shape, perm);
     const a = n.attrs;
     if (a.op === 'transpose') return this.transpose(n.inputs[0], compose(a.perm, perm));
-    if (a.op === 'constant') return this.push({ op: 'constant', data: permuteData(a.data, n.shape, perm) }, [], shape);
+    if (a.op === 'constant') return this.shareConstant(permuteData(a.data, n.shape, perm), shape);
     if (a.op === 'fill') return this.shareOrPush(a, [], shape);
     if (movesOnlyUnitAxes(n.shape, perm)) return this.reshape(x, shape);
     if (a.op === 'broadcastTo') {
@@ -97,7 +119,7 @@ export class GraphBuilder {
     if (S.sameShape(n.shape, shape)) return x;
     const a = n.attrs;
     if (a.op === 'reshape') return this.reshape(n.inputs[0], shape);
-    if (a.op === 'constant') return this.push(a, [], shape);
+    if (a.op === 'constant') return this.shareConstant(a.data, shape);
     if (a.op === 'fill') return this.shareOrPush(a, [], shape);
     return this.shareOrPush({ op: 'reshape', shape: [...shape] }, [x], shape);
   }
@@ -116,14 +138,26 @@ export class GraphBuilder {
   }
 
   private shareOrPush(attrs: NodeAttrs, inputs: readonly number[], shape: Shape): number {
-    // Constants are never shared: comparing their data costs more than a duplicate ever does. Nor are
-    // fills: at one traced batch a fill of c / batch can equal a fixed fill that it differs from at another.
-    if (attrs.op === 'constant' || attrs.op === 'fill' || attrs.op === 'input') return this.push(attrs, inputs, shape);
+    if (attrs.op === 'input' || (attrs.op === 'fill' && this.options.shareFills === false)) return this.push(attrs, inputs, shape);
+    if (attrs.op === 'constant') return this.shareConstant(attrs.data, shape);
     const key = `${JSON.stringify(attrs)}|${inputs.join(',')}|${shape.join(',')}`;
     const known = this.shared.get(key);
     if (known !== undefined) return known;
     const id = this.push(attrs, inputs, shape);
     this.shared.set(key, id);
+    return id;
+  }
+
+  /** Equal constants are one node, so that what is computed from them can be shared too. */
+  private shareConstant(data: Float32Array, shape: Shape): number {
+    const key = `${hashData(data)}|${shape.join(',')}`;
+    const candidates = this.constants.get(key) ?? [];
+    for (const id of candidates) {
+      const n = this.node(id);
+      if (n.attrs.op === 'constant' && sameData(n.attrs.data, data)) return id;
+    }
+    const id = this.push({ op: 'constant', data }, [], shape);
+    this.constants.set(key, [...candidates, id]);
     return id;
   }
 
@@ -139,8 +173,12 @@ export class GraphBuilder {
  * The graph rebuilt through a GraphBuilder, so simplified, shared and pruned; `rule` may replace a
  * node by returning the id of what computes it instead; `rebuilt` maps an earlier node's id to its new one.
  */
-export function rewrite(graph: Graph, rule: (b: GraphBuilder, node: GraphNode, rebuilt: (id: number) => number) => number | undefined = () => undefined): Graph {
-  const b = new GraphBuilder();
+export function rewrite(
+  graph: Graph,
+  rule: (b: GraphBuilder, node: GraphNode, rebuilt: (id: number) => number) => number | undefined = () => undefined,
+  options: BuilderOptions = {},
+): Graph {
+  const b = new GraphBuilder(options);
   const ids = new Map<number, number>();
   const rebuilt = (id: number) => ids.get(id) as number;
   for (const n of graph.nodes) {

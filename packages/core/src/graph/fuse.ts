@@ -5,7 +5,7 @@
  * `softmax`. Only where nothing else reads a chain's intermediates: in a differentiated graph the
  * backward pass reads them, and the chain stays.
  */
-import type { GraphBuilder } from './builder.js';
+import type { BuilderOptions, GraphBuilder } from './builder.js';
 import { rewrite } from './builder.js';
 import type { Graph, GraphNode, NodeAttrs } from './ir.js';
 
@@ -71,7 +71,7 @@ const softmax: Matcher = (out, g) => {
   return { x: x.id, attrs: { op: 'softmax', axis: total.attrs.axes[0] } };
 };
 
-function fuse(graph: Graph, matchers: readonly Matcher[]): Graph {
+function fuse(graph: Graph, matchers: readonly Matcher[], options: BuilderOptions = {}): Graph {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const readers = new Map<number, Set<number>>();
   for (const n of graph.nodes) for (const id of n.inputs) readers.set(id, (readers.get(id) ?? new Set()).add(n.id));
@@ -86,13 +86,17 @@ function fuse(graph: Graph, matchers: readonly Matcher[]): Graph {
     if (m) fused.set(n.id, m);
   }
   if (fused.size === 0) return graph;
-  return rewrite(graph, (b: GraphBuilder, n, rebuilt) => {
-    const m = fused.get(n.id);
-    return m && b.add(m.attrs, [rebuilt(m.x)], n.shape);
-  });
+  return rewrite(
+    graph,
+    (b: GraphBuilder, n, rebuilt) => {
+      const m = fused.get(n.id);
+      return m && b.add(m.attrs, [rebuilt(m.x)], n.shape);
+    },
+    options,
+  );
 }
 
-export const fuseNormalize = (graph: Graph): Graph => fuse(graph, [normalization]);
-export const fuseSoftmax = (graph: Graph): Graph => fuse(graph, [softmax]);
+export const fuseNormalize = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [normalization], options);
+export const fuseSoftmax = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [softmax], options);
 /** Every fusion above in one pass. */
-export const fuseAll = (graph: Graph): Graph => fuse(graph, [normalization, softmax]);
+export const fuseAll = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [normalization, softmax], options);

@@ -2,7 +2,7 @@ export type { Graph, GraphNode, NodeAttrs, OpName } from './ir.js';
 export { Sym, TraceOps } from './tracer.js';
 export { interpret } from './interpret.js';
 export type { ChannelsFirst } from './ir.js';
-export { GraphBuilder, rewrite } from './builder.js';
+export { GraphBuilder, rewrite, type BuilderOptions } from './builder.js';
 export { assignLayout } from './layout.js';
 export { fuseAll, fuseNormalize, fuseSoftmax } from './fuse.js';
 export { optimizeGraph, type OptimizeOptions } from './optimize.js';

@@ -9,7 +9,7 @@
  */
 import type { Shape } from '../tensor/ops.js';
 import * as S from '../tensor/shape.js';
-import { GraphBuilder } from './builder.js';
+import { GraphBuilder, type BuilderOptions } from './builder.js';
 import type { Graph, GraphNode } from './ir.js';
 import { HWIO_TO_OIHW, NHWC_TO_NCHW, isIdentity, permute } from './perms.js';
 
@@ -62,8 +62,8 @@ export function reshapePerm(from: Shape, perm: readonly number[], to: Shape): nu
   return [...order, ...to.map((_, a) => a).filter((a) => to[a] === 1)];
 }
 
-export function assignLayout(graph: Graph): Graph {
-  const b = new GraphBuilder();
+export function assignLayout(graph: Graph, options: BuilderOptions = {}): Graph {
+  const b = new GraphBuilder(options);
   const values = new Map<number, Value>();
   const value = (id: number) => values.get(id) as Value;
 

@@ -1,10 +1,10 @@
 /** The optimisation passes a lowering runs over a traced graph, in order. */
-import { rewrite } from './builder.js';
+import { rewrite, type BuilderOptions } from './builder.js';
 import { fuseAll } from './fuse.js';
 import type { Graph } from './ir.js';
 import { assignLayout } from './layout.js';
 
-export interface OptimizeOptions {
+export interface OptimizeOptions extends BuilderOptions {
   /** Run convolutions channels first (see assignLayout); default: keep core's NHWC. */
   readonly layout?: 'nchw' | 'nhwc';
   /** Replace normalisation and softmax chains by `normalize` and `softmax` nodes (see fuse.ts). Default true. */
@@ -16,6 +16,6 @@ export interface OptimizeOptions {
  * constants, common subexpressions shared, dead nodes dropped; optionally channels first and fused.
  */
 export function optimizeGraph(graph: Graph, options: OptimizeOptions = {}): Graph {
-  const laidOut = options.layout === 'nchw' ? assignLayout(graph) : rewrite(graph);
-  return options.fuse === false ? laidOut : fuseAll(laidOut);
+  const laidOut = options.layout === 'nchw' ? assignLayout(graph, options) : rewrite(graph, undefined, options);
+  return options.fuse === false ? laidOut : fuseAll(laidOut, options);
 }

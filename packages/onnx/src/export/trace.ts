@@ -24,13 +24,15 @@ const DEFAULT_OPTIMIZE: OptimizeOptions = { layout: 'nchw' };
 const PROBE_BATCHES = [2, 3] as const;
 
 export function exportTrace(fn: TraceFn, options: TraceExportOptions = {}): Uint8Array {
-  const trace = (batch: number) => {
-    const tr = new TraceOps();
-    const graph = tr.graph(fn(tr, batch));
-    // Both traces of a dynamic batch go through the same passes, so dynamicBatch still pairs their nodes.
-    return options.optimize === false ? graph : optimizeGraph(graph, options.optimize ?? DEFAULT_OPTIMIZE);
-  };
   const { batch } = options;
+  const trace = (at: number) => {
+    const tr = new TraceOps();
+    const graph = tr.graph(fn(tr, at));
+    // Both traces of a dynamic batch go through the same passes, so dynamicBatch still pairs their
+    // nodes; equal fills stay apart there (see BuilderOptions.shareFills).
+    const passes = { ...(options.optimize || DEFAULT_OPTIMIZE), ...(batch === undefined ? { shareFills: false } : {}) };
+    return options.optimize === false ? graph : optimizeGraph(graph, passes);
+  };
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new RangeError(`batch must be a positive integer, got ${batch}`);
   const [b1, b2] = PROBE_BATCHES;
   const batched = batch === undefined ? dynamicBatch(trace(b1), b1, trace(b2), b2) : staticBatch(trace(batch));
