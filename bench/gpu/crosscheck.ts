@@ -383,7 +383,9 @@ const cases = [
     step: 30,
     train: syntheticTrain(mlp.config.sigmaD),
     seed: 9,
-    float64State: true,
+    // Off to keep the pack small (the float64 params, moments and EMA would add 9 MB): tiny-mh checks the
+    // elementwise update in float64; with it on, the MLP's agreed to 2.2e-13 (TORCH.md).
+    float64State: false,
   }),
 ];
 
