@@ -5,18 +5,40 @@
     python3 bench/cpu/torch_cpu.py --sample RUN N STEPS OUT.npy THREADS
                                                             end to end like `scm sample`: start, load, sample N, write
 
-The plan names the run folder (config.json, checkpoint.safetensors), the thread count, the sampling batches
-and steps, and the train configs (ours, as JSON) and batches for teacher and sCD steps. Timings are the
-median wall-clock milliseconds after warm-up, like bench/lib.ts's `time`.
+The plan (JSON, written by run.ts):
+
+    run            the run folder (config.json, checkpoint.safetensors): the network sampling is timed on
+                   (its EMA weights), and the default weights of U-Net train cases
+    threads        torch's thread count
+    guidance       the guidance scale of sampling (used where the network has a guidance input)
+    sampleSteps    consistency steps to time sampling at, e.g. [1, 2]
+    sampleBatches  batch sizes to time sampling at, e.g. [1, 16, 100]
+    trainBudgetMs  (optional, default 8000) how long each train case is timed for, at least 5 runs
+    train          the train cases, each an object with
+        train         our TrainConfig as JSON: mode ("teacher" or "scd"), batch, sigmaD, proposal, guidanceMax,
+                      optimiser, lr, clip, EMA, tangent settings
+        model         the trained network's config (ours): a U-Net ("kind": "unet") or an MLP ("kind": "mlp")
+        teacherModel  the sCD teacher's config (sCD cases)
+        params        (optional) a safetensors file with the weights under our names, unprefixed; the
+                      teacher uses them without "guidance.". Without it, a U-Net case takes the run's
+                      checkpoint (the sCD student "params.", the teacher and the teacher step "ema.") and
+                      an MLP case seeded random weights (a step's cost does not depend on their values).
+
+A train case's draws have the model's sample shape: images for the U-Net, [batch, dim] points for the MLP.
+Output: {"torch", "threads", "sample": {"<steps>@<batch>": {"ms", "runs"}}, "train": {"<key>": {"ms",
+"runs", "skipped"}}}; a train case's key is "<mode>@<batch>" for a U-Net, "<kind>-<mode>@<batch>" for
+other kinds (so "mlp-scd@128"). Timings are the median wall-clock milliseconds after warm-up, like
+bench/lib.ts's `time`.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Mapping
 
 import numpy as np
 import torch
@@ -25,10 +47,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from torch_scm import (  # noqa: E402
     ScdBatch,
     TrainState,
-    UnetNet,
+    TwinNet,
     consistency_sample,
     consistency_times,
-    nchw_to_nhwc,
+    create_net,
     one_hot_labels,
     read_safetensors,
     sample_times,
@@ -52,33 +74,58 @@ def median_ms(fn: Callable[[], object], warmup: int = 2, min_runs: int = 5, budg
 def load(run: str, prefix: str = "ema."):
     config = json.load(open(os.path.join(run, "config.json")))
     tensors, _ = read_safetensors(os.path.join(run, "checkpoint.safetensors"))
-    net = UnetNet(config["model"])
+    net = create_net(config["model"])
     return config, net, net.load(tensors, prefix=prefix), tensors
 
 
-def conditioning(net: UnetNet, n: int, guidance: float):
+def conditioning(net: TwinNet, n: int, guidance: float):
     labels = one_hot_labels(torch.arange(n) % net.num_classes, net.num_classes) if net.num_classes > 0 else None
     scale = torch.full((n,), guidance) if net.guidance_input else None
     return labels, scale
 
 
-def draw(net: UnetNet, train: Dict, n: int, gen: torch.Generator) -> ScdBatch:
-    """One step's draws (the cost does not depend on the data): images, noise, times, labels, guidance."""
-    h, w, c = net.sample_shape
+def draw(net: TwinNet, train: Dict, n: int, gen: torch.Generator) -> ScdBatch:
+    """One step's draws (the cost does not depend on the data): samples of the net's shape, noise, times, labels, guidance."""
     sigma_d = train["sigmaD"]
-    x0 = torch.randn(n, c, h, w, generator=gen) * sigma_d
-    z = torch.randn(n, c, h, w, generator=gen) * sigma_d
+    x0 = torch.randn(net.batch_shape(n), generator=gen) * sigma_d
+    z = torch.randn(net.batch_shape(n), generator=gen) * sigma_d
     t = sample_times(n, train["proposal"]["pMean"], train["proposal"]["pStd"], sigma_d, gen)
     labels = one_hot_labels(torch.randint(0, net.num_classes, (n,), generator=gen), net.num_classes) if net.num_classes > 0 else None
     guidance = 1 + (train["guidanceMax"] - 1) * torch.rand(n, generator=gen) if net.guidance_input and train["mode"] == "scd" else None
     return ScdBatch(x0, z, t, labels, guidance)
 
 
+def random_weights(net: TwinNet, seed: int = 0) -> Dict[str, torch.Tensor]:
+    """N(0, 1/fan-in) weights and zero biases of our shapes (fan-in: all axes but the last, in our layout),
+    from their own generator, so that they leave the draws' stream alone."""
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    out = {}
+    for name, shape in net.param_shapes.items():
+        out[name] = torch.randn(shape, generator=gen) / math.sqrt(math.prod(shape[:-1])) if len(shape) > 1 else torch.zeros(shape)
+    return out
+
+
+def case_weights(case: Mapping, student: TwinNet, run_tensors: Mapping[str, torch.Tensor]):
+    """(student params in PyTorch layout, teacher weights in our names and layout) of a train case; see the plan's `params`."""
+    if "params" in case:
+        tensors, _ = read_safetensors(case["params"])
+        student_weights, teacher_weights = tensors, tensors
+    elif case["model"]["kind"] == "unet":
+        # The run's checkpoint: the sCD student starts from the live weights, teachers are the EMA.
+        strip = lambda prefix: {k[len(prefix):]: v for k, v in run_tensors.items() if k.startswith(prefix)}  # noqa: E731
+        student_weights, teacher_weights = strip("params."), strip("ema.")
+    else:
+        student_weights = teacher_weights = random_weights(student)
+    # The teacher is the student's network without the guidance input.
+    teacher_weights = {k: v for k, v in teacher_weights.items() if not k.startswith("guidance.")}
+    return student.load(teacher_weights if case["train"]["mode"] == "teacher" else student_weights), teacher_weights
+
+
 def time_plan(plan: Dict) -> Dict:
     torch.set_num_threads(plan["threads"])
     config, net, ema, tensors = load(plan["run"])
     sigma_d = config["model"]["sigmaD"]
-    h, w, c = net.sample_shape
     gen = torch.Generator()
     gen.manual_seed(0)
     out: Dict = {"torch": torch.__version__, "threads": torch.get_num_threads(), "sample": {}, "train": {}}
@@ -86,23 +133,23 @@ def time_plan(plan: Dict) -> Dict:
         times = consistency_times(steps, sigma_d)
         for n in plan["sampleBatches"]:
             labels, scale = conditioning(net, n, plan["guidance"])
-            fn = lambda: consistency_sample(net, ema, [torch.randn(n, c, h, w, generator=gen) for _ in times], times, sigma_d, labels, scale)  # noqa: E731
+            fn = lambda: consistency_sample(net, ema, [torch.randn(net.batch_shape(n), generator=gen) for _ in times], times, sigma_d, labels, scale)  # noqa: E731
             out["sample"][f"{steps}@{n}"] = median_ms(fn)
     for case in plan["train"]:
         train = case["train"]
-        student = UnetNet(case["model"])
-        # The teacher is the student's network without the guidance input, on the EMA weights.
-        teacher_weights = {k: v for k, v in tensors.items() if not k.startswith("ema.guidance.")}
-        params = student.load(tensors, prefix="params.") if train["mode"] == "scd" else student.load(teacher_weights, prefix="ema.")
+        student = create_net(case["model"])
+        params, teacher_weights = case_weights(case, student, tensors)
         state = TrainState.fresh(params)
         n = train["batch"]
         if train["mode"] == "scd":
-            teacher = UnetNet(case["teacherModel"])
-            teacher_params = teacher.load(teacher_weights, prefix="ema.")
+            teacher = create_net(case["teacherModel"])
+            teacher_params = teacher.load(teacher_weights)
             fn = lambda: scd_train_step(state, student, teacher, teacher_params, draw(student, train, n, gen), train)  # noqa: E731
         else:
             fn = lambda: teacher_train_step(state, student, draw(student, train, n, gen), train)  # noqa: E731
-        out["train"][f"{train['mode']}@{n}"] = {**median_ms(fn, warmup=2, min_runs=5, budget_ms=plan.get("trainBudgetMs", 8000)), "skipped": state.skipped}
+        kind = case["model"]["kind"]
+        key = f"{train['mode']}@{n}" if kind == "unet" else f"{kind}-{train['mode']}@{n}"
+        out["train"][key] = {**median_ms(fn, warmup=2, min_runs=5, budget_ms=plan.get("trainBudgetMs", 8000)), "skipped": state.skipped}
     return out
 
 
@@ -111,7 +158,6 @@ def sample_cli(run: str, n: int, steps: int, dest: str, threads: int) -> None:
     torch.set_num_threads(threads)
     config, net, ema, _ = load(run)
     sigma_d = config["model"]["sigmaD"]
-    h, w, c = net.sample_shape
     times = consistency_times(steps, sigma_d)
     gen = torch.Generator()
     gen.manual_seed(0)
@@ -119,8 +165,8 @@ def sample_cli(run: str, n: int, steps: int, dest: str, threads: int) -> None:
     for start in range(0, n, 100):
         b = min(100, n - start)
         labels, scale = conditioning(net, b, 1.5)
-        x = consistency_sample(net, ema, [torch.randn(b, c, h, w, generator=gen) for _ in times], times, sigma_d, labels, scale)
-        chunks.append(nchw_to_nhwc(x).numpy())
+        x = consistency_sample(net, ema, [torch.randn(net.batch_shape(b), generator=gen) for _ in times], times, sigma_d, labels, scale)
+        chunks.append(net.to_our_samples(x).numpy())
     np.save(dest, np.concatenate(chunks))
 
 

@@ -3,7 +3,7 @@
 
     python3 bench/gpu/torch_bench.py --pack DIR --device cuda|cpu --out FILE.json [--batch N] [--repeats K]
 
-1. Cross-check (TF32 off): every case of DIR/crosscheck.json is recomputed with torch_scm.py from the
+1. Cross-check (TF32 off): every case of DIR/crosscheck.json (U-Nets and the toy MLP) is recomputed with torch_scm.py from the
    inputs and weights in DIR/crosscheck.safetensors and compared with our outputs there: F, u(t), the
    teacher velocity, F-, J, the tangent g, the sCD loss, every parameter's gradient, one whole step
    (grad norm, updated params, Adam moments, EMA) and 1-/2-step samples. Twice: the port in float32
@@ -36,11 +36,12 @@ from torch_scm import (  # noqa: E402
     JVP_IMPLEMENTATION,
     ScdBatch,
     TrainState,
+    TwinNet,
     UnetNet,
     consistency_sample,
     consistency_times,
-    nchw_to_nhwc,
-    nhwc_to_nchw,
+    create_net,
+    noisy,
     one_hot_labels,
     read_safetensors,
     sample_times,
@@ -112,9 +113,10 @@ def as_dtype(params: Mapping[str, torch.Tensor], dtype: torch.dtype) -> Dict[str
 
 def port_outputs(case: Mapping, tensors: Mapping[str, torch.Tensor], device: torch.device, dtype: torch.dtype) -> Dict[str, torch.Tensor]:
     """Everything crosscheck.ts stores for a case, recomputed by the port at `dtype` from the case's inputs,
-    under the same names (our NHWC / HWIO layouts): out/*, grad/<param>, step/*."""
+    under the same names (our NHWC / HWIO layouts): out/*, grad/<param>, step/*. Unconditional cases (the MLP's)
+    store no labels and guidance: the teacher then gives its plain velocity, as step.ts's teacherVelocity."""
     pre = f"{case['name']}/"
-    net, teacher = UnetNet(case["unet"]), UnetNet(case["teacherUnet"])
+    net, teacher = create_net(case["model"]), create_net(case["teacherModel"])
     train = case["train"]
     sigma_d = train["sigmaD"]
     student = as_dtype(net.load(tensors, f"{pre}student/", device, "student params"), dtype)
@@ -126,8 +128,11 @@ def port_outputs(case: Mapping, tensors: Mapping[str, torch.Tensor], device: tor
     def get(name: str) -> torch.Tensor:
         return tensors[pre + name].to(device=device, dtype=dtype)
 
-    labels, guidance, t = get("in/labels"), get("in/guidance"), get("in/t")
-    batch = ScdBatch(nhwc_to_nchw(get("in/x0")), nhwc_to_nchw(get("in/z")), t, labels, guidance)
+    def get_optional(name: str):
+        return get(name) if pre + name in tensors else None
+
+    labels, guidance, t = get_optional("in/labels"), get_optional("in/guidance"), get("in/t")
+    batch = ScdBatch(net.to_torch_samples(get("in/x0")), net.to_torch_samples(get("in/z")), t, labels, guidance)
     scalars = step_scalars(train, case["step"])
     for k, ours in case["scalars"].items():
         if abs(scalars[k] - ours) > 1e-12 * abs(ours):
@@ -136,10 +141,11 @@ def port_outputs(case: Mapping, tensors: Mapping[str, torch.Tensor], device: tor
 
     # The network alone, and the objective's pieces, loss and gradients.
     with torch.no_grad():
-        out["out/F"] = net.F_nhwc(student, get("forward/x") if dtype == torch.float32 else nchw_to_nhwc(batch_xt(batch) * (1.0 / sigma_d)), t, labels, guidance)
+        x = get("forward/x") if dtype == torch.float32 else net.to_our_samples(noisy(batch.x0, batch.z, batch.t) * (1.0 / sigma_d))
+        out["out/F"] = net.F_ours(student, x, t, labels, guidance)
         out["out/logvar"] = net.logvar(student, t)
     loss, grads, mids = scd_loss_and_grads(net, student, teacher, teacher_params, batch, sigma_d, scalars["scm.r"], train["tangentNormalize"], train["tangentC"])
-    out.update({f"out/{k}": nchw_to_nhwc(v) for k, v in mids.items()})
+    out.update({f"out/{k}": net.to_our_samples(v) for k, v in mids.items()})
     out["out/loss"] = loss
     out.update({f"grad/{k}": v for k, v in to_our_layout(grads).items()})
 
@@ -160,15 +166,9 @@ def port_outputs(case: Mapping, tensors: Mapping[str, torch.Tensor], device: tor
         times = consistency_times(steps, sigma_d)
         if any(abs(a - b) > 1e-12 for a, b in zip(times, case["sampleTimes"][str(steps)])):
             raise ValueError(f"{case['name']}: sampling times {times} differ from ours {case['sampleTimes'][str(steps)]}")
-        noise = [nhwc_to_nchw(get(f"in/noise{i}")) for i in range(steps)]
-        out[f"out/sample{steps}"] = nchw_to_nhwc(consistency_sample(net, student, noise, times, sigma_d, labels, guidance))
+        noise = [net.to_torch_samples(get(f"in/noise{i}")) for i in range(steps)]
+        out[f"out/sample{steps}"] = net.to_our_samples(consistency_sample(net, student, noise, times, sigma_d, labels, guidance))
     return out
-
-
-def batch_xt(batch: ScdBatch) -> torch.Tensor:
-    """x_t of a batch (NCHW), for F's float64 input (the float32 one is stored as forward/x)."""
-    tb = batch.t.reshape(-1, 1, 1, 1)
-    return torch.cos(tb) * batch.x0 + torch.sin(tb) * batch.z
 
 
 def compare(mine: Mapping[str, torch.Tensor], tensors: Mapping[str, torch.Tensor], prefix: str, student: Mapping[str, torch.Tensor]) -> Dict[str, float]:
@@ -274,13 +274,13 @@ def median_ms(fn: Callable[[], object], device: torch.device, repeats: int, warm
     return {"ms": statistics.median(samples), "minMs": min(samples), "firstMs": first, "runs": len(samples)}
 
 
-def draw_batch(net: UnetNet, train: Mapping, n: int, device: torch.device, gen: torch.Generator) -> ScdBatch:
-    """A step's draws, on the device: random images (the cost does not depend on the data), labels, noise, times, guidance."""
-    h, w, c = net.sample_shape
+def draw_batch(net: TwinNet, train: Mapping, n: int, device: torch.device, gen: torch.Generator) -> ScdBatch:
+    """A step's draws, on the device: random samples (the cost does not depend on the data), labels, noise, times, guidance."""
+    shape = net.batch_shape(n)
     sigma_d = train["sigmaD"]
-    x0 = torch.randn(n, c, h, w, device=device, generator=gen) * sigma_d
+    x0 = torch.randn(shape, device=device, generator=gen) * sigma_d
     labels = one_hot_labels(torch.randint(0, net.num_classes, (n,), device=device, generator=gen), net.num_classes) if net.num_classes > 0 else None
-    z = torch.randn(n, c, h, w, device=device, generator=gen) * sigma_d
+    z = torch.randn(shape, device=device, generator=gen) * sigma_d
     t = sample_times(n, train["proposal"]["pMean"], train["proposal"]["pStd"], sigma_d, gen, device)
     guidance = 1 + (train["guidanceMax"] - 1) * torch.rand(n, device=device, generator=gen) if net.guidance_input else None
     return ScdBatch(x0, z, t, labels, guidance)
@@ -307,14 +307,13 @@ def time_config(entry: Mapping, pack: str, params_dir: str, device: torch.device
     result: Dict[str, object] = {"scdStep": median_ms(step, device, repeats, warmup)}
     if device.type == "cuda":
         result["scdStepPeakMiB"] = torch.cuda.max_memory_allocated(device) / 2**20
-    h, w, c = net.sample_shape
     labels = one_hot_labels(torch.arange(batch, device=device) % net.num_classes, net.num_classes) if net.num_classes > 0 else None
     guidance = torch.full((batch,), float(entry.get("sampleGuidance", 1.5)), device=device) if net.guidance_input else None
     for steps in (1, 2):
         times = consistency_times(steps, train["sigmaD"])
 
         def sample() -> None:
-            noise = [torch.randn(batch, c, h, w, device=device, generator=gen) for _ in times]
+            noise = [torch.randn(net.batch_shape(batch), device=device, generator=gen) for _ in times]
             consistency_sample(net, state.ema, noise, times, train["sigmaD"], labels, guidance)
 
         result[f"sample{steps}"] = median_ms(sample, device, repeats, warmup)

@@ -1,15 +1,18 @@
-"""PyTorch port of sCM-TS's image U-Net, its sCD training step and its consistency samplers.
+"""PyTorch port of sCM-TS's networks (the image U-Net and the toy MLP), its teacher and sCD training
+steps and its consistency samplers.
 
 The reference is the TypeScript in packages/core/src; this file computes the same functions so that the
 GPU benchmark compares the same work on both sides:
 
-- models/unet.ts, unet-blocks.ts, conditioning.ts, time.ts and nn/: F_theta(x_t / sigma_d, c_noise(t))
-  with c_noise(t) = t, the positional time embedding, class embedding with a null class, guidance
-  embedding, adaptive double normalisation, softmax self-attention, and the logvar head u(t);
+- models/unet.ts, unet-blocks.ts, mlp.ts, conditioning.ts, time.ts and nn/: F_theta(x_t / sigma_d,
+  c_noise(t)) with c_noise(t) = t, the positional time embedding, class embedding with a null class,
+  guidance embedding, adaptive double normalisation, softmax self-attention (U-Net), and the logvar
+  head u(t). `create_net` builds either from our JSON config, as models/registry.ts does;
 - trigflow/field.ts: the model field and classifier-free guidance;
-- objectives/scm.ts and train/step.ts: one sCD step (teacher velocity with CFG at the student's scale,
-  forward-mode JVP of F_theta-, tangent warmup and normalisation, adaptive weighting, global-norm
-  clipping, the finiteness guard, Adam and the EMA as optim/ does them);
+- objectives/diffusion.ts, objectives/scm.ts and train/step.ts: one teacher (diffusion) step and one
+  sCD step (teacher velocity with CFG at the student's scale, forward-mode JVP of F_theta-, tangent
+  warmup and normalisation, adaptive weighting, global-norm clipping, the finiteness guard, Adam and
+  the EMA as optim/ does them);
 - samplers/consistency.ts: 1-step and 2-step consistency sampling (T_MID = 1.1).
 
 Only the configuration sCM uses is ported: double normalisation, c_noise(t) = t, positional time
@@ -17,10 +20,11 @@ embeddings and no dropout. The ablations (AdaGN, log-tan c_noise, Fourier featur
 come from our Philox stream) raise NotImplementedError rather than compute something else.
 
 Layouts. Parameters keep our names and our shapes on disk: conv weights are HWIO [kh, kw, in, out],
-dense weights [in, out]. `UnetNet.load` converts conv weights to PyTorch's OIHW once and
+dense weights [in, out]. `TwinNet.load` converts conv weights to PyTorch's OIHW once and
 `to_our_layout` converts back (gradients included); dense weights stay [in, out] and are used as
-`x @ w`. Inside, images are NCHW; the helpers `nhwc_to_nchw` / `nchw_to_nhwc` convert at the edges, and
-the public `UnetNet.F_nhwc` takes and returns our NHWC layout.
+`x @ w`. Inside the U-Net, images are NCHW; the MLP's points are [B, dim] on both sides. Each net's
+`to_torch_samples` / `to_our_samples` convert a batch at the edges, and `F_ours` takes and returns our
+layout. The step and sampler functions work on the twin's layout of either rank.
 """
 from __future__ import annotations
 
@@ -150,13 +154,12 @@ def write_safetensors(path: str, tensors: Mapping[str, torch.Tensor], metadata: 
 # The U-Net's configuration and layer plan (models/unet.ts makePlan).
 # ---------------------------------------------------------------------------------------------------
 
-UNET_KEYS = (
-    "kind imageSize channels baseChannels channelMult blocksPerLevel attentionResolutions attentionHeads "
-    "embChannels normGroups numClasses guidanceInput dropout sigmaD norm cNoise timeEmbedding fourierScale logvarChannels"
-).split()
+# The fields of models/conditioning.ts's TrunkConfig, which every model config carries.
+TRUNK_KEYS = "embChannels normGroups numClasses guidanceInput dropout sigmaD norm cNoise timeEmbedding fourierScale logvarChannels".split()
+UNET_KEYS = "kind imageSize channels baseChannels channelMult blocksPerLevel attentionResolutions attentionHeads".split() + TRUNK_KEYS
 
 EMB_MULT = 4  # embedding width as a multiple of baseChannels (unet.ts)
-SKIP_SCALE = math.sqrt(0.5)  # residual sums are scaled by 1/sqrt(2) (unet-blocks.ts)
+SKIP_SCALE = math.sqrt(0.5)  # residual sums are scaled by 1/sqrt(2) (unet-blocks.ts, mlp.ts)
 GROUP_NORM_EPS = 1e-5
 PIXEL_NORM_EPS = 1e-8
 MAX_POSITIONS = 10000
@@ -188,19 +191,23 @@ class UnetPlan:
         return [b for _, bs in self.encoder for b in bs] + list(self.mid) + [b for lvl in self.decoder for b in lvl.blocks]
 
 
-def check_unet_config(c: Mapping) -> None:
-    """Our config keys exactly, and only the settings this port implements."""
-    missing = [k for k in UNET_KEYS if k not in c]
-    extra = [k for k in c if k not in UNET_KEYS]
+def check_config(c: Mapping, kind: str, keys: Sequence[str]) -> None:
+    """Our config keys exactly (`keys`), of model `kind`, with only the trunk settings this port implements."""
+    missing = [k for k in keys if k not in c]
+    extra = [k for k in c if k not in keys]
     if missing or extra:
-        raise ValueError(f"U-Net config: missing keys {missing}, unknown keys {extra}")
-    if c["kind"] != "unet":
-        raise ValueError(f"not a U-Net config: kind {c['kind']!r}")
+        raise ValueError(f"{kind} config: missing keys {missing}, unknown keys {extra}")
+    if c["kind"] != kind:
+        raise ValueError(f"not a {kind} config: kind {c['kind']!r}")
     for key, supported in (("norm", "double"), ("cNoise", "identity"), ("timeEmbedding", "positional")):
         if c[key] != supported:
             raise NotImplementedError(f"the PyTorch port implements {key} = {supported!r} only, got {c[key]!r}")
     if c["dropout"] != 0:
         raise NotImplementedError("the PyTorch port has no dropout (sCD runs without; our masks come from our own RNG)")
+
+
+def check_unet_config(c: Mapping) -> None:
+    check_config(c, "unet", UNET_KEYS)
     levels = len(c["channelMult"])
     if c["imageSize"] % 2 ** (levels - 1) != 0:
         raise ValueError(f"imageSize {c['imageSize']} is not divisible by 2^{levels - 1}")
@@ -250,30 +257,50 @@ def make_plan(c: Mapping) -> UnetPlan:
     return plan
 
 
-def unet_param_shapes(c: Mapping) -> Dict[str, Tuple[int, ...]]:
+Shapes = Dict[str, Tuple[int, ...]]
+
+
+def dense_shapes(shapes: Shapes, name: str, fan_in: int, fan_out: int, bias: bool = True) -> None:
+    """A dense layer's weight [in, out] and bias [out] (nn/params.ts linearParams)."""
+    shapes[f"{name}.weight"] = (fan_in, fan_out)
+    if bias:
+        shapes[f"{name}.bias"] = (fan_out,)
+
+
+def conditioning_shapes(c: Mapping, width: int) -> Shapes:
+    """The embedding of time, class and guidance into `width` channels, which every model has
+    (conditioning.ts); the logvar head is added by `logvar_shapes`, after the trunk's input layers as
+    in our init order, so that the U-Net's parameter order (and with it its rounding) stays as it was."""
+    shapes: Shapes = {}
+    dense_shapes(shapes, "map.0", c["embChannels"], width)
+    dense_shapes(shapes, "map.1", width, width)
+    if c["numClasses"] > 0:
+        dense_shapes(shapes, "class", c["numClasses"] + 1, width, bias=False)
+    if c["guidanceInput"]:
+        dense_shapes(shapes, "guidance", c["embChannels"], width)
+    return shapes
+
+
+def logvar_shapes(shapes: Shapes, c: Mapping) -> None:
+    dense_shapes(shapes, "logvar", c["logvarChannels"], 1)
+
+
+def unet_param_shapes(c: Mapping) -> Shapes:
     """Every parameter's name and shape in our layout (HWIO convs, [in, out] dense weights)."""
     plan = make_plan(c)
     e = EMB_MULT * c["baseChannels"]
-    shapes: Dict[str, Tuple[int, ...]] = {}
+    shapes = conditioning_shapes(c, e)
 
-    def dense(name: str, fan_in: int, fan_out: int, bias: bool = True) -> None:
-        shapes[f"{name}.weight"] = (fan_in, fan_out)
-        if bias:
-            shapes[f"{name}.bias"] = (fan_out,)
+    def dense(name: str, fan_in: int, fan_out: int) -> None:
+        dense_shapes(shapes, name, fan_in, fan_out)
 
     def conv(name: str, k: int, cin: int, cout: int) -> None:
         shapes[f"{name}.weight"] = (k, k, cin, cout)
         shapes[f"{name}.bias"] = (cout,)
 
-    dense("map.0", c["embChannels"], e)
-    dense("map.1", e, e)
-    if c["numClasses"] > 0:
-        dense("class", c["numClasses"] + 1, e, bias=False)
-    if c["guidanceInput"]:
-        dense("guidance", c["embChannels"], e)
     conv("enc.in", 3, c["channels"], plan.in_channels)
     conv("out", 3, plan.out_channels, c["channels"])
-    dense("logvar", c["logvarChannels"], 1)
+    logvar_shapes(shapes, c)
     for b in plan.blocks():
         conv(f"{b.name}.conv0", 3, b.cin, b.cout)
         dense(f"{b.name}.affine", e, 2 * b.cout)
@@ -377,49 +404,99 @@ def upsample_nearest2(x: torch.Tensor) -> torch.Tensor:
     return x.reshape(b, c, h, 1, w, 1).expand(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w)
 
 
-class UnetNet:
-    """Our U-Net as functions of a parameter dict (PyTorch layout, see `load`)."""
+def conditioning_embedding(p: Params, c: Mapping, t: torch.Tensor, labels: Optional[torch.Tensor], guidance: Optional[torch.Tensor]) -> torch.Tensor:
+    """silu(map(pos(t)) + labels @ class + guidance(pos(s))) [B, width] (conditioning.ts); `c` is the model's config."""
+    emb = linear(F.silu(linear(positional_embedding(t, c["embChannels"]), p["map.0.weight"], p["map.0.bias"])), p["map.1.weight"], p["map.1.bias"])
+    if c["numClasses"] > 0:
+        if labels is None:
+            raise ValueError("this model is class-conditional: pass one-hot labels (the null class for none)")
+        emb = emb + labels @ p["class.weight"]
+    if c["guidanceInput"]:
+        if guidance is None:
+            raise ValueError("this model takes a guidance scale per example")
+        emb = emb + linear(positional_embedding(guidance, c["embChannels"]), p["guidance.weight"], p["guidance.bias"])
+    return F.silu(emb)
+
+
+def conditioned_norm(x: torch.Tensor, emb: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, groups: int) -> torch.Tensor:
+    """Adaptive double normalisation of x [B, C, ...]: GroupNorm(x) * pnorm(scale) + pnorm(shift), both from one
+    linear layer on emb; the per-example [B, C] modulation broadcasts over x's trailing (spatial) axes, if any."""
+    scale, shift = linear(emb, weight, bias).chunk(2, dim=1)
+    shape = (*scale.shape, *([1] * (x.dim() - 2)))
+    return group_norm(x, groups) * pixel_norm(scale).reshape(shape) + pixel_norm(shift).reshape(shape)
+
+
+def logvar_head(p: Params, t: torch.Tensor, channels: int) -> torch.Tensor:
+    """u(t) [B] = linear(positional embedding of t): the adaptive weighting's log-variance (conditioning.ts)."""
+    return linear(positional_embedding(t, channels), p["logvar.weight"], p["logvar.bias"]).reshape(-1)
+
+
+class TwinNet:
+    """What the step and sampler functions need of a network, whatever its kind: `F(p, x, t, labels, guidance)`
+    and `logvar(p, t)` on the twin's own sample layout, strict loading, and the layout conversion of samples
+    between ours (`F_ours`, `to_torch_samples`, `to_our_samples`) and the twin's. Subclasses set `config`,
+    `param_shapes` and `sample_shape` (ours, without the batch axis) and define F."""
+
+    config: Dict
+    param_shapes: Shapes
+    sample_shape: Tuple[int, ...]
 
     def __init__(self, config: Mapping):
-        check_unet_config(config)
         self.config = dict(config)
-        self.plan = make_plan(config)
-        self.param_shapes = unet_param_shapes(config)
         self.num_classes: int = config["numClasses"]
         self.guidance_input: bool = config["guidanceInput"]
         self.sigma_d: float = config["sigmaD"]
         self.groups: int = config["normGroups"]
-        self.heads: int = config["attentionHeads"]
-        self.sample_shape = (config["imageSize"], config["imageSize"], config["channels"])  # NHWC, ours
-
-    # -- parameters --------------------------------------------------------------------------------
 
     def load(self, tensors: Mapping[str, torch.Tensor], prefix: str = "", device="cpu", what: str = "params") -> Params:
         """Our-layout tensors under `prefix` (exactly this model's names and shapes) -> PyTorch layout on `device`."""
         ours = select_strict(tensors, prefix, self.param_shapes, what)
         return to_torch_layout({k: v.to(device=device, dtype=torch.float32) for k, v in ours.items()})
 
+    def F(self, p: Params, x: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None, guidance: Optional[torch.Tensor] = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def logvar(self, p: Params, t: torch.Tensor) -> torch.Tensor:
+        return logvar_head(p, t, self.config["logvarChannels"])
+
+    def to_torch_samples(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch in our layout -> the twin's (identity unless the layouts differ)."""
+        return x
+
+    def to_our_samples(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def F_ours(self, p: Params, x: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None, guidance: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """F_theta at our layout's boundary."""
+        return self.to_our_samples(self.F(p, self.to_torch_samples(x), t, labels, guidance))
+
+    def batch_shape(self, n: int) -> Tuple[int, ...]:
+        """The shape of n samples in the twin's layout (for drawing data and noise), found by running the
+        layout conversion on a data-free (meta) tensor, so each net states its layout in one place."""
+        return tuple(self.to_torch_samples(torch.empty(n, *self.sample_shape, device="meta")).shape)
+
+
+class UnetNet(TwinNet):
+    """Our U-Net as functions of a parameter dict (PyTorch layout, see `load`). Samples are NCHW inside,
+    NHWC in our layout."""
+
+    def __init__(self, config: Mapping):
+        check_unet_config(config)
+        super().__init__(config)
+        self.plan = make_plan(config)
+        self.param_shapes = unet_param_shapes(config)
+        self.heads: int = config["attentionHeads"]
+        self.sample_shape = (config["imageSize"], config["imageSize"], config["channels"])  # NHWC, ours
+
     # -- the network -------------------------------------------------------------------------------
 
     def embedding(self, p: Params, t: torch.Tensor, labels: Optional[torch.Tensor], guidance: Optional[torch.Tensor]) -> torch.Tensor:
-        """silu(map(pos(t)) + labels @ class + guidance(pos(s))) [B, 4 base] (conditioning.ts)."""
-        c = self.config
-        emb = linear(F.silu(linear(positional_embedding(t, c["embChannels"]), p["map.0.weight"], p["map.0.bias"])), p["map.1.weight"], p["map.1.bias"])
-        if self.num_classes > 0:
-            if labels is None:
-                raise ValueError("this model is class-conditional: pass one-hot labels (the null class for none)")
-            emb = emb + labels @ p["class.weight"]
-        if self.guidance_input:
-            if guidance is None:
-                raise ValueError("this model takes a guidance scale per example")
-            emb = emb + linear(positional_embedding(guidance, c["embChannels"]), p["guidance.weight"], p["guidance.bias"])
-        return F.silu(emb)
+        return conditioning_embedding(p, self.config, t, labels, guidance)
 
     def conditioned_norm(self, x: torch.Tensor, emb: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        """Adaptive double normalisation: GroupNorm(x) * pnorm(scale) + pnorm(shift), both from one linear layer."""
-        scale, shift = linear(emb, weight, bias).chunk(2, dim=1)
-        b, ch = scale.shape
-        return group_norm(x, self.groups) * pixel_norm(scale).reshape(b, ch, 1, 1) + pixel_norm(shift).reshape(b, ch, 1, 1)
+        return conditioned_norm(x, emb, weight, bias, self.groups)
+
+    # -- blocks ------------------------------------------------------------------------------------
 
     def block(self, p: Params, h: torch.Tensor, emb: torch.Tensor, b: BlockSpec) -> torch.Tensor:
         n = b.name
@@ -467,13 +544,74 @@ class UnetNet:
                 h = self.block(p, torch.cat([h, skips.pop()], dim=1), emb, b)
         return conv(F.silu(group_norm(h, self.groups)), p["out.weight"], p["out.bias"])
 
+    def to_torch_samples(self, x: torch.Tensor) -> torch.Tensor:
+        return nhwc_to_nchw(x)
+
+    def to_our_samples(self, x: torch.Tensor) -> torch.Tensor:
+        return nchw_to_nhwc(x)
+
     def F_nhwc(self, p: Params, x: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None, guidance: Optional[torch.Tensor] = None) -> torch.Tensor:
         """F_theta at our layout's boundary: x [B, H, W, C] -> [B, H, W, C]."""
-        return nchw_to_nhwc(self.F(p, nhwc_to_nchw(x), t, labels, guidance))
+        return self.F_ours(p, x, t, labels, guidance)
 
-    def logvar(self, p: Params, t: torch.Tensor) -> torch.Tensor:
-        """u(t) [B] = linear(positional embedding of t): the adaptive weighting's log-variance."""
-        return linear(positional_embedding(t, self.config["logvarChannels"]), p["logvar.weight"], p["logvar.bias"]).reshape(-1)
+
+MLP_KEYS = "kind dim width blocks".split() + TRUNK_KEYS
+
+
+def check_mlp_config(c: Mapping) -> None:
+    check_config(c, "mlp", MLP_KEYS)
+    for key in ("dim", "width", "blocks", "embChannels", "normGroups", "logvarChannels"):
+        if not isinstance(c[key], int) or c[key] < 1:
+            raise ValueError(f"mlp: {key} must be a positive integer, got {c[key]!r}")
+    if c["width"] % c["normGroups"] != 0:
+        raise ValueError(f"mlp: width {c['width']} is not divisible by normGroups {c['normGroups']}")
+
+
+def mlp_param_shapes(c: Mapping) -> Shapes:
+    """Every parameter's name and shape (all dense, [in, out]), in the order of createMlp's init."""
+    w = c["width"]
+    shapes: Shapes = {}
+    dense_shapes(shapes, "in", c["dim"], w)
+    shapes.update(conditioning_shapes(c, w))  # the embedding is as wide as the trunk (no EMB_MULT)
+    dense_shapes(shapes, "out", w, c["dim"])
+    logvar_shapes(shapes, c)
+    for i in range(c["blocks"]):
+        dense_shapes(shapes, f"blocks.{i}.fc0", w, w)
+        dense_shapes(shapes, f"blocks.{i}.affine", w, 2 * w)
+        dense_shapes(shapes, f"blocks.{i}.fc1", w, w)
+    return shapes
+
+
+class MlpNet(TwinNet):
+    """Our MLP for low-dimensional data (models/mlp.ts) as functions of a parameter dict. Samples are
+    [B, dim] in both layouts; the parameters are all dense and need no conversion."""
+
+    def __init__(self, config: Mapping):
+        check_mlp_config(config)
+        super().__init__(config)
+        self.param_shapes = mlp_param_shapes(config)
+        self.sample_shape = (config["dim"],)
+
+    def F(self, p: Params, x: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None, guidance: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """F_theta for x [B, dim] (already divided by sigma_d) and t [B]: residual blocks
+        h = (h + fc1(silu(cnorm(fc0(silu(gn(h))))))) / sqrt 2 between an input and an output layer."""
+        emb = conditioning_embedding(p, self.config, t, labels, guidance)
+        h = linear(x, p["in.weight"], p["in.bias"])
+        for i in range(self.config["blocks"]):
+            b = f"blocks.{i}"
+            a = linear(F.silu(group_norm(h, self.groups)), p[f"{b}.fc0.weight"], p[f"{b}.fc0.bias"])
+            a = F.silu(conditioned_norm(a, emb, p[f"{b}.affine.weight"], p[f"{b}.affine.bias"], self.groups))
+            a = linear(a, p[f"{b}.fc1.weight"], p[f"{b}.fc1.bias"])
+            h = (h + a) * SKIP_SCALE
+        return linear(F.silu(group_norm(h, self.groups)), p["out.weight"], p["out.bias"])
+
+
+def create_net(config: Mapping) -> TwinNet:
+    """The twin of models/registry.ts createModel: a network from our JSON config, by its kind."""
+    kinds = {"unet": UnetNet, "mlp": MlpNet}
+    if config.get("kind") not in kinds:
+        raise ValueError(f"unknown model kind {config.get('kind')!r} (known: {', '.join(kinds)})")
+    return kinds[config["kind"]](config)
 
 
 def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -487,17 +625,23 @@ def one_hot_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------------
 
 
-def per_example(t: torch.Tensor) -> torch.Tensor:
-    """[B] -> [B, 1, 1, 1], broadcasting over one NCHW example."""
-    return t.reshape(-1, 1, 1, 1)
+def per_example(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """[B] -> [B, 1, ...] with as many axes as `like`, broadcasting over one example of it
+    ([B, 1, 1, 1] for NCHW images, [B, 1] for the MLP's [B, dim] points)."""
+    return t.reshape(-1, *([1] * (like.dim() - 1)))
 
 
-def model_field(net: UnetNet, p: Params, sigma_d: float, labels=None, guidance=None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def example_axes(x: torch.Tensor) -> Tuple[int, ...]:
+    """Every axis of x but the batch axis: the elements of one example."""
+    return tuple(range(1, x.dim()))
+
+
+def model_field(net: TwinNet, p: Params, sigma_d: float, labels=None, guidance=None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """(x_t, t [B]) -> F(x_t / sigma_d, t); the division is a multiplication by 1/sigma_d, as ours."""
     return lambda xt, t: net.F(p, xt * (1.0 / sigma_d), t, labels, guidance)
 
 
-def guided_field(net: UnetNet, p: Params, sigma_d: float, labels: torch.Tensor, scale: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def guided_field(net: TwinNet, p: Params, sigma_d: float, labels: torch.Tensor, scale: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Classifier-free guidance F(null) + s (F(y) - F(null)) with both branches in one batch; scale [B]."""
     if net.num_classes == 0:
         raise ValueError("classifier-free guidance needs a class-conditional model")
@@ -509,7 +653,7 @@ def guided_field(net: UnetNet, p: Params, sigma_d: float, labels: torch.Tensor, 
     def guided(xt: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         out = field(torch.cat([xt, xt], dim=0), torch.cat([t, t], dim=0))
         cond, uncond = out[:n], out[n:]
-        return uncond + per_example(scale) * (cond - uncond)
+        return uncond + per_example(scale, cond) * (cond - uncond)
 
     return guided
 
@@ -535,7 +679,7 @@ def sample_times(n: int, p_mean: float, p_std: float, sigma_d: float, generator:
 
 @dataclass
 class ScdBatch:
-    """One step's draws, NCHW: data x0 and noise z (std sigma_d), times t [B], one-hot labels, guidance [B]."""
+    """One step's draws in the twin's layout (NCHW images, [B, dim] points): data x0 and noise z (std sigma_d), times t [B], one-hot labels, guidance [B]."""
 
     x0: torch.Tensor
     z: torch.Tensor
@@ -544,7 +688,7 @@ class ScdBatch:
     guidance: Optional[torch.Tensor]
 
 
-def teacher_velocity(teacher: UnetNet, teacher_params: Params, sigma_d: float, xt: torch.Tensor, batch: ScdBatch) -> torch.Tensor:
+def teacher_velocity(teacher: TwinNet, teacher_params: Params, sigma_d: float, xt: torch.Tensor, batch: ScdBatch) -> torch.Tensor:
     """dx_t/dt = sigma_d F_teacher with classifier-free guidance at the student's scale s (step.ts)."""
     with torch.no_grad():
         if batch.labels is not None and batch.guidance is not None:
@@ -555,7 +699,7 @@ def teacher_velocity(teacher: UnetNet, teacher_params: Params, sigma_d: float, x
 
 
 def scm_target(
-    net: UnetNet, params: Params, xt: torch.Tensor, t: torch.Tensor, dxdt: torch.Tensor, sigma_d: float, r: float, normalize: bool, c: float, labels=None, guidance=None
+    net: TwinNet, params: Params, xt: torch.Tensor, t: torch.Tensor, dxdt: torch.Tensor, sigma_d: float, r: float, normalize: bool, c: float, labels=None, guidance=None
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Pass 1: (F-, J, g). J = cos t sin t dF-/dt by a forward-mode JVP along (cos t sin t dx_t/dt / sigma_d, cos t sin t);
     g = -cos^2 t (sigma_d F- - dx_t/dt) - r (cos t sin t x_t + sigma_d J), then g / (||g|| + c) per example."""
@@ -565,25 +709,25 @@ def scm_target(
     frozen = {k: v.detach() for k, v in params.items()}
     xt, t, dxdt = xt.detach(), t.detach(), dxdt.detach()
     cs = torch.cos(t) * torch.sin(t)
-    csb = per_example(cs)
+    csb = per_example(cs, xt)
     f_minus, j = jvp(lambda x, tt: net.F(frozen, x, tt, labels, guidance), (xt / sigma_d, t), ((csb * dxdt) / sigma_d, cs))
-    cos = per_example(torch.cos(t))
+    cos = per_example(torch.cos(t), xt)
     first = -(cos * cos) * (sigma_d * f_minus - dxdt)
     second = csb * xt + sigma_d * j
     g = first - r * second
     if normalize:
-        norm = torch.sqrt(g.square().sum(dim=(1, 2, 3), keepdim=True))
+        norm = torch.sqrt(g.square().sum(dim=example_axes(g), keepdim=True))
         g = g / (norm + c)
     return f_minus.detach(), j.detach(), g.detach()
 
 
 def adaptive_weighted_mse(residual: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Mean over all elements of exp(-u) r^2 + u, u [B] broadcast over each example."""
-    ub = per_example(u)
+    ub = per_example(u, residual)
     return (torch.exp(-ub) * residual.square() + ub).mean()
 
 
-def scm_loss(net: UnetNet, params: Params, xt, t, f_minus, g, sigma_d: float, labels=None, guidance=None) -> torch.Tensor:
+def scm_loss(net: TwinNet, params: Params, xt, t, f_minus, g, sigma_d: float, labels=None, guidance=None) -> torch.Tensor:
     """Pass 2: mean of exp(-u) (F_theta - F- - g)^2 + u; F_theta - F- is zero in value, only its gradient counts."""
     f = net.F(params, xt * (1.0 / sigma_d), t, labels, guidance)
     return adaptive_weighted_mse((f - f_minus) - g, net.logvar(params, t))
@@ -591,12 +735,12 @@ def scm_loss(net: UnetNet, params: Params, xt, t, f_minus, g, sigma_d: float, la
 
 def noisy(x0: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """x_t = cos(t) x0 + sin(t) z."""
-    tb = per_example(t)
+    tb = per_example(t, x0)
     return torch.cos(tb) * x0 + torch.sin(tb) * z
 
 
 def scd_loss_and_grads(
-    net: UnetNet, params: Params, teacher: UnetNet, teacher_params: Params, batch: ScdBatch, sigma_d: float, r: float, normalize: bool, c: float
+    net: TwinNet, params: Params, teacher: TwinNet, teacher_params: Params, batch: ScdBatch, sigma_d: float, r: float, normalize: bool, c: float
 ) -> Tuple[torch.Tensor, Params, Dict[str, torch.Tensor]]:
     """The sCD loss and its gradient w.r.t. every param (PyTorch layout); also the intermediates."""
     xt = noisy(batch.x0, batch.z, batch.t)
@@ -698,7 +842,7 @@ class StepResult:
     scalars: Dict[str, float] = field(default_factory=dict)
 
 
-def scd_train_step(state: TrainState, net: UnetNet, teacher: UnetNet, teacher_params: Params, batch: ScdBatch, train: Mapping) -> StepResult:
+def scd_train_step(state: TrainState, net: TwinNet, teacher: TwinNet, teacher_params: Params, batch: ScdBatch, train: Mapping) -> StepResult:
     """One sCD step in place (see apply_step)."""
     def loss_and_grads(s: Mapping[str, float]) -> Tuple[torch.Tensor, Params]:
         loss, grads, _ = scd_loss_and_grads(net, state.params, teacher, teacher_params, batch, train["sigmaD"], s["scm.r"], train["tangentNormalize"], train["tangentC"])
@@ -707,10 +851,10 @@ def scd_train_step(state: TrainState, net: UnetNet, teacher: UnetNet, teacher_pa
     return apply_step(state, loss_and_grads, train)
 
 
-def teacher_loss_and_grads(net: UnetNet, params: Params, batch: ScdBatch, sigma_d: float) -> Tuple[torch.Tensor, Params]:
+def teacher_loss_and_grads(net: TwinNet, params: Params, batch: ScdBatch, sigma_d: float) -> Tuple[torch.Tensor, Params]:
     """The TrigFlow diffusion loss (objectives/diffusion.ts): mean of exp(-u) (F(x_t / sigma_d, t) - v_t / sigma_d)^2 + u,
     v_t = cos t z - sin t x0; and its gradient w.r.t. every param."""
-    tb = per_example(batch.t)
+    tb = per_example(batch.t, batch.x0)
     target = (torch.cos(tb) * batch.z - torch.sin(tb) * batch.x0) * (1.0 / sigma_d)
     names = list(params)
     leaves = [params[k].detach().requires_grad_(True) for k in names]
@@ -721,7 +865,7 @@ def teacher_loss_and_grads(net: UnetNet, params: Params, batch: ScdBatch, sigma_
     return loss.detach(), {k: (gr if gr is not None else torch.zeros_like(params[k])) for k, gr in zip(names, grads)}
 
 
-def teacher_train_step(state: TrainState, net: UnetNet, batch: ScdBatch, train: Mapping) -> StepResult:
+def teacher_train_step(state: TrainState, net: TwinNet, batch: ScdBatch, train: Mapping) -> StepResult:
     """One diffusion (teacher) step in place (see apply_step)."""
     return apply_step(state, lambda _s: teacher_loss_and_grads(net, state.params, batch, train["sigmaD"]), train)
 
@@ -786,9 +930,9 @@ def consistency_times(steps: int, sigma_d: float) -> List[float]:
     return [t_max] + [T_MID * (1 - i / (steps - 1)) for i in range(steps - 1)]
 
 
-def consistency_sample(net: UnetNet, p: Params, noise: Sequence[torch.Tensor], times: Sequence[float], sigma_d: float, labels=None, guidance=None) -> torch.Tensor:
+def consistency_sample(net: TwinNet, p: Params, noise: Sequence[torch.Tensor], times: Sequence[float], sigma_d: float, labels=None, guidance=None) -> torch.Tensor:
     """x0 = f(sigma_d z_0, t_0); then renoise x = cos(t_i) x0 + sin(t_i) sigma_d z_i and x0 = f(x, t_i).
-    f(x, t) = cos(t) x - sin(t) sigma_d F(x / sigma_d, t). Noise: standard normal, NCHW, one per step."""
+    f(x, t) = cos(t) x - sin(t) sigma_d F(x / sigma_d, t). Noise: standard normal, in the twin's layout, one per step."""
     if len(noise) != len(times):
         raise ValueError(f"one noise tensor per step: {len(noise)} for {len(times)} steps")
     field = model_field(net, p, sigma_d, labels, guidance)
