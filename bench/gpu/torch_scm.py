@@ -729,7 +729,7 @@ def adaptive_weighted_mse(residual: torch.Tensor, u: torch.Tensor) -> torch.Tens
 
 def scm_loss(net: TwinNet, params: Params, xt, t, f_minus, g, sigma_d: float, labels=None, guidance=None) -> torch.Tensor:
     """Pass 2: mean of exp(-u) (F_theta - F- - g)^2 + u; F_theta - F- is zero in value, only its gradient counts."""
-    f = net.F(params, xt * (1.0 / sigma_d), t, labels, guidance)
+    f = net.F(params, xt / sigma_d, t, labels, guidance)  # as pass 1 (objectives/scm.ts)
     return adaptive_weighted_mse((f - f_minus) - g, net.logvar(params, t))
 
 

@@ -184,12 +184,20 @@ describe('local simplifications', () => {
     expect(Array.from(interpret(ref, o, feeds).y.data)).toEqual(Array.from(interpret(ref, g, feeds).y.data));
   });
 
-  it('fills are never shared: one fill can equal another at one traced batch only', () => {
+  it('equal fills and constants are shared, so what is computed from them is too; fills not across batch traces', () => {
     const g = trace((tr) => {
       const x = tr.input('x', [2]);
-      return { y: tr.add(tr.mul(x, tr.fill([], 0.5)), tr.mul(x, tr.fill([], 0.5))) };
+      const a = tr.mul(tr.add(x, tr.fromArray([1, 2], [2])), tr.fill([], 0.5));
+      const b = tr.mul(tr.add(x, tr.fromArray([1, 2], [2])), tr.fill([], 0.5));
+      return { y: tr.sub(a, b), z: tr.add(x, tr.fromArray([1, 3], [2])) };
     });
-    expect(count(optimizeGraph(g), 'fill')).toBe(2);
+    const shared = optimizeGraph(g);
+    expect([count(shared, 'fill'), count(shared, 'constant'), count(shared, 'mul')]).toEqual([1, 2, 1]);
+    // With a dynamic batch a fill of c / batch can equal a fixed one at one traced batch only.
+    expect(count(optimizeGraph(g, { shareFills: false }), 'fill')).toBe(2);
+    const feeds = { x: random([2]) };
+    const [got, want] = [interpret(ref, shared, feeds), interpret(ref, g, feeds)];
+    expect([...got.y.data, ...got.z.data]).toEqual([...want.y.data, ...want.z.data]);
   });
 });
 

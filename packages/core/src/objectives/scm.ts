@@ -83,7 +83,9 @@ export function scmLoss<T>(
   sigmaD: number,
   cond?: Conditioning<T>,
 ): T {
-  const F = model.F(o, p, o.mul(xt, o.fill([], 1 / sigmaD)), t, cond);
+  // x_t / sigma_d exactly as pass 1 forms it: traced, F_theta is then the same graph as pass 1's
+  // primal F_theta-, and a compiled step computes the forward pass once for both.
+  const F = model.F(o, p, o.div(xt, o.fill([], sigmaD)), t, cond);
   return adaptiveWeightedMse(o, o.sub(o.sub(F, Fminus), g), model.logvar(o, p, t));
 }
 
