@@ -4,7 +4,8 @@
  *    PyTorch twin (bench/gpu/torch_scm.py), both run in onnxruntime-node, timed interleaved.
  * 2. Our exported 1- and 2-step samplers in onnxruntime-node against eager PyTorch, steady state.
  * 3. `scm sample --backend onnx --n 3000` end to end (start-up included) against the same in PyTorch.
- * 4. A compiled teacher step and sCD step (OnnxTrainer) against the twin's eager steps, batch 32 and 128.
+ * 4. A compiled teacher step and sCD step (OnnxTrainer) against the twin's eager steps, batch 32 and 128,
+ *    and the same for the toy MLP (createMlp's default, checkerboard data) at batch 256.
  * 5. ONNX Runtime's session settings (threads, execution mode, memory arena), measured on the denoiser
  *    and the sCD step, and ONNX Runtime's per-operator profile of the compiled sCD step.
  * PyTorch runs with as many threads as ONNX Runtime (the cores: Debian's build defaults to one).
@@ -16,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
+  createMlp,
   createModel,
   decodeCheckpoint,
   defaultTrainConfig,
@@ -23,6 +25,7 @@ import {
   makeOptimizer,
   Rng,
   snapshot,
+  toy2dSource,
   type DataSource,
   type HostParams,
   type HostTensor,
@@ -84,9 +87,13 @@ for (const n of SAMPLE_BATCHES) {
 }
 
 // ---- 2. samplers, steady state, and the PyTorch side ---------------------------------------------------
-const trainCases = TRAIN_BATCHES.flatMap((batch) =>
-  (['teacher', 'scd'] as const).map((mode) => ({ mode, batch, config: trainConfig(mode, batch) })),
-);
+const MLP_BATCH = 256;
+const mlpModel = createMlp().config as ModelConfig;
+const trainCases = [
+  ...TRAIN_BATCHES.flatMap((batch) => (['teacher', 'scd'] as const).map((mode) => ({ mode, batch, mlp: false, config: trainConfig(mode, batch) }))),
+  ...(['teacher', 'scd'] as const).map((mode) => ({ mode, batch: MLP_BATCH, mlp: true, config: { ...trainConfig(mode, MLP_BATCH), guidanceMax: 0 } })),
+];
+const caseKey = (t: (typeof trainCases)[number]) => `${t.mlp ? 'mlp-' : ''}${t.mode}@${t.batch}`;
 function trainConfig(mode: 'teacher' | 'scd', batch: number): TrainConfig {
   return defaultTrainConfig(mode, { batch, sigmaD, guidanceMax: mode === 'scd' ? 2 : 0, labelDropout: 0.1 });
 }
@@ -98,7 +105,9 @@ const plan = {
   guidance: GUIDANCE,
   sampleSteps: [1, 2],
   sampleBatches: SAMPLE_BATCHES,
-  train: trainCases.map((t) => ({ train: t.config, model: t.mode === 'teacher' ? teacherModel : studentModel, teacherModel })),
+  train: trainCases.map((t) =>
+    t.mlp ? { train: t.config, model: mlpModel, teacherModel: mlpModel } : { train: t.config, model: t.mode === 'teacher' ? teacherModel : studentModel, teacherModel },
+  ),
 };
 writeFileSync(join(tmp, 'plan.json'), JSON.stringify(plan));
 console.log('PyTorch: sampling and training steps ...');
@@ -150,6 +159,7 @@ const images = (numClasses: number): DataSource => ({
 });
 const withoutGuidance = (p: HostParams): HostParams => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('guidance.')));
 async function trainer(t: (typeof trainCases)[number], options: ort.InferenceSession.SessionOptions = sessionOptions): Promise<OnnxTrainer> {
+  if (t.mlp) return mlpTrainer(t, options);
   const student = createModel(t.mode === 'teacher' ? teacherModel : studentModel);
   const start = t.mode === 'teacher' ? withoutGuidance(checkpoint.state.ema) : checkpoint.state.params;
   const ctx: StepContext<HostTensor> = {
@@ -163,14 +173,28 @@ async function trainer(t: (typeof trainCases)[number], options: ort.InferenceSes
   const initial = { ...s, ...(await snapshot(ref, s)) };
   return OnnxTrainer.create(ort as unknown as OrtModule, ctx, initial, { sessionOptions: options });
 }
+/** The toy MLP with its default init (random weights would do as well: a step's cost does not depend on them). */
+async function mlpTrainer(t: (typeof trainCases)[number], options: ort.InferenceSession.SessionOptions): Promise<OnnxTrainer> {
+  const mlp = createMlp();
+  const params = mlp.init(new Rng(1));
+  const ctx: StepContext<HostTensor> = {
+    model: mlp,
+    config: t.config,
+    data: toy2dSource('checkerboard', { sigmaD }),
+    optimizer: makeOptimizer(t.config),
+    ...(t.mode === 'scd' ? { teacher: { model: mlp, params } } : {}),
+  };
+  const s = initState(ref, mlp, t.config, params);
+  return OnnxTrainer.create(ort as unknown as OrtModule, ctx, { ...s, ...(await snapshot(ref, s)) }, { sessionOptions: options });
+}
 const training: Record<string, { ours: number; torch: number; skipped: number }> = {};
 for (const t of trainCases) {
   const compiled = await trainer(t);
   const ms = (await time(() => compiled.step(), { warmup: 2, minRuns: 5, budgetMs: 8000 })).ms;
   await compiled.release();
-  const key = `${t.mode}@${t.batch}`;
+  const key = caseKey(t);
   training[key] = { ours: ms, torch: torch.train[key].ms, skipped: compiled.state.skipped };
-  console.log(`${t.mode} step batch ${t.batch}: ours ${fmtMs(ms)} ms, eager PyTorch ${fmtMs(torch.train[key].ms)} ms (${ratio(ms, torch.train[key].ms)}x)`);
+  console.log(`${key} step: ours ${fmtMs(ms)} ms, eager PyTorch ${fmtMs(torch.train[key].ms)} ms (${ratio(ms, torch.train[key].ms)}x)`);
 }
 
 // ---- 5. session settings, and where a compiled step's time goes ---------------------------------------
@@ -180,7 +204,7 @@ const SETTINGS: Record<string, ort.InferenceSession.SessionOptions> = {
   [`${threads} threads, parallel execution`]: { ...sessionOptions, executionMode: 'parallel', interOpNumThreads: threads },
   [`${threads} threads, no memory arena`]: { ...sessionOptions, enableCpuMemArena: false },
 };
-const scd32 = trainCases.find((t) => t.mode === 'scd') as (typeof trainCases)[number];
+const scd32 = trainCases.find((t) => t.mode === 'scd' && !t.mlp) as (typeof trainCases)[number];
 const settingFeeds = { x: noise(100), t: tensor('float32', new Float32Array(100).fill(0.7), [100]), label: labels(100), guidance: guidance(100) };
 const denoiserSessions = await Promise.all(Object.values(SETTINGS).map((o) => ort.InferenceSession.create(ours, o)));
 const denoiserBySetting = await interleaved(denoiserSessions.map((s) => () => s.run(settingFeeds)), 3);
@@ -229,8 +253,9 @@ const rows: (string | number)[][] = [
   }),
   ...Object.entries(cli).map(([steps, v]) => [`scm sample --backend onnx --n ${CLI_N} --steps ${steps}, end to end`, `${v.ours.toFixed(0)} images/s`, `${v.torch.toFixed(0)} images/s`, `${ratio(v.ours, v.torch)}x throughput`]),
   ...Object.entries(training).map(([k, v]) => {
-    const [mode, n] = k.split('@');
-    return [`${mode === 'scd' ? 'sCD' : 'teacher'} training step, batch ${n}: compiled vs the twin's eager step`, `${fmtMs(v.ours)} ms`, `${fmtMs(v.torch)} ms`, `${ratio(v.ours, v.torch)}x time`];
+    const [name, n] = k.split('@');
+    const [net, mode] = name.startsWith('mlp-') ? ['toy MLP', name.slice(4)] : ['U-Net', name];
+    return [`${net} ${mode === 'scd' ? 'sCD' : 'teacher'} training step, batch ${n}: compiled vs the twin's eager step`, `${fmtMs(v.ours)} ms`, `${fmtMs(v.torch)} ms`, `${ratio(v.ours, v.torch)}x time`];
   }),
 ];
 const markdown = [
