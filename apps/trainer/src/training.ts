@@ -21,7 +21,7 @@ import {
 } from '@scm/core';
 import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
-import { engineFor, type TrainEngine } from './engine.js';
+import { engineFor, type TrainEngine } from './engines.js';
 import { RunError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';

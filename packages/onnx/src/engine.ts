@@ -1,165 +1,99 @@
 /**
- * --backend onnx and scm export: ONNX Runtime (onnxruntime-node) as the engine.
+ * ONNX Runtime as an engine for @scm/core's driver (train, sample).
  *
- * Training: the run is set up on wasm as for the eager path, its state and the sCD teacher move to
- * the host, and @scm/onnx's OnnxTrainer runs the whole step as one compiled graph, drawing every
- * step's random numbers on the host from the run's stream, so its checkpoints are those of the eager
- * path (to float32 rounding) and either path resumes the other's.
+ * Training: the run is set up on the engine's host-side ops, its state and the sCD teacher move to
+ * the host, and OnnxTrainer runs the whole step as one compiled graph, drawing every step's random
+ * numbers on the host from the run's stream, so its states are those of the eager engine (to float32
+ * rounding) and either engine continues the other's run.
  *
- * Sampling: the run's EMA weights as one exported consistency-sampler graph (noise in, samples in
- * data coordinates out), fed the noise generate() draws for the same seed, chunk by chunk.
+ * Sampling: the weights as one exported consistency-sampler graph, fed the noise core's generate()
+ * draws for the same seed, chunk by chunk, so a seed gives the eager engine's samples.
  *
- * @scm/onnx and onnxruntime-node are imported on first use, so the other backends never load them.
+ * onnxruntime-node is an optional peer dependency, imported on first use unless `ort` is given.
  */
-import { availableParallelism } from 'node:os';
-import { consistencyTimes, createModel, defaultSampleBatch, disposeState, Rng, snapshot, toHost, type HostTensor, type Model, type StepContext } from '@scm/core';
-import type { DataTransform, OrtModule } from '@scm/onnx';
-import type { EngineFactory } from './engine.js';
-import { RunError, UsageError } from './errors.js';
-import type { LoadedRun } from './run-folder.js';
-import { dataOf, sampleLabels, type DrawOptions } from './sampling.js';
+import {
+  consistencyTimes,
+  defaultSampleBatch,
+  disposeState,
+  Rng,
+  snapshot,
+  toHost,
+  type Engine,
+  type HostTensor,
+  type StepContext,
+  type TensorOps,
+} from '@scm/core';
+import { ReferenceOps } from '@scm/core/testing';
+import type { InferenceSession } from 'onnxruntime-common';
+import { exportSampler } from './export/sampler.js';
+import { OnnxSampler, type OrtModule } from './runtime/sampler.js';
+import { OnnxTrainer } from './train/trainer.js';
 
-type OnnxModule = typeof import('@scm/onnx');
-
-let onnxModule: Promise<OnnxModule> | undefined;
-let ortModule: Promise<OrtModule> | undefined;
-
-/** @scm/onnx (exporters, trainer, sampler), loaded once. */
-export function loadOnnx(): Promise<OnnxModule> {
-  onnxModule ??= import('@scm/onnx');
-  return onnxModule;
+export interface OnnxEngineOptions {
+  /** The runtime module, onnxruntime-node or onnxruntime-web; default: onnxruntime-node, imported here. */
+  readonly ort?: OrtModule;
+  /**
+   * What sets runs up (initial state, teacher weights) before they move to ONNX Runtime; default
+   * core's float64 reference ops, which only copy and initialise tensors here.
+   */
+  readonly ops?: TensorOps<unknown>;
+  /** Merged over the trainer's and sampler's defaults. */
+  readonly sessionOptions?: InferenceSession.SessionOptions;
 }
 
-/** onnxruntime-node, loaded once; a failure to load it is a one-line error that says what to do. */
-export function loadOrt(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
-    (m) => m as unknown as OrtModule,
-    (e: unknown) => {
-      ortModule = undefined;
-      throw new RunError(`--backend onnx needs onnxruntime-node, which could not be loaded (${(e as Error).message?.split('\n')[0] ?? String(e)})`);
-    },
-  );
-  return ortModule;
-}
-
-/** Sessions use every core for one operator at a time (the graphs are chains of small operators). */
-export const sessionOptions = () => ({ intraOpNumThreads: availableParallelism(), logSeverityLevel: 3 as const });
-
-// ---- training --------------------------------------------------------------------------------
-
-/** A compiled step on ONNX Runtime (see engine.ts): the state and the teacher move to the host; `initial` is freed. */
-export const onnxEngine: EngineFactory = async (o, ctx, initial) => {
-  const [{ OnnxTrainer, CompileError }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
-  const host = { ...initial, ...(await snapshot(o, initial)) };
-  disposeState(o, initial);
-  const teacher = ctx.teacher ? { model: ctx.teacher.model, params: await toHost(o, ctx.teacher.params) } : undefined;
-  const hostCtx: StepContext<HostTensor> = { model: ctx.model, config: ctx.config, data: ctx.data, optimizer: ctx.optimizer, ...(teacher ? { teacher } : {}) };
-  const options = sessionOptions();
-  let trainer;
+async function importOnnxruntimeNode(): Promise<OrtModule> {
   try {
-    trainer = await OnnxTrainer.create(ort, hostCtx, host, { sessionOptions: options });
+    return (await import('onnxruntime-node')) as unknown as OrtModule;
   } catch (e) {
-    // Dropout, for one: its masks are drawn per step, which a compiled graph cannot do.
-    if (e instanceof CompileError) throw new UsageError(`--backend onnx cannot train this run: ${e.message}`);
-    throw e;
+    const reason = (e as Error).message?.split('\n')[0] ?? String(e);
+    throw new Error(`the ONNX Runtime engine needs onnxruntime-node (npm install onnxruntime-node), or pass { ort } (onnxruntime-web): ${reason}`);
   }
+}
+
+/** An engine on ONNX Runtime: compiled training steps and exported consistency samplers. */
+export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise<Engine> {
+  const ort = options.ort ?? (await importOnnxruntimeNode());
+  const o = options.ops ?? (new ReferenceOps() as unknown as TensorOps<unknown>);
+  const threads = options.sessionOptions?.intraOpNumThreads;
   return {
-    name: `onnxruntime-node (${options.intraOpNumThreads} threads)`,
-    stepper: trainer,
-    hostState: async () => trainer.snapshot(),
-    close: () => trainer.release(),
+    name: `onnxruntime${threads ? ` (${threads} threads)` : ''}`,
+    ops: o,
+    startTraining: async (ctx, initial) => {
+      const host = { ...initial, ...(await snapshot(o, initial)) };
+      disposeState(o, initial);
+      const teacher = ctx.teacher ? { model: ctx.teacher.model, params: await toHost(o, ctx.teacher.params) } : undefined;
+      const hostCtx: StepContext<HostTensor> = { model: ctx.model, config: ctx.config, data: ctx.data, optimizer: ctx.optimizer, ...(teacher ? { teacher } : {}) };
+      const trainer = await OnnxTrainer.create(ort, hostCtx, host, options.sessionOptions ? { sessionOptions: options.sessionOptions } : {});
+      return { stepper: trainer, hostState: async () => trainer.snapshot(), close: () => trainer.release() };
+    },
+    generate: async (model, params, sigmaD, opts) => {
+      if (opts.sampler !== 'consistency') {
+        throw new Error(`the ONNX Runtime engine samples consistency models (an exported sampler); ${opts.sampler} is a teacher sampler: use an eager engine`);
+      }
+      if (!Number.isInteger(opts.n) || opts.n < 1) throw new Error(`the number of samples must be a positive integer, got ${opts.n}`);
+      if (model.numClasses > 0 && !opts.labels) throw new Error('this model is class-conditional: pass labels');
+      const steps = opts.steps ?? 1;
+      // Fixed in the graph as generate() applies it: scale 1 (no guidance batch) unless given.
+      const takesGuidance = model.numClasses > 0 || model.guidanceInput;
+      const bytes = exportSampler(model, params, { steps, sigmaD, ...(takesGuidance ? { guidance: opts.guidance ?? 1 } : {}) });
+      const sampler = await OnnxSampler.create(ort, bytes, options.sessionOptions);
+      try {
+        const dim = model.sampleShape.reduce((a, b) => a * b, 1);
+        const draws = consistencyTimes(steps, sigmaD).length;
+        const rng = new Rng(opts.seed);
+        const chunk = opts.batch ?? defaultSampleBatch(model.sampleShape);
+        const out = new Float32Array(opts.n * dim);
+        for (let start = 0; start < opts.n; start += chunk) {
+          const n = Math.min(chunk, opts.n - start);
+          const inputs: Record<string, Float32Array | Int32Array> = {};
+          for (let i = 0; i < draws; i++) inputs[`z${i}`] = rng.normal(n * dim);
+          if (opts.labels) inputs.label = opts.labels.subarray(start, start + n);
+          out.set(await sampler.run(inputs, n), start * dim);
+        }
+        return out;
+      } finally {
+        await sampler.release();
+      }
+    },
   };
-};
-
-// ---- sampler export --------------------------------------------------------------------------
-
-export interface SamplerExport {
-  /** Consistency steps. */
-  readonly steps: number;
-  /** Fixed in the graph; omitted, models that take guidance read it from a `guidance` input. */
-  readonly guidance?: number;
-  /** Fixed batch; omitted, any batch. */
-  readonly batch?: number;
-}
-
-/**
- * The run's consistency sampler on its EMA weights as ONNX bytes, with samples in data coordinates
- * where the run's data maps back affinely (`transformed`); else in model units.
- */
-export async function exportRunSampler(run: LoadedRun, opts: SamplerExport): Promise<{ bytes: Uint8Array; transformed: boolean }> {
-  const { exportSampler } = await loadOnnx();
-  const model = createModel(run.meta.model);
-  const affine: DataTransform | undefined = dataOf(run.meta).affine;
-  const bytes = exportSampler(model, run.state.ema, {
-    steps: opts.steps,
-    sigmaD: run.meta.train.sigmaD,
-    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
-    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-    ...(affine ? { dataTransform: affine } : {}),
-  });
-  return { bytes, transformed: affine !== undefined };
-}
-
-export async function exportRunDenoiser(run: LoadedRun, opts: { batch?: number }): Promise<Uint8Array> {
-  const { exportDenoiser } = await loadOnnx();
-  return exportDenoiser(createModel(run.meta.model), run.state.ema, {
-    sigmaD: run.meta.train.sigmaD,
-    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-  });
-}
-
-const ELEM_TYPES: Record<number, string> = { 1: 'float32', 7: 'int64' };
-
-/** "name  type [dims]" for each input and output of a model, for people reading the export. */
-export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: string[]; outputs: string[] }> {
-  const { decodeModel } = await loadOnnx();
-  const graph = decodeModel(bytes).graph!;
-  type Value = NonNullable<typeof graph.input>[number];
-  const describe = (v: Value) => {
-    const t = v.type?.tensorType;
-    const dims = (t?.shape?.dim ?? []).map((d) => d.dimParam || String(d.dimValue ?? '?'));
-    return { name: v.name ?? '', text: `${ELEM_TYPES[t?.elemType ?? 0] ?? `type ${t?.elemType}`} [${dims.join(', ')}]` };
-  };
-  const all = [...(graph.input ?? []), ...(graph.output ?? [])].map(describe);
-  const width = Math.max(...all.map((d) => d.name.length)) + 2;
-  const line = (d: { name: string; text: string }) => `${d.name.padEnd(width)}${d.text}`;
-  return { inputs: (graph.input ?? []).map(describe).map(line), outputs: (graph.output ?? []).map(describe).map(line) };
-}
-
-// ---- sampling --------------------------------------------------------------------------------
-
-/**
- * n consistency samples of a run in data coordinates, from its exported sampler on ONNX Runtime:
- * the same noise, labels and guidance as drawSamples on a TensorOps for the same options.
- */
-export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promise<Float32Array> {
-  if (opts.sampler !== 'consistency') {
-    throw new UsageError(`--backend onnx samples consistency runs only (an exported sampler); sample with ${opts.sampler} on --backend wasm or cpu`);
-  }
-  const model: Model = createModel(run.meta.model);
-  const steps = opts.steps ?? 1;
-  const takesGuidance = model.numClasses > 0 || model.guidanceInput;
-  // Fixed in the graph, as generate() applies it: scale 1 (no guidance batch) unless given.
-  const { bytes, transformed } = await exportRunSampler(run, { steps, ...(takesGuidance ? { guidance: opts.guidance ?? 1 } : {}) });
-  const [{ OnnxSampler }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
-  const sampler = await OnnxSampler.create(ort, bytes, sessionOptions());
-  try {
-    const dim = model.sampleShape.reduce((a, b) => a * b, 1);
-    const draws = consistencyTimes(steps, run.meta.train.sigmaD).length;
-    const labels = sampleLabels(model.numClasses, opts);
-    const rng = new Rng(opts.seed);
-    // generate() draws the noise chunk by chunk of its default batch; the same chunks give the same samples.
-    const chunk = defaultSampleBatch(model.sampleShape);
-    const out = new Float32Array(opts.n * dim);
-    for (let start = 0; start < opts.n; start += chunk) {
-      const n = Math.min(chunk, opts.n - start);
-      const inputs: Record<string, Float32Array | Int32Array> = {};
-      for (let i = 0; i < draws; i++) inputs[`z${i}`] = rng.normal(n * dim);
-      if (labels) inputs.label = labels.subarray(start, start + n);
-      out.set(await sampler.run(inputs, n), start * dim);
-    }
-    return transformed ? out : dataOf(run.meta).toData(out);
-  } finally {
-    await sampler.release();
-  }
 }

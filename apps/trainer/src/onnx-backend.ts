@@ -1,0 +1,123 @@
+/**
+ * --backend onnx and scm export: ONNX Runtime (onnxruntime-node) through @scm/onnx.
+ *
+ * Training and sampling use @scm/onnx's engine (see engines.ts); this module loads it and exports a
+ * run's sampler or denoiser for `scm export`. @scm/onnx and onnxruntime-node are imported on first
+ * use, so the other backends never load them.
+ */
+import { availableParallelism } from 'node:os';
+import { createModel, type Engine, type TensorOps } from '@scm/core';
+import type { DataTransform, OrtModule } from '@scm/onnx';
+import { RunError, UsageError } from './errors.js';
+import type { LoadedRun } from './run-folder.js';
+import { dataOf, sampleLabels, type DrawOptions } from './sampling.js';
+
+type OnnxModule = typeof import('@scm/onnx');
+
+let onnxModule: Promise<OnnxModule> | undefined;
+let ortModule: Promise<OrtModule> | undefined;
+
+/** @scm/onnx (exporters, trainer, sampler), loaded once. */
+export function loadOnnx(): Promise<OnnxModule> {
+  onnxModule ??= import('@scm/onnx');
+  return onnxModule;
+}
+
+/** onnxruntime-node, loaded once; a failure to load it is a one-line error that says what to do. */
+export function loadOrt(): Promise<OrtModule> {
+  ortModule ??= import('onnxruntime-node').then(
+    (m) => m as unknown as OrtModule,
+    (e: unknown) => {
+      ortModule = undefined;
+      throw new RunError(`--backend onnx needs onnxruntime-node, which could not be loaded (${(e as Error).message?.split('\n')[0] ?? String(e)})`);
+    },
+  );
+  return ortModule;
+}
+
+/** Sessions use every core for one operator at a time (the graphs are chains of small operators). */
+export const sessionOptions = () => ({ intraOpNumThreads: availableParallelism(), logSeverityLevel: 3 as const });
+
+/** @scm/onnx's engine on onnxruntime-node; `ops` (the run's TensorOps) sets runs up. */
+export async function onnxEngine(ops?: TensorOps<unknown>): Promise<Engine> {
+  const [{ createOnnxEngine }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
+  return createOnnxEngine({ ort, sessionOptions: sessionOptions(), ...(ops ? { ops } : {}) });
+}
+
+// ---- sampler export --------------------------------------------------------------------------
+
+export interface SamplerExport {
+  /** Consistency steps. */
+  readonly steps: number;
+  /** Fixed in the graph; omitted, models that take guidance read it from a `guidance` input. */
+  readonly guidance?: number;
+  /** Fixed batch; omitted, any batch. */
+  readonly batch?: number;
+}
+
+/**
+ * The run's consistency sampler on its EMA weights as ONNX bytes, with samples in data coordinates
+ * where the run's data maps back affinely (`transformed`); else in model units.
+ */
+export async function exportRunSampler(run: LoadedRun, opts: SamplerExport): Promise<{ bytes: Uint8Array; transformed: boolean }> {
+  const { exportSampler } = await loadOnnx();
+  const model = createModel(run.meta.model);
+  const affine: DataTransform | undefined = dataOf(run.meta).affine;
+  const bytes = exportSampler(model, run.state.ema, {
+    steps: opts.steps,
+    sigmaD: run.meta.train.sigmaD,
+    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(affine ? { dataTransform: affine } : {}),
+  });
+  return { bytes, transformed: affine !== undefined };
+}
+
+export async function exportRunDenoiser(run: LoadedRun, opts: { batch?: number }): Promise<Uint8Array> {
+  const { exportDenoiser } = await loadOnnx();
+  return exportDenoiser(createModel(run.meta.model), run.state.ema, {
+    sigmaD: run.meta.train.sigmaD,
+    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+  });
+}
+
+const ELEM_TYPES: Record<number, string> = { 1: 'float32', 7: 'int64' };
+
+/** "name  type [dims]" for each input and output of a model, for people reading the export. */
+export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: string[]; outputs: string[] }> {
+  const { decodeModel } = await loadOnnx();
+  const graph = decodeModel(bytes).graph!;
+  type Value = NonNullable<typeof graph.input>[number];
+  const describe = (v: Value) => {
+    const t = v.type?.tensorType;
+    const dims = (t?.shape?.dim ?? []).map((d) => d.dimParam || String(d.dimValue ?? '?'));
+    return { name: v.name ?? '', text: `${ELEM_TYPES[t?.elemType ?? 0] ?? `type ${t?.elemType}`} [${dims.join(', ')}]` };
+  };
+  const all = [...(graph.input ?? []), ...(graph.output ?? [])].map(describe);
+  const width = Math.max(...all.map((d) => d.name.length)) + 2;
+  const line = (d: { name: string; text: string }) => `${d.name.padEnd(width)}${d.text}`;
+  return { inputs: (graph.input ?? []).map(describe).map(line), outputs: (graph.output ?? []).map(describe).map(line) };
+}
+
+// ---- sampling --------------------------------------------------------------------------------
+
+/**
+ * n consistency samples of a run in data coordinates on ONNX Runtime: the same noise, labels and
+ * guidance as drawSamples on a TensorOps for the same options.
+ */
+export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promise<Float32Array> {
+  if (opts.sampler !== 'consistency') {
+    throw new UsageError(`--backend onnx samples consistency runs only (an exported sampler); sample with ${opts.sampler} on --backend wasm or cpu`);
+  }
+  const model = createModel(run.meta.model);
+  const labels = sampleLabels(model.numClasses, opts);
+  const x = await (await onnxEngine()).generate(model, run.state.ema, run.meta.train.sigmaD, {
+    sampler: 'consistency',
+    steps: opts.steps ?? 1,
+    n: opts.n,
+    seed: opts.seed,
+    ...(labels ? { labels } : {}),
+    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+  });
+  return dataOf(run.meta).toData(x);
+}
