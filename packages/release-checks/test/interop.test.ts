@@ -4,7 +4,7 @@
  * tarballs with publint and arethetypeswrong, and by type-checking consumers under test/consumers.
  */
 import { checkPackage, createPackageFromTarballData } from '@arethetypeswrong/core';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { afterAll, describe, expect, it } from 'vitest';
-import { publishedPackages, ROOT } from './workspace.js';
+import { packAll, publishedPackages } from './workspace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const published = publishedPackages();
@@ -20,12 +20,7 @@ const libraries = published.filter((p) => p.manifest.exports !== undefined);
 
 const packDir = mkdtempSync(join(tmpdir(), 'scm-interop-'));
 afterAll(() => rmSync(packDir, { recursive: true, force: true }));
-// One npm call packs every package (npm start-up is the slow part); prepack guards run too.
-const tarballs = new Map(
-  (JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', packDir, ...published.flatMap((p) => ['-w', p.manifest.name])], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-  ) as Array<{ name: string; filename: string }>).map((t) => [t.name, new Uint8Array(readFileSync(join(packDir, t.filename)))]),
-);
+const tarballs = new Map([...packAll(packDir)].map(([name, file]) => [name, new Uint8Array(readFileSync(file))]));
 
 /** The subpaths a library exports besides its package.json: "." and e.g. "./testing". */
 function entrypoints(exports: unknown): string[] {

@@ -1,4 +1,5 @@
 /** The repository's published packages, read from the workspace folders. */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,4 +35,14 @@ export const DEPENDENCY_FIELDS = ['dependencies', 'peerDependencies', 'optionalD
 
 export function dependencies(m: Manifest, field: (typeof DEPENDENCY_FIELDS)[number]): Record<string, string> {
   return (m[field] as Record<string, string> | undefined) ?? {};
+}
+
+/**
+ * npm pack of every published package into `destination` (prepack guards run); one npm call for all,
+ * since npm's start-up is the slow part. Returns each package's tarball path.
+ */
+export function packAll(destination: string): Map<string, string> {
+  const args = ['pack', '--json', '--pack-destination', destination, ...publishedPackages().flatMap((p) => ['-w', p.manifest.name])];
+  const packed = JSON.parse(execFileSync('npm', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ name: string; filename: string }>;
+  return new Map(packed.map((t) => [t.name, join(destination, t.filename)]));
 }
