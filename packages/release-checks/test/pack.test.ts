@@ -1,6 +1,6 @@
 /** What npm pack puts in each tarball, and the prepack guard that refuses an unbuilt package. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,17 @@ describe('npm pack', () => {
     expect(files).toContain('package.json');
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
     expect(files.some((f) => /^dist\/.*\.js$/.test(f))).toBe(true);
+  });
+
+  it.each(published)('$manifest.name: its README and type declarations point at nothing the tarball lacks', ({ folder, manifest }) => {
+    const texts = packed.find((p) => p.name === manifest.name)!.files.map((f) => f.path).filter((f) => /(\.md|\.d\.ts)$/.test(f));
+    expect(texts).toContain('README.md');
+    for (const file of texts) {
+      const text = readFileSync(join(ROOT, folder, file), 'utf8');
+      // PAPER.md is the repository's summary of the paper; shipped text cites the paper itself.
+      expect(text, file).not.toMatch(/PAPER\.md/);
+      expect(text, file).not.toMatch(/\]\(\.\.?\//);
+    }
   });
 
   it('@scm/cli: its bin and the built command line', () => {
