@@ -42,8 +42,10 @@ export interface OnnxEngineOptions {
 }
 
 async function importOnnxruntimeNode(): Promise<OrtModule> {
+  // A variable specifier keeps bundlers (browser builds) from pulling in the Node-only module.
+  const specifier = 'onnxruntime-node';
   try {
-    return (await import('onnxruntime-node')) as unknown as OrtModule;
+    return (await import(specifier)) as unknown as OrtModule;
   } catch (e) {
     const reason = (e as Error).message?.split('\n')[0] ?? String(e);
     throw new Error(`the ONNX Runtime engine needs onnxruntime-node (npm install onnxruntime-node), or pass { ort } (onnxruntime-web): ${reason}`);
