@@ -19,7 +19,7 @@ const SCALE = Number(process.env.SCALE ?? 1);
 const smoke = SCALE < 1;
 const steps = (n: number) => Math.max(4, Math.round(n * SCALE));
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'apps/trainer/dist/cli.js');
+const cli = join(root, 'apps/trainer/bin/scm.js');
 const runs = join(root, 'runs/bench-mnist');
 const outDir = smoke ? join(resultsDir, 'tmp') : resultsDir;
 const gridDir = join(outDir, 'mnist');

@@ -1,9 +1,7 @@
 /**
  * The scm command line: dispatch to the commands, help, and one-line errors with exit codes
- * (2: usage, 1: runtime). `main` is exported so tests can run the real entry in-process.
+ * (2: usage, 1: runtime). bin/scm.js runs `runCli`; `main` is exported so tests can run it in-process.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './args.js';
 import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
@@ -68,22 +66,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function isEntry(): boolean {
+/** main on the process's streams; a failure main did not catch is still one line and exit code 1. */
+export async function runCli(argv: readonly string[]): Promise<number> {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
+    return await main(argv);
+  } catch (e) {
+    process.stderr.write(`scm: ${describeError(e)}\n`);
+    return 1;
   }
-}
-
-if (isEntry()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`scm: ${describeError(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -251,6 +251,8 @@ export function imageDataOf(info: RunInfo): DataSource & { readonly scale: numbe
     sample: (rng, n) => load().sample(rng, n),
     toData: (x) => multiply(x, 1 / scale),
     fromData: (x) => multiply(x, scale),
+    // toData as an affine map, so exported samplers output data units in the graph (scm export).
+    affine: { scale, mean: new Array<number>(d.channels).fill(0) },
   };
 }
 

@@ -1,20 +1,13 @@
 /**
- * --backend onnx and scm export: ONNX Runtime (onnxruntime-node) as the engine.
+ * --backend onnx and scm export: ONNX Runtime (onnxruntime-node) through @scm/onnx.
  *
- * Training: the run is set up on wasm as for the eager path, its state and the sCD teacher move to
- * the host, and @scm/onnx's OnnxTrainer runs the whole step as one compiled graph, drawing every
- * step's random numbers on the host from the run's stream, so its checkpoints are those of the eager
- * path (to float32 rounding) and either path resumes the other's.
- *
- * Sampling: the run's EMA weights as one exported consistency-sampler graph (noise in, samples in
- * data coordinates out), fed the noise generate() draws for the same seed, chunk by chunk.
- *
- * @scm/onnx and onnxruntime-node are imported on first use, so the other backends never load them.
+ * Training and sampling use @scm/onnx's engine (see engines.ts); this module loads it and exports a
+ * run's sampler or denoiser for `scm export`. @scm/onnx and onnxruntime-node are imported on first
+ * use, so the other backends never load them.
  */
 import { availableParallelism } from 'node:os';
-import { consistencyTimes, createModel, defaultSampleBatch, disposeState, Rng, snapshot, toHost, type HostTensor, type Model, type StepContext } from '@scm/core';
+import { createModel, type Engine, type TensorOps } from '@scm/core';
 import type { DataTransform, OrtModule } from '@scm/onnx';
-import type { EngineFactory } from './engine.js';
 import { RunError, UsageError } from './errors.js';
 import type { LoadedRun } from './run-folder.js';
 import { dataOf, sampleLabels, type DrawOptions } from './sampling.js';
@@ -45,31 +38,11 @@ export function loadOrt(): Promise<OrtModule> {
 /** Sessions use every core for one operator at a time (the graphs are chains of small operators). */
 export const sessionOptions = () => ({ intraOpNumThreads: availableParallelism(), logSeverityLevel: 3 as const });
 
-// ---- training --------------------------------------------------------------------------------
-
-/** A compiled step on ONNX Runtime (see engine.ts): the state and the teacher move to the host; `initial` is freed. */
-export const onnxEngine: EngineFactory = async (o, ctx, initial) => {
-  const [{ OnnxTrainer, CompileError }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
-  const host = { ...initial, ...(await snapshot(o, initial)) };
-  disposeState(o, initial);
-  const teacher = ctx.teacher ? { model: ctx.teacher.model, params: await toHost(o, ctx.teacher.params) } : undefined;
-  const hostCtx: StepContext<HostTensor> = { model: ctx.model, config: ctx.config, data: ctx.data, optimizer: ctx.optimizer, ...(teacher ? { teacher } : {}) };
-  const options = sessionOptions();
-  let trainer;
-  try {
-    trainer = await OnnxTrainer.create(ort, hostCtx, host, { sessionOptions: options });
-  } catch (e) {
-    // Dropout, for one: its masks are drawn per step, which a compiled graph cannot do.
-    if (e instanceof CompileError) throw new UsageError(`--backend onnx cannot train this run: ${e.message}`);
-    throw e;
-  }
-  return {
-    name: `onnxruntime-node (${options.intraOpNumThreads} threads)`,
-    stepper: trainer,
-    hostState: async () => trainer.snapshot(),
-    close: () => trainer.release(),
-  };
-};
+/** @scm/onnx's engine on onnxruntime-node; `ops` (the run's TensorOps) sets runs up. */
+export async function onnxEngine(ops?: TensorOps<unknown>): Promise<Engine> {
+  const [{ createOnnxEngine }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
+  return createOnnxEngine({ ort, sessionOptions: sessionOptions(), ...(ops ? { ops } : {}) });
+}
 
 // ---- sampler export --------------------------------------------------------------------------
 
@@ -129,37 +102,22 @@ export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: stri
 // ---- sampling --------------------------------------------------------------------------------
 
 /**
- * n consistency samples of a run in data coordinates, from its exported sampler on ONNX Runtime:
- * the same noise, labels and guidance as drawSamples on a TensorOps for the same options.
+ * n consistency samples of a run in data coordinates on ONNX Runtime: the same noise, labels and
+ * guidance as drawSamples on a TensorOps for the same options.
  */
 export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promise<Float32Array> {
   if (opts.sampler !== 'consistency') {
     throw new UsageError(`--backend onnx samples consistency runs only (an exported sampler); sample with ${opts.sampler} on --backend wasm or cpu`);
   }
-  const model: Model = createModel(run.meta.model);
-  const steps = opts.steps ?? 1;
-  const takesGuidance = model.numClasses > 0 || model.guidanceInput;
-  // Fixed in the graph, as generate() applies it: scale 1 (no guidance batch) unless given.
-  const { bytes, transformed } = await exportRunSampler(run, { steps, ...(takesGuidance ? { guidance: opts.guidance ?? 1 } : {}) });
-  const [{ OnnxSampler }, ort] = await Promise.all([loadOnnx(), loadOrt()]);
-  const sampler = await OnnxSampler.create(ort, bytes, sessionOptions());
-  try {
-    const dim = model.sampleShape.reduce((a, b) => a * b, 1);
-    const draws = consistencyTimes(steps, run.meta.train.sigmaD).length;
-    const labels = sampleLabels(model.numClasses, opts);
-    const rng = new Rng(opts.seed);
-    // generate() draws the noise chunk by chunk of its default batch; the same chunks give the same samples.
-    const chunk = defaultSampleBatch(model.sampleShape);
-    const out = new Float32Array(opts.n * dim);
-    for (let start = 0; start < opts.n; start += chunk) {
-      const n = Math.min(chunk, opts.n - start);
-      const inputs: Record<string, Float32Array | Int32Array> = {};
-      for (let i = 0; i < draws; i++) inputs[`z${i}`] = rng.normal(n * dim);
-      if (labels) inputs.label = labels.subarray(start, start + n);
-      out.set(await sampler.run(inputs, n), start * dim);
-    }
-    return transformed ? out : dataOf(run.meta).toData(out);
-  } finally {
-    await sampler.release();
-  }
+  const model = createModel(run.meta.model);
+  const labels = sampleLabels(model.numClasses, opts);
+  const x = await (await onnxEngine()).generate(model, run.state.ema, run.meta.train.sigmaD, {
+    sampler: 'consistency',
+    steps: opts.steps ?? 1,
+    n: opts.n,
+    seed: opts.seed,
+    ...(labels ? { labels } : {}),
+    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+  });
+  return dataOf(run.meta).toData(x);
 }

@@ -23,7 +23,7 @@ import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type O
 import { writeAtomic } from './atomic-file.js';
 import { openBackend, type Ops } from './backend.js';
 import { DivergenceWatch } from './divergence.js';
-import { engineFor, type TrainEngine } from './engine.js';
+import { engineFor, type TrainEngine } from './engines.js';
 import { RunError, UsageError } from './errors.js';
 import { checkBatchFits } from './limits.js';
 import { lockRun } from './run-lock.js';

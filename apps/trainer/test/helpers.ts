@@ -1,4 +1,4 @@
-/** Running the real command line in-process (main) or as a process (dist/cli.js), and reading what it wrote. */
+/** Running the real command line in-process (main) or as a process (the scm bin), and reading what it wrote. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,12 +23,15 @@ export async function scm(...argv: string[]): Promise<CliResult> {
   return { code, stdout, stderr };
 }
 
-export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(PACKAGE, 'dist', 'cli.js');
+/** What `scm` runs: the committed bin, which loads dist/cli.js. */
+export const BIN = join(PACKAGE, 'bin', 'scm.js');
 
-/** node dist/cli.js argv (build it first: npx tsup). */
+/** node bin/scm.js argv (global-setup builds dist/cli.js first). */
 export function spawnScm(...argv: string[]): CliResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npx tsup)`);
-  const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...argv], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,9 +1,11 @@
 /** --backend onnx (compiled training, exported sampler) and scm export, checked against the eager wasm path. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, Rng } from '@scm/core';
+import { decodeNpy } from '@scm/datasets';
 import { checkModel, OnnxSampler } from '@scm/onnx';
 import { relativeError } from '@scm/core/testing';
 import { oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
@@ -94,6 +96,28 @@ describe('scm export', () => {
     await session.release();
     const eager = await sampleCsv(scd, 'export-eager', '--steps', '2', '--n', String(n), '--seed', '5');
     expect(relativeError(result.x.data as Float32Array, eager)).toBeLessThan(TOL);
+  });
+
+  it('exports an image run (models/mnist-scd): samples in data units [-1, 1], equal to scm sample on the same seed', async () => {
+    const run = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'mnist-scd');
+    const out = join(root, 'mnist.onnx');
+    const r = await scm('export', '--run', run, '--steps', '1', '--guidance', '1.5', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/z0\s+float32 \[batch, 28, 28, 1\]\n\s+label\s+int64 \[batch\]\noutputs:\n\s+x\s+float32 \[batch, 28, 28, 1\]/);
+
+    const n = 4;
+    const z0 = new Rng(3).normal(n * 28 * 28);
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(out)));
+    const result = await session.run({ z0: new ort.Tensor('float32', z0, [n, 28, 28, 1]), label: new ort.Tensor('int64', new BigInt64Array(n).fill(7n), [n]) });
+    await session.release();
+    const npy = join(root, 'sevens.npy');
+    const s = await scm('sample', '--run', run, '--steps', '1', '--class', '7', '--guidance', '1.5', '--n', String(n), '--seed', '3', '--out', npy);
+    expect(s.code, s.stderr).toBe(0);
+    const eager = decodeNpy(new Uint8Array(readFileSync(npy)));
+    expect(eager.shape).toEqual([n, 28, 28, 1]);
+    // .npy images are clipped to [-1, 1]; the graph's x is not.
+    const clipped = Float32Array.from(result.x.data as Float32Array, (v) => Math.min(1, Math.max(-1, v)));
+    expect(relativeError(clipped, eager.data as Float32Array)).toBeLessThan(TOL);
   });
 
   it('a 1-step sampler at a fixed batch, and a conditional run\'s label and guidance inputs', async () => {

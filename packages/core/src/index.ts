@@ -11,3 +11,4 @@ export * from './data/index.js';
 export * from './metrics/index.js';
 export * from './train/index.js';
 export * from './graph/index.js';
+export * from './driver/index.js';

@@ -4,7 +4,7 @@
  *   data  = images in [-1, 1] (pixel / 127.5 - 1), NHWC, as the U-Net takes them;
  *   model = data * scale, scale = sigmaD / dataStd,
  * where dataStd is the per-element std of the data (around its mean, pooled over all elements).
- * Model-unit data then has std sigmaD, the scale TrigFlow's noise assumes (PAPER.md section 1).
+ * Model-unit data then has std sigmaD, the scale TrigFlow's noise assumes (Lu & Song 2024).
  * The data is only scaled, not centred: a constant shift would make the background a non-zero
  * value in model units, and the paper's image pipelines do not centre either.
  */

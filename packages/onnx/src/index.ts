@@ -4,6 +4,7 @@
  * with ONNX Runtime through the runtime module the caller brings. A whole training step compiles
  * to one ONNX graph too, and `OnnxTrainer` trains with ONNX Runtime as the engine.
  */
+export { createOnnxEngine, type OnnxEngineOptions } from './engine.js';
 export { exportDenoiser, type DenoiserExportOptions } from './export/denoiser.js';
 export { exportSampler, type DataTransform, type SamplerExportOptions } from './export/sampler.js';
 export { exportTrace, type TraceExportOptions, type TraceFn } from './export/trace.js';

@@ -3,6 +3,7 @@
  * downloads libtensorflow with CUDA support at install time, so it is an optional peer dependency
  * loaded on demand; without it, creating the ops fails with a message that says what to install.
  */
+import { eagerEngine, type Engine } from '@scm/core';
 import { createTfjsOps, type TfjsOps } from '@scm/tfjs';
 
 /** The tfjs backend name @tensorflow/tfjs-node-gpu registers. */
@@ -38,6 +39,11 @@ export async function createNodeGpuOps(options: NodeGpuOptions = {}): Promise<Tf
   const specifier = MODULE;
   await loadBackend(options.load ?? (() => import(specifier)));
   return createTfjsOps({ backend: BACKEND });
+}
+
+/** The driver's engine (train, sample from @scm/core) on CUDA: core's eager step on createNodeGpuOps(options). */
+export async function createNodeGpuEngine(options: NodeGpuOptions = {}): Promise<Engine<unknown>> {
+  return eagerEngine(await createNodeGpuOps(options));
 }
 
 export type { TfjsOps };

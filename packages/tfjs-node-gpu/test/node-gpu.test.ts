@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { createMlp, defaultTrainConfig, toy2dSource, train } from '@scm/core';
 import { conformanceCases } from '@scm/core/testing';
 import { BACKEND, INSTALL_HINT } from '../src/index.js';
 
@@ -42,11 +43,19 @@ describe('@scm/tfjs-node-gpu', () => {
   });
 
   describe('wiring, with a stand-in that registers the CPU backend as "tensorflow"', async () => {
-    const { createNodeGpuOps } = await fresh();
+    const { createNodeGpuOps, createNodeGpuEngine } = await fresh();
     const ops = await createNodeGpuOps({ load: standIn });
     it('runs on the backend named tensorflow', () => {
       expect(ops.backendName).toBe(BACKEND);
       expect(ops.name).toBe('tfjs-tensorflow');
+    });
+    it('createNodeGpuEngine trains with core\'s driver on it', async () => {
+      const engine = await createNodeGpuEngine({ load: standIn });
+      expect(engine.name).toBe('tfjs-tensorflow');
+      const config = defaultTrainConfig('teacher', { steps: 2, batch: 8 });
+      const state = await train(engine, { model: createMlp({ sigmaD: 0.5, width: 8, blocks: 1 }), data: toy2dSource('moons', { sigmaD: 0.5 }), config });
+      expect(state.step).toBe(2);
+      expect(state.skipped).toBe(0);
     });
     // The real module cannot be installed on this machine (it downloads libtensorflow with CUDA),
     // so the conformance suite runs through the same wiring on the stand-in.

@@ -1,3 +1,4 @@
+import { eagerEngine, type Engine } from '@scm/core';
 import { initBackend, type TfjsOptions } from './backend.js';
 import { TfjsOps } from './ops.js';
 
@@ -12,4 +13,9 @@ export async function createTfjsOps(options: TfjsOptions = {}): Promise<TfjsOps>
   const backend = options.backend ?? 'wasm';
   await initBackend(backend, options);
   return new TfjsOps(backend);
+}
+
+/** The driver's engine (train, sample from @scm/core) on TensorFlow.js: core's eager step on createTfjsOps(options). */
+export async function createTfjsEngine(options: TfjsOptions = {}): Promise<Engine<unknown>> {
+  return eagerEngine(await createTfjsOps(options));
 }

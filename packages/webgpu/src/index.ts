@@ -1,3 +1,4 @@
+import { eagerEngine, type Engine } from '@scm/core';
 import { createTfjsOps, type TfjsOps, type TfjsOptions } from '@scm/tfjs';
 import { unavailableReport, type AdapterReport, type PowerPreference } from './adapter.js';
 import { startWebGpu, WebGpuUnavailableError } from './start.js';
@@ -42,6 +43,11 @@ export async function createWebGpuOps(options: WebGpuOptions = {}): Promise<WebG
     const ops = await createTfjsOps({ backend: fallback, wasmPaths: options.wasmPaths, wasmThreads: options.wasmThreads });
     return { ops, adapter: unavailableReport(error.message), backend: fallback };
   }
+}
+
+/** The driver's engine (train, sample from @scm/core) on WebGPU, or the fallback: core's eager step on createWebGpuOps(options).ops. */
+export async function createWebGpuEngine(options: WebGpuOptions = {}): Promise<Engine<unknown>> {
+  return eagerEngine((await createWebGpuOps(options)).ops);
 }
 
 function oneOf<V extends string>(option: string, value: V, allowed: readonly V[]): V {

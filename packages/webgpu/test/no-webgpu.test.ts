@@ -1,6 +1,6 @@
 import { conformanceCases } from '@scm/core/testing';
 import { describe, expect, it } from 'vitest';
-import { createWebGpuOps, WebGpuUnavailableError } from '../src/index.js';
+import { createWebGpuEngine, createWebGpuOps, WebGpuUnavailableError } from '../src/index.js';
 
 // Node 20 has no navigator at all, so this file sees the state of a plain Node process.
 describe('without navigator.gpu', () => {
@@ -27,6 +27,11 @@ describe('without navigator.gpu', () => {
       for (const prefix of SAMPLE) await cases.find((c) => c.name.startsWith(prefix))!.run();
     });
   }
+
+  it('createWebGpuEngine: the driver\'s engine on the fallback, or the same error without one', async () => {
+    expect((await createWebGpuEngine({ fallback: 'cpu' })).name).toBe('tfjs-cpu');
+    await expect(createWebGpuEngine()).rejects.toBeInstanceOf(WebGpuUnavailableError);
+  });
 
   it('rejects unknown options by name', async () => {
     await expect(createWebGpuOps({ fallback: 'webgl' as 'cpu' })).rejects.toThrow(

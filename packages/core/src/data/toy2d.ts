@@ -144,7 +144,7 @@ function closedCellRange(v: number): [number, number] {
 /**
  * Maps points to per-coordinate mean 0 and overall std `sigmaD` (the root mean square over both
  * coordinates). One scale serves both coordinates, so shapes keep their aspect ratio: a circle
- * stays a circle. PAPER.md section 1 standardises toy data this way with sigmaD = 0.5.
+ * stays a circle. Lu & Song 2024 standardise toy data this way with sigmaD = 0.5.
  */
 export function standardize(points: Float32Array, sigmaD: number): Standardization & { data: Float32Array } {
   if (!(sigmaD > 0 && Number.isFinite(sigmaD))) throw new Error(`standardize: sigmaD must be positive, got ${sigmaD}`);

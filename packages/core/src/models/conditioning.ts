@@ -1,5 +1,5 @@
 /**
- * What every network shares around its trunk (PAPER.md §4): the conditioning embedding of time,
+ * What every network shares around its trunk (Lu & Song 2024): the conditioning embedding of time,
  * class and guidance scale, the adaptive normalisation it drives, and the logvar head u(t).
  * Parameter names are the same in every model, so checkpoints and the logvar re-initialisation of
  * consistency training treat them alike.
@@ -34,7 +34,7 @@ export interface TrunkConfig extends ConditioningConfig {
   readonly norm: AdaptiveNorm;
 }
 
-/** sCM's stable choices (PAPER.md §4): positional embedding of c_noise(t) = t, double normalisation. */
+/** sCM's stable choices (Lu & Song 2024): positional embedding of c_noise(t) = t, double normalisation. */
 export const defaultTrunkConfig: TrunkConfig = {
   embChannels: 64,
   normGroups: 8,
@@ -111,7 +111,7 @@ export function logvarParams(rng: Rng, channels: number): HostParams {
   return linearParams(rng, 'logvar', channels, 1, 0);
 }
 
-/** u(t) [B] = linear(positional embedding of t), separate from the trunk (PAPER.md §4). */
+/** u(t) [B] = linear(positional embedding of t), separate from the trunk (Lu & Song 2024). */
 export function logvarHead<T>(o: TensorOps<T>, p: Record<string, T>, t: T, channels: number): T {
   const u = linear(o, positionalEmbedding(o, t, channels), p['logvar.weight'], p['logvar.bias']);
   return o.reshape(u, [o.shape(t)[0]]);

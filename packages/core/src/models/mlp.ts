@@ -1,5 +1,5 @@
 /**
- * The MLP for low-dimensional data (PAPER.md §4 scaled down): positional time embedding of
+ * The MLP for low-dimensional data (Lu & Song 2024, scaled down): positional time embedding of
  * c_noise(t) = t, optional class and guidance embeddings, residual blocks with adaptive double
  * normalisation, SiLU, optional dropout, a zero-initialised output layer, and a separate logvar head.
  */

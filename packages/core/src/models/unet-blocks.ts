@@ -1,5 +1,5 @@
 /**
- * The U-Net's two layer kinds (DDPM++ / EDM style, PAPER.md §4): a residual block conditioned by
+ * The U-Net's two layer kinds (DDPM++ / EDM style, Lu & Song 2024): a residual block conditioned by
  * adaptive double normalisation, optionally followed by self-attention. Each comes with its
  * parameters, under the block's name, so init and forward cannot drift apart.
  */
@@ -19,7 +19,7 @@ export interface BlockSpec {
   readonly cout: number;
   /** Self-attention after the residual branch. */
   readonly attention: boolean;
-  /** Dropout in the residual branch (PAPER.md §4 allows it only at resolutions <= 16). */
+  /** Dropout in the residual branch (Lu & Song 2024 allow it only at resolutions <= 16). */
   readonly dropout: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The U-Net for images (PAPER.md §4; DDPM++ / EDM's SongUNet scaled down): a 3x3 input conv, per
+ * The U-Net for images (Lu & Song 2024; DDPM++ / EDM's SongUNet scaled down): a 3x3 input conv, per
  * level `blocksPerLevel` residual blocks with adaptive double normalisation (self-attention at
  * `attentionResolutions`), average pooling between levels, a middle pair of blocks (the first with
  * attention), a decoder that concatenates the encoder's activations, and a zero-initialised
@@ -45,7 +45,7 @@ export const defaultUnetConfig: UnetConfig = {
 
 /** Embedding width as a multiple of baseChannels (EDM's channel_mult_emb). */
 const EMB_MULT = 4;
-/** PAPER.md §4: dropout only at low resolutions. */
+/** Lu & Song 2024: dropout only at low resolutions. */
 const DROPOUT_MAX_RESOLUTION = 16;
 
 /** Every layer of the network in forward order; init and F both walk it. */

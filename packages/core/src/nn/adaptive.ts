@@ -1,4 +1,4 @@
-/** Conditioning of normalised features by an embedding (PAPER.md §4). */
+/** Conditioning of normalised features by an embedding (Lu & Song 2024). */
 import type { TensorOps } from '../tensor/ops.js';
 import { groupNorm } from './functional.js';
 

@@ -1,5 +1,5 @@
 /**
- * The TrigFlow diffusion loss with adaptive weighting (PAPER.md §1):
+ * The TrigFlow diffusion loss with adaptive weighting (Lu & Song 2024):
  * mean over elements of exp(-u(t)) (F - v_t / sigma_d)^2 + u(t).
  */
 import type { TensorOps } from '../tensor/ops.js';

@@ -1,5 +1,5 @@
 /**
- * sCT and sCD (PAPER.md §3, Algorithm 1). Pass 1 (here: `scmTarget`) runs the forward-mode JVP of
+ * sCT and sCD (Lu & Song 2024, Algorithm 1). Pass 1 (here: `scmTarget`) runs the forward-mode JVP of
  * F_theta- at (x_t / sigma_d, t) outside any tape and builds the normalised tangent g; pass 2
  * (`scmLoss`) evaluates F_theta under the tape, where F_theta - F_theta- is zero in value and only
  * its gradient, -2 exp(-u) g dF/dtheta, matters.

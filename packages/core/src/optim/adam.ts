@@ -29,7 +29,7 @@ import {
 export interface AdamOptions {
   /** Decay of the first moment. Default 0.9. */
   readonly beta1?: number;
-  /** Decay of the second moment. Default 0.99 (PAPER.md §5; PyTorch defaults to 0.999). */
+  /** Decay of the second moment. Default 0.99 (Lu & Song 2024; PyTorch defaults to 0.999). */
   readonly beta2?: number;
   /** Default 1e-8. */
   readonly eps?: number;

@@ -1,5 +1,5 @@
 /**
- * Exponential moving averages of the weights, sampled from instead of the raw weights (PAPER.md §5).
+ * Exponential moving averages of the weights, sampled from instead of the raw weights (Lu & Song 2024).
  * Decays are host numbers that change with the step, so `emaUpdate` takes the decay as a scalar
  * tensor and a traced step records one graph for every step.
  */

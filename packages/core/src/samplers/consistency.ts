@@ -1,5 +1,5 @@
 /**
- * Consistency sampling (PAPER.md §6): x0 = f(sigma_d z_0, t_0), then for each later time t_i,
+ * Consistency sampling (Lu & Song 2024): x0 = f(sigma_d z_0, t_0), then for each later time t_i,
  * renoise x = cos(t_i) x0 + sin(t_i) sigma_d z_i and denoise x0 = f(x, t_i). Noise comes in as
  * standard-normal tensors (one per step), so an exported graph can take it as input.
  */

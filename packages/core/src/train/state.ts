@@ -25,7 +25,7 @@ export function makeOptimizer(c: TrainConfig): Optimizer {
 
 /**
  * A fresh state. Consistency runs start from the teacher's EMA weights (`init`) with a
- * re-initialised logvar head (PAPER.md §3). Params the teacher lacks (a student's guidance
+ * re-initialised logvar head (Lu & Song 2024). Params the teacher lacks (a student's guidance
  * embedding) start at zero, so the student starts out computing the teacher's function.
  */
 export function initState<T>(o: TensorOps<T>, model: Model, c: TrainConfig, init?: HostParams): TrainState<T> {

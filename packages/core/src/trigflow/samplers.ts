@@ -1,5 +1,5 @@
 /**
- * Teacher ODE samplers for the PF-ODE dx_t/dt = sigma_d F(x_t / sigma_d, t) (PAPER.md §2). Each
+ * Teacher ODE samplers for the PF-ODE dx_t/dt = sigma_d F(x_t / sigma_d, t) (Lu & Song 2024). Each
  * takes the starting state x at grid[0] and a decreasing grid ending at 0, and returns x_0.
  */
 import type { TensorOps } from '../tensor/ops.js';

@@ -1,11 +1,11 @@
-/** TrigFlow (PAPER.md §1): x_t = cos(t) x0 + sin(t) z with z ~ N(0, sigma_d^2 I), t in [0, pi/2]. */
+/** TrigFlow (Lu & Song 2024): x_t = cos(t) x0 + sin(t) z with z ~ N(0, sigma_d^2 I), t in [0, pi/2]. */
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
 
 /** arctan(80 / 0.5): where sampling starts for sigma_d = 0.5 (EDM's sigma_max = 80). */
 export const tMaxFor = (sigmaD: number, sigmaMax = 80): number => Math.atan(sigmaMax / sigmaD);
 
-/** Sampled training times stay this far from 0 and pi/2 (PAPER.md §8). */
+/** Sampled training times stay this far from 0 and pi/2 (Lu & Song 2024). */
 export const T_EPS = 1e-4;
 
 /** Per-example scalars [B] reshaped to broadcast over samples [B, ...]. */

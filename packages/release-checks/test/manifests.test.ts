@@ -1,0 +1,91 @@
+/** What each published package.json promises npm and its users. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEPENDENCY_FIELDS, dependencies, publishedPackages, readJson, ROOT, type Manifest } from './workspace.js';
+
+const published = publishedPackages();
+const versions = new Map(published.map((p) => [p.manifest.name, p.manifest.version]));
+/** Packages that only execute core's primitives (or feed it data): an app must have exactly one core. */
+const ADAPTERS = ['@scm/tfjs', '@scm/webgpu', '@scm/tfjs-node-gpu', '@scm/onnx', '@scm/datasets'];
+
+/** Whether `version` satisfies a caret or a ">=a <b" range: the two forms our manifests use. */
+function satisfies(version: string, range: string): boolean {
+  const parse = (v: string) => v.split('.').map(Number);
+  const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  const v = parse(version);
+  const between = /^>=(\S+) <(\S+)$/.exec(range);
+  if (between) return cmp(v, parse(between[1])) >= 0 && cmp(v, parse(between[2])) < 0;
+  const caret = /^\^(\S+)$/.exec(range);
+  if (!caret) throw new Error(`unexpected range ${range}`);
+  const low = parse(caret[1]);
+  // semver's caret keeps the leftmost non-zero part: ^0.1.2 is < 0.2.0, ^0.0.3 is < 0.0.4.
+  const high = low[0] > 0 ? [low[0] + 1, 0, 0] : low[1] > 0 ? [0, low[1] + 1, 0] : [0, 0, low[2] + 1];
+  return cmp(v, low) >= 0 && cmp(v, high) < 0;
+}
+
+describe('published manifests', () => {
+  it('the published set is the libraries and the command line', () => {
+    expect(published.map((p) => p.manifest.name).sort()).toEqual(['@scm/cli', '@scm/core', '@scm/datasets', '@scm/onnx', '@scm/tfjs', '@scm/tfjs-node-gpu', '@scm/webgpu']);
+  });
+
+  it.each(published)('$manifest.name: our packages by a real semver range the workspace version satisfies', ({ manifest }) => {
+    for (const field of DEPENDENCY_FIELDS) {
+      for (const [name, range] of Object.entries(dependencies(manifest, field))) {
+        expect(range, `${field}.${name}`).not.toMatch(/^\*$|^workspace:|^latest$/);
+        if (versions.has(name)) expect(satisfies(versions.get(name)!, range), `${field}.${name} ${range}`).toBe(true);
+      }
+    }
+  });
+
+  it.each(published.filter((p) => ADAPTERS.includes(p.manifest.name)))('$manifest.name: @scm/core is a peer, not a dependency', ({ manifest }) => {
+    expect(dependencies(manifest, 'dependencies')).not.toHaveProperty('@scm/core');
+    expect(dependencies(manifest, 'peerDependencies')).toHaveProperty('@scm/core');
+  });
+
+  it.each(published)('$manifest.name: no type packages, build or CLI tooling among runtime dependencies', ({ manifest }) => {
+    const runtime = Object.keys({ ...dependencies(manifest, 'dependencies'), ...dependencies(manifest, 'optionalDependencies') });
+    expect(runtime.filter((n) => /^@types\/|^typescript$|^tsup$|^vitest$|^@changesets\/|^protobufjs-cli$/.test(n))).toEqual([]);
+  });
+
+  it('@scm/datasets: the MNIST packages (41 and 149 MB) are optional peers, loaded on demand', () => {
+    const m = published.find((p) => p.manifest.name === '@scm/datasets')!.manifest;
+    for (const name of ['mnist', 'fashion-mnist']) {
+      expect(dependencies(m, 'dependencies')).not.toHaveProperty(name);
+      expect(dependencies(m, 'peerDependencies')).toHaveProperty(name);
+      expect((m.peerDependenciesMeta as Record<string, { optional?: boolean }>)[name]).toEqual({ optional: true });
+    }
+  });
+
+  it('onnxruntime-node is a runtime dependency only of the command line, which runs it', () => {
+    const users = published.filter((p) => 'onnxruntime-node' in { ...dependencies(p.manifest, 'dependencies'), ...dependencies(p.manifest, 'optionalDependencies') });
+    expect(users.map((p) => p.manifest.name)).toEqual(['@scm/cli']);
+  });
+
+  it.each(published)('$manifest.name: the metadata npm shows', ({ folder, manifest }) => {
+    const m = manifest as Manifest & Record<string, any>;
+    expect(m.license).toBe('MIT');
+    expect(m.description).toMatch(/\w{3}/);
+    expect(m.keywords.length).toBeGreaterThan(2);
+    expect(m.repository).toMatchObject({ type: 'git', directory: folder });
+    expect(m.repository.url).toBe(readJson<Manifest & Record<string, any>>(join(ROOT, 'packages/core/package.json')).repository.url);
+    expect(m.homepage).toMatch(new RegExp(`/${folder}#readme$`));
+    expect(m.bugs.url).toMatch(/\/issues$/);
+    expect(m.engines).toEqual({ node: '>=20.19' });
+    expect(m.publishConfig).toEqual({ access: 'public' });
+    expect(m.scripts.prepack).toBe('node ../../scripts/check-packable.mjs');
+  });
+
+  it.each(published)('$manifest.name: its LICENSE is the repository\'s MIT licence', ({ folder }) => {
+    const root = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    expect(root).toMatch(/^MIT License\n/);
+    expect(readFileSync(join(ROOT, folder, 'LICENSE'), 'utf8')).toBe(root);
+  });
+});
+
+describe('the release script', () => {
+  it('builds the published packages, then lets changesets publish', () => {
+    const scripts = readJson<{ scripts: Record<string, string> }>(join(ROOT, 'package.json')).scripts;
+    expect(scripts.release).toMatch(/^turbo run build .*&& changeset publish$/);
+  });
+});
