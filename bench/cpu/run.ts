@@ -12,7 +12,7 @@
  * Writes bench/results/cpu.{json,md}. Run: npm run bench:cpu (after npm run build; needs python3 with torch).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -132,16 +132,20 @@ for (const steps of [1, 2]) {
 }
 
 // ---- 3. the command line end to end ------------------------------------------------------------------
-const wall = (cmd: string, args: string[]) => {
+/** Seconds the command took; it must write `out` with at least the samples' bytes. */
+const wall = (cmd: string, args: string[], out: string) => {
+  rmSync(out, { force: true });
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return (performance.now() - t0) / 1000;
+  if (!existsSync(out) || statSync(out).size < CLI_N * h * w * c * 4) throw new Error(`${cmd} ${args.join(' ')} did not write ${CLI_N} samples to ${out}`);
+  return seconds;
 };
 const cli: Record<string, { ours: number; torch: number }> = {};
 for (const steps of [1, 2]) {
-  const oursS = wall(process.execPath, ['apps/trainer/dist/cli.js', 'sample', '--run', RUN, '--backend', 'onnx', '--steps', String(steps), '--n', String(CLI_N), '--guidance', String(GUIDANCE), '--out', join(tmp, 'ours.npy')]);
-  const torchS = wall(PYTHON, ['bench/cpu/torch_cpu.py', '--sample', RUN, String(CLI_N), String(steps), join(tmp, 'torch.npy'), String(threads)]);
+  const oursS = wall(process.execPath, ['apps/trainer/bin/scm.js', 'sample', '--run', RUN, '--backend', 'onnx', '--steps', String(steps), '--n', String(CLI_N), '--guidance', String(GUIDANCE), '--out', join(tmp, 'ours.npy')], join(tmp, 'ours.npy'));
+  const torchS = wall(PYTHON, ['bench/cpu/torch_cpu.py', '--sample', RUN, String(CLI_N), String(steps), join(tmp, 'torch.npy'), String(threads)], join(tmp, 'torch.npy'));
   cli[steps] = { ours: CLI_N / oursS, torch: CLI_N / torchS };
   console.log(`scm sample --n ${CLI_N} --steps ${steps}: ours ${(CLI_N / oursS).toFixed(0)} images/s, PyTorch ${(CLI_N / torchS).toFixed(0)} images/s`);
 }
