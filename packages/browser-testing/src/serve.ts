@@ -17,6 +17,20 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/**
+ * What a host sets to make its pages cross-origin isolated (self.crossOriginIsolated), which browsers
+ * require for SharedArrayBuffer and so for multi-threaded WebAssembly.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+export interface ServeOptions {
+  /** Extra response headers on every file, e.g. CROSS_ORIGIN_ISOLATION_HEADERS. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface StaticServer {
   /** Ends in '/'. http://127.0.0.1 is a secure context, which navigator.gpu requires. */
   readonly url: string;
@@ -24,7 +38,7 @@ export interface StaticServer {
 }
 
 /** Serves the files under `root` (GET only, nothing outside root) on 127.0.0.1 at a free port. */
-export async function serveDirectory(root: string): Promise<StaticServer> {
+export async function serveDirectory(root: string, { headers = {} }: ServeOptions = {}): Promise<StaticServer> {
   const base = resolve(root);
   const server = createServer(async (request, response) => {
     if (request.method !== 'GET') {
@@ -38,9 +52,9 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      response.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
     } catch {
-      response.writeHead(404).end();
+      response.writeHead(404, headers).end();
     }
   });
   await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
