@@ -4,9 +4,16 @@ import { DEADLINES_MS, withDeadline } from './deadline.js';
 /** Bytes received so far, and the total where the server said it (content-length). */
 export type FetchProgress = (received: number, total: number | undefined) => void;
 
-export async function fetchBytes(url: URL, onProgress?: FetchProgress, stallMs: number = DEADLINES_MS.fetchStall): Promise<Uint8Array> {
+export interface FetchOptions {
+  readonly onProgress?: FetchProgress;
+  /** How long without a response or new bytes before it fails. */
+  readonly stallMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export async function fetchBytes(url: URL, { onProgress, stallMs = DEADLINES_MS.fetchStall, signal }: FetchOptions = {}): Promise<Uint8Array> {
   const what = `fetching ${url.pathname}`;
-  const response = await withDeadline(fetch(url), stallMs, what);
+  const response = await withDeadline(fetch(url, { signal }), stallMs, what);
   if (!response.ok) {
     throw new Error(`could not load ${url.pathname} (HTTP ${response.status}); the build step writes it: npm run models -w @scm/demo`);
   }
@@ -36,8 +43,9 @@ export async function fetchBytes(url: URL, onProgress?: FetchProgress, stallMs: 
   return bytes;
 }
 
-/** Several files at once, with one progress line over all of them. */
+/** Several files at once, with one progress line over all of them; the first failure stops the others and their progress. */
 export async function fetchFiles(urls: readonly URL[], progress: (message: string) => void): Promise<Uint8Array[]> {
+  const abort = new AbortController();
   const received = urls.map(() => 0);
   const totals = urls.map((): number | undefined => undefined);
   const report = () => {
@@ -45,15 +53,17 @@ export async function fetchFiles(urls: readonly URL[], progress: (message: strin
     const sum = (xs: readonly (number | undefined)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
     progress(`Fetching the model: ${megabytes(sum(received))}${known ? ` of ${megabytes(sum(totals))}` : ''} MB`);
   };
-  return Promise.all(
-    urls.map((url, i) =>
-      fetchBytes(url, (bytes, total) => {
-        received[i] = bytes;
-        totals[i] = total;
-        report();
-      }),
-    ),
-  );
+  const onProgress = (i: number) => (bytes: number, total: number | undefined) => {
+    received[i] = bytes;
+    totals[i] = total;
+    if (!abort.signal.aborted) report();
+  };
+  try {
+    return await Promise.all(urls.map((url, i) => fetchBytes(url, { onProgress: onProgress(i), signal: abort.signal })));
+  } catch (error) {
+    abort.abort();
+    throw error;
+  }
 }
 
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);

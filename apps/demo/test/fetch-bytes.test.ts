@@ -22,7 +22,7 @@ describe('fetchBytes', () => {
   it('returns the bytes and reports progress in bytes against content-length', async () => {
     vi.stubGlobal('fetch', async () => response([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])]));
     const seen: [number, number | undefined][] = [];
-    const bytes = await fetchBytes(url, (received, total) => seen.push([received, total]));
+    const bytes = await fetchBytes(url, { onProgress: (received, total) => seen.push([received, total]) });
     expect([...bytes]).toEqual([1, 2, 3, 4, 5]);
     expect(seen).toEqual([
       [0, 5],
@@ -38,14 +38,14 @@ describe('fetchBytes', () => {
 
   it('fails a download that stops sending, saying how far it got', async () => {
     vi.stubGlobal('fetch', async () => response([new Uint8Array(7)], { stall: true }));
-    const error = await fetchBytes(url, undefined, 50).catch((e: unknown) => e);
+    const error = await fetchBytes(url, { stallMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadlineError);
     expect((error as Error).message).toBe('fetching /models/m.onnx (no data after 7 bytes) did not finish within 0.05 s');
   });
 
   it('fails a server that never answers', async () => {
     vi.stubGlobal('fetch', () => new Promise(() => {}));
-    await expect(fetchBytes(url, undefined, 50)).rejects.toThrow('fetching /models/m.onnx did not finish within 0.05 s');
+    await expect(fetchBytes(url, { stallMs: 50 })).rejects.toThrow('fetching /models/m.onnx did not finish within 0.05 s');
   });
 });
 
@@ -57,6 +57,28 @@ describe('fetchFiles', () => {
     const files = await fetchFiles([new URL('http://demo.test/a'), new URL('http://demo.test/b')], (m) => lines.push(m));
     expect(files.map((f) => f.length)).toEqual([1_500_000, 500_000]);
     expect(lines.at(-1)).toBe('Fetching the model: 2.0 of 2.0 MB');
+  });
+
+  it('stops the other downloads at the first failure, so no progress line follows the error', async () => {
+    let aborted = false;
+    vi.stubGlobal('fetch', async (u: URL, init?: RequestInit) => {
+      if (u.pathname === '/missing') return response([], { status: 404 });
+      init?.signal?.addEventListener('abort', () => (aborted = true));
+      // A slow file: a chunk now, more later.
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          start: (c) => c.enqueue(new Uint8Array(100)),
+          pull: (c) => new Promise<void>((done) => setTimeout(() => done(c.enqueue(new Uint8Array(100))), 10)),
+        }),
+      );
+    });
+    const lines: string[] = [];
+    const failed = fetchFiles([new URL('http://demo.test/slow'), new URL('http://demo.test/missing')], (m) => lines.push(m));
+    await expect(failed).rejects.toThrow('HTTP 404');
+    const before = lines.length;
+    await new Promise((done) => setTimeout(done, 60));
+    expect(lines.length).toBe(before);
+    expect(aborted).toBe(true);
   });
 
   it('leaves out the total while a server has not said it', async () => {
