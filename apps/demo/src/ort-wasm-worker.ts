@@ -35,8 +35,10 @@ export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setu
     if (data.type === 'failed') p?.reject(new Error(data.message));
     else p?.resolve(data.type === 'ran' ? data.images : undefined);
   };
-  // A worker script that cannot load (e.g. served without the headers its page demands) reports only this event.
-  worker.onerror = (event) => failAll(new Error(`the WASM worker failed: ${event.message || 'its script did not load'}`));
+  // A worker script that cannot load reports only this event, with no message. Under COEP the usual cause is a
+  // host that set the headers on the page alone: browsers refuse a worker script without them (measured in Chromium).
+  const loadHint = self.crossOriginIsolated ? ': missing, or served without the Cross-Origin-Embedder-Policy header of its page (set the headers on every file)' : ': missing?';
+  worker.onerror = (event) => failAll(new Error(`the WASM worker failed: ${event.message || `its script did not load${loadHint}`}`));
   const send = (message: WorkerRequest, id: number, transfer: Transferable[] = []) =>
     new Promise<Float32Array | undefined>((resolve, reject) => {
       if (closed) return reject(closed);
