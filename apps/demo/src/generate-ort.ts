@@ -6,7 +6,7 @@ import { DEADLINES_MS, withDeadline } from './deadline.js';
 import type { Generator, LoadedManifest, Progress } from './generator.js';
 import { fetchFiles } from './fetch-bytes.js';
 import { openSamplers, type Provider, type SamplerSetup } from './ort-samplers.js';
-import { openWasmWorker } from './ort-wasm-worker.js';
+import { openWasmWorker, WasmWorkerLoadError } from './ort-wasm-worker.js';
 import { ORT_WASM_DIR, STEPS, type Steps } from './public-files.js';
 import { plural, wasmThreads } from './wasm-threads.js';
 
@@ -21,7 +21,7 @@ export async function createOrtGenerator({ manifest, base }: LoadedManifest, pro
   if (provider === 'webgpu') {
     try {
       progress('Starting ONNX Runtime on WebGPU and creating its sessions...');
-      // One thread: this instance runs in the page's thread, where threaded WASM under the WebGPU provider deadlocks (ort-worker.ts).
+      // One thread: this instance runs in the page's thread, which threads under the WebGPU provider block (ort-worker.ts).
       const run = await withDeadline(openSamplers(models, { ...setup, provider, threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WebGPU');
       return { backend: backendName(provider), generate: run };
     } catch (error) {
@@ -35,8 +35,15 @@ export async function createOrtGenerator({ manifest, base }: LoadedManifest, pro
 async function wasmGenerator(models: Record<Steps, Uint8Array>, setup: Omit<SamplerSetup, 'provider' | 'threads'>, progress: Progress): Promise<Generator> {
   const { threads } = wasmThreads();
   progress(`Starting ONNX Runtime on WASM (${plural(threads, 'thread')}) and creating its sessions...`);
-  const worker = await openWasmWorker(models, { ...setup, provider: 'wasm', threads });
-  return { backend: backendName('wasm'), threads, generate: (r) => worker.run(r), close: () => worker.close() };
+  try {
+    const worker = await openWasmWorker(models, { ...setup, provider: 'wasm', threads });
+    return { backend: backendName('wasm'), threads, generate: (r) => worker.run(r), close: () => worker.close() };
+  } catch (error) {
+    if (!(error instanceof WasmWorkerLoadError)) throw error;
+    // E.g. a host that sent COOP/COEP with the page alone: its thread still runs WASM, on one thread as it runs WebGPU.
+    const run = await withDeadline(openSamplers(models, { ...setup, provider: 'wasm', threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM');
+    return { backend: backendName('wasm'), threads: 1, fallbackReason: `${error.message}; WASM runs on the page's thread`, generate: run };
+  }
 }
 
 const backendName = (provider: Provider) => `ONNX Runtime Web on ${PROVIDER_NAMES[provider]}`;

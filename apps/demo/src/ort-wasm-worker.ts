@@ -11,12 +11,17 @@ export interface WasmWorker {
   close(): void;
 }
 
+/** The worker's script did not load: the page can still run WASM on its own thread. */
+export class WasmWorkerLoadError extends Error {
+  override readonly name = 'WasmWorkerLoadError';
+}
+
 interface Pending {
   resolve(value: Float32Array | undefined): void;
   reject(error: Error): void;
 }
 
-/** Resolves once both sessions are open (or fails after DEADLINES_MS.setup); `models`' buffers are moved to the worker. */
+/** Resolves once both sessions are open (or fails after DEADLINES_MS.setup). `models` are copied: the page may need them if the worker fails. */
 export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setup: SamplerSetup): Promise<WasmWorker> {
   const worker = new Worker(new URL('./ort-worker.ts', import.meta.url), { type: 'module', name: 'onnxruntime-wasm' });
   // Id 0 is the open request; runs count up from 1.
@@ -38,12 +43,13 @@ export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setu
   // A worker script that cannot load reports only this event, with no message. Under COEP the usual cause is a
   // host that set the headers on the page alone: browsers refuse a worker script without them (measured in Chromium).
   const loadHint = self.crossOriginIsolated ? ': missing, or served without the Cross-Origin-Embedder-Policy header of its page (set the headers on every file)' : ': missing?';
-  worker.onerror = (event) => failAll(new Error(`the WASM worker failed: ${event.message || `its script did not load${loadHint}`}`));
-  const send = (message: WorkerRequest, id: number, transfer: Transferable[] = []) =>
+  worker.onerror = (event) =>
+    failAll(event.message ? new Error(`the WASM worker failed: ${event.message}`) : new WasmWorkerLoadError(`the WASM worker's script did not load${loadHint}`));
+  const send = (message: WorkerRequest, id: number) =>
     new Promise<Float32Array | undefined>((resolve, reject) => {
       if (closed) return reject(closed);
       pending.set(id, { resolve, reject });
-      worker.postMessage(message, { transfer });
+      worker.postMessage(message);
     });
 
   const client: WasmWorker = {
@@ -56,8 +62,7 @@ export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setu
       failAll(new Error('the WASM worker was stopped'));
     },
   };
-  const buffers = Object.values(models).map((m) => m.buffer);
-  return withDeadline(send({ type: 'open', models, setup }, 0, buffers), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM').then(
+  return withDeadline(send({ type: 'open', models, setup }, 0), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM').then(
     () => client,
     (error: unknown) => {
       client.close();

@@ -51,8 +51,8 @@ interface ServingMode {
   readonly name: string;
   readonly headers: Readonly<Record<string, string>>;
   /**
-   * navigator.hardwareConcurrency as the page sees it. Isolated, 4 cores: ONNX Runtime's own default
-   * is then 2 threads, with which its WebGPU provider froze the page (the hang this test guards).
+   * navigator.hardwareConcurrency as the page sees it: fixed, so that the thread count the page
+   * shows is known on any machine, and above the 2 cores of CI so that WASM runs on several threads.
    */
   readonly cores?: number;
   readonly isolated: boolean;
@@ -288,6 +288,28 @@ if (missing) {
       });
     });
   }
+
+  describe('the demo page with the isolation headers on the page alone', () => {
+    it('runs WASM on the page\'s thread when the browser refuses the WASM worker, and says why', async () => {
+      // A common set-up: the headers isolate the page, whose browser then refuses same-origin worker scripts that lack them.
+      const server = await serveDirectory(outDir, { headers: (path) => (path.endsWith('/') || path.endsWith('.html') ? CROSS_ORIGIN_ISOLATION_HEADERS : {}) });
+      const page = await browser!.context.newPage();
+      try {
+        await page.goto(server.url);
+        await page.waitForFunction(() => window.scmDemo?.ready, undefined, { timeout: 30_000 });
+        expect(await page.evaluate(() => window.scmDemo.isolated)).toBe(true);
+        const o = await generate(page, 'ort-wasm', 2);
+        expect(o.backend).toBe('ONNX Runtime Web on WASM');
+        expect(o.threads).toBe(1);
+        expect(o.fallbackReason).toMatch(/^the WASM worker's script did not load: .*Cross-Origin-Embedder-Policy.*; WASM runs on the page's thread$/);
+        expect(o.status).toContain('Fell back: the WASM worker');
+        expect(maxAbsDifference(o.images, wasmGrids.get(MODES[0].name)!)).toBeLessThan(THREADS_AGREEMENT);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    });
+  });
 
   describe('the demo page with a model file missing', () => {
     it('shows an error naming the file, not "Loading" forever', async () => {

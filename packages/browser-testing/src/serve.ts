@@ -26,9 +26,11 @@ export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = 
   'cross-origin-embedder-policy': 'require-corp',
 };
 
+type HeaderMap = Readonly<Record<string, string>>;
+
 export interface ServeOptions {
-  /** Extra response headers on every file, e.g. CROSS_ORIGIN_ISOLATION_HEADERS. */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra response headers, e.g. CROSS_ORIGIN_ISOLATION_HEADERS: on every response, or per requested path. */
+  readonly headers?: HeaderMap | ((path: string) => HeaderMap);
 }
 
 export interface StaticServer {
@@ -38,9 +40,10 @@ export interface StaticServer {
 }
 
 /** Serves the files under `root` (GET only, nothing outside root) on 127.0.0.1 at a free port. */
-export async function serveDirectory(root: string, { headers = {} }: ServeOptions = {}): Promise<StaticServer> {
+export async function serveDirectory(root: string, { headers: extra = {} }: ServeOptions = {}): Promise<StaticServer> {
   const base = resolve(root);
   const server = createServer(async (request, response) => {
+    const headers = typeof extra === 'function' ? extra(new URL(request.url ?? '/', 'http://localhost').pathname) : extra;
     if (request.method !== 'GET') {
       response.writeHead(405).end();
       return;
