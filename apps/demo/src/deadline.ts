@@ -6,6 +6,8 @@
 
 /** How long each step may take. Generous: software WebGPU compiles and runs a first 8x8 grid in minutes. */
 export const DEADLINES_MS = {
+  /** Asking for the WebGPU adapter at start. */
+  adapter: 10_000,
   /** No new bytes of a file for this long. */
   fetchStall: 30_000,
   /** Runtime start and session (or weights upload) creation. */

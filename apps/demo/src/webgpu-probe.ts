@@ -10,6 +10,8 @@ export interface WebGpuProbe {
   readonly description: string;
 }
 
+import { DEADLINES_MS, withDeadline } from './deadline.js';
+
 /** The adapter fields read; browsers may leave any of them empty for privacy. */
 export interface AdapterInfoLike {
   readonly vendor?: string;
@@ -37,7 +39,7 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   const gpu = (navigator as { gpu?: GpuLike }).gpu;
   if (!gpu) return { kind: 'none', description: 'this browser has no navigator.gpu' };
   try {
-    const adapter = await gpu.requestAdapter();
+    const adapter = await withDeadline(gpu.requestAdapter(), DEADLINES_MS.adapter, 'navigator.gpu.requestAdapter()');
     if (!adapter) return { kind: 'none', description: 'navigator.gpu.requestAdapter() found no adapter' };
     // Older Chromium put isFallbackAdapter on the adapter, newer ones on its info.
     return classifyAdapter(adapter.info ?? {}, adapter.isFallbackAdapter === true);

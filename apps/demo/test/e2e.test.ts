@@ -158,7 +158,7 @@ if (missing) {
       afterAll(async () => {
         await page?.close();
         await server?.close();
-        const lines = [...outcomes].map(([key, o]) => `  ${key.padEnd(24)} ${o.ms.toFixed(0).padStart(6)} ms  ${o.backend}${o.threads ? ` (${o.threads} WASM threads)` : ''}`);
+        const lines = [...outcomes].map(([key, o]) => `  ${key.padEnd(24)} ${o.ms.toFixed(0).padStart(6)} ms  ${o.backend}${o.threads ? ` (WASM threads: ${o.threads})` : ''}`);
         process.stdout.write(`demo timings per batch of ${REQUEST.count}, ${mode.name} (SwiftShader; the first batch of a backend includes compiling kernels):\n${lines.join('\n')}\n`);
       });
 
