@@ -10,13 +10,13 @@
  * pipeline (graph partitioning, dispatch, read-back), not what a GPU would do, and so use smaller
  * batches. On a machine with a GPU, point CHROMIUM_FLAGS at it (see @scm/browser-testing).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, launchChromium, serveDirectory } from '@scm/browser-testing';
 import type { BenchReport, BenchRow } from '../../apps/demo/src/bench.js';
-import { markdownTable, writeResults } from '../lib.js';
+import { markdownTable, resultsDir, writeResults } from '../lib.js';
 
 const dist = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
 if (!existsSync(join(dist, 'bench.html'))) throw new Error('apps/demo/dist/bench.html is missing: run npm run demo:build first');
@@ -28,6 +28,17 @@ const PLAN = [
   { backend: 'tfjs-webgpu', isolated: false, batches: [1, 4, 16], repeats: 3 },
 ] as const;
 const PAGE_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * `run.ts ort-wasm` reruns those backends alone (the WebGPU rows take half an hour on SwiftShader
+ * under load); the others' rows are carried over from the previous results and marked so.
+ */
+const only = process.argv.slice(2);
+const unknown = only.filter((b) => !PLAN.some((p) => p.backend === b));
+if (unknown.length > 0) throw new Error(`unknown backend ${unknown.join(', ')}; expected some of ${[...new Set(PLAN.map((p) => p.backend))].join(', ')}`);
+const resultsFile = join(resultsDir, 'browser.json');
+const previous = only.length > 0 && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows: BenchRow[]; setupMs: Record<string, number> }) : undefined;
+const carried = previous?.rows.filter((r) => !only.includes(r.choice)) ?? [];
 
 // Other work on the machine slows every row, threads most: recorded with the results.
 const loadAtStart = loadavg()[0];
@@ -41,7 +52,7 @@ let userAgent = '';
 let adapter: unknown;
 try {
   const tab = await browser.context.newPage();
-  for (const { backend, isolated: isolatedPage, batches, repeats } of PLAN) {
+  for (const { backend, isolated: isolatedPage, batches, repeats } of PLAN.filter((p) => only.length === 0 || only.includes(p.backend))) {
     process.stderr.write(`${backend} (${page(isolatedPage)} page): batches ${batches.join(', ')}, ${repeats} timed calls each\n`);
     const server = isolatedPage ? isolated : plain;
     await tab.goto(new URL(`bench.html?backends=${backend}&batches=${batches.join(',')}&repeats=${repeats}`, server.url).href);
@@ -58,6 +69,9 @@ try {
   await plain.close();
   await isolated.close();
 }
+const carriedChoices = [...new Set(carried.map((r) => r.choice))];
+rows.push(...carried);
+for (const [key, ms] of Object.entries(previous?.setupMs ?? {})) if (carriedChoices.some((c) => key.startsWith(c)) && !(key in setupMs)) setupMs[key] = ms;
 
 /** Median ms of the one-thread WASM row over the threaded one, per steps and batch. */
 const speedUps = rows
@@ -84,6 +98,9 @@ const md = [
   '',
   `WASM on ${threads} threads (isolated) against 1 (plain), speed-up of the median: ${speedUps.join(', ')}.`,
   '',
+  ...(carriedChoices.length > 0
+    ? [`Rerun here: ${only.join(', ')}. The rows of ${carriedChoices.join(', ')} are carried over from the previous run (its own load), served plain.`, '']
+    : []),
   'Set-up (runtime start, weights, sessions): ' + Object.entries(setupMs).map(([b, ms]) => `${b} ${(ms / 1000).toFixed(1)} s`).join(', ') + '.',
 ].join('\n');
 writeResults('browser', { userAgent, adapter, cores: availableParallelism(), loadAtStart, setupMs, rows }, md);
