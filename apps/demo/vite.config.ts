@@ -2,6 +2,8 @@ import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { ensureModels } from './scripts/models.js';
 
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 /** A bare `vite build` (or dev server) still gets models: the default run's, where `npm run models` has not run. */
@@ -23,6 +25,11 @@ export default defineConfig({
     // scripts/models.ts). Its default build embeds the glue and makes vite emit a second 28 MB copy of the binary.
     conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
   },
+  // The WASM worker (src/ort-worker.ts) loads ONNX Runtime's glue with a dynamic import, which classic workers cannot.
+  worker: { format: 'es' },
+  // Cross-origin isolated, as the README recommends hosting it: WASM gets threads (src/wasm-threads.ts).
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   build: {
     target: 'es2022',
     // bench.html times sampling on each backend (bench/browser/run.ts); it shares the demo's generators.

@@ -6,12 +6,17 @@
  */
 import { createGenerator, loadManifest, type BackendChoice } from './generator.js';
 import { STEPS, type Steps } from './public-files.js';
+import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
 export interface BenchRow {
   readonly choice: BackendChoice;
   /** What actually ran (a WebGPU request may fall back to WASM). */
   readonly backend: string;
   readonly fallbackReason?: string;
+  /** WASM threads, where it ran on WASM. */
+  readonly threads?: number;
+  /** Whether the page was cross-origin isolated (what WASM threads need). */
+  readonly isolated: boolean;
   readonly steps: Steps;
   readonly batch: number;
   /** The first call at this batch size: shader compilation and allocation included. */
@@ -26,8 +31,8 @@ export interface BenchReport {
   /** Creating each backend's generator: runtime start, weights upload, session creation. */
   readonly setupMs: Partial<Record<BackendChoice, number>>;
   readonly userAgent: string;
-  /** navigator.gpu's adapter, as the page sees it (null: none). */
-  adapter?: Record<string, string> | null;
+  /** navigator.gpu's adapter, as the page sees it. */
+  adapter?: WebGpuProbe;
   done: boolean;
   error?: string;
 }
@@ -52,9 +57,7 @@ const report: BenchReport = { rows: [], setupMs: {}, userAgent: navigator.userAg
 window.scmBench = report;
 
 async function main(): Promise<void> {
-  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
-  const adapter = await gpu?.requestAdapter();
-  report.adapter = adapter ? { vendor: adapter.info?.vendor ?? '', architecture: adapter.info?.architecture ?? '', description: adapter.info?.description ?? '' } : null;
+  report.adapter = await probeWebGpu();
   const loaded = await loadManifest();
   for (const choice of backends) {
     const began = performance.now();
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
         }
         const rest = ms.slice(1).sort((a, b) => a - b);
         const medianMs = rest[rest.length >> 1];
-        report.rows.push({ choice, backend: generator.backend, fallbackReason: generator.fallbackReason, steps, batch, firstMs: ms[0], medianMs, imagesPerSec: (1000 * batch) / medianMs });
+        report.rows.push({ choice, backend: generator.backend, fallbackReason: generator.fallbackReason, threads: generator.threads, isolated: self.crossOriginIsolated, steps, batch, firstMs: ms[0], medianMs, imagesPerSec: (1000 * batch) / medianMs });
         render();
       }
     }
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
 }
 
 function render(): void {
-  const cells = (r: BenchRow) => [r.backend, r.steps, r.batch, r.firstMs.toFixed(0), r.medianMs.toFixed(1), r.imagesPerSec.toFixed(1)];
+  const cells = (r: BenchRow) => [r.backend, r.threads ?? '', r.steps, r.batch, r.firstMs.toFixed(0), r.medianMs.toFixed(1), r.imagesPerSec.toFixed(1)];
   const table = document.getElementById('results')!;
   table.replaceChildren(
     ...report.rows.map((r) => {

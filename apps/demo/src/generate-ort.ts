@@ -1,48 +1,49 @@
 /**
- * Sampling with ONNX Runtime Web: the exported 1- and 2-step samplers (one graph each, noise in,
- * pixels out) on its WebGPU execution provider, or on its wasm one.
+ * Sampling with ONNX Runtime Web: on its WebGPU provider in the page's thread, or on WASM in a
+ * worker (ort-worker.ts) with as many threads as the page may have.
  */
-import * as ort from 'onnxruntime-web';
-import { Rng } from '@scm/core';
-import { OnnxSampler } from '@scm/onnx';
+import { DEADLINES_MS, withDeadline } from './deadline.js';
+import type { Generator, LoadedManifest, Progress } from './generator.js';
+import { fetchFiles } from './fetch-bytes.js';
+import { openSamplers, type Provider, type SamplerSetup } from './ort-samplers.js';
+import { openWasmWorker, WasmWorkerLoadError } from './ort-wasm-worker.js';
 import { ORT_WASM_DIR, STEPS, type Steps } from './public-files.js';
-import { fetchBytes, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
-
-type Provider = 'webgpu' | 'wasm';
+import { plural, wasmThreads } from './wasm-threads.js';
 
 const PROVIDER_NAMES: Record<Provider, string> = { webgpu: 'WebGPU', wasm: 'WASM' };
 
 /** On 'webgpu', a provider that cannot start falls back to 'wasm', and the generator says why. */
-export async function createOrtGenerator({ manifest, base }: LoadedManifest, provider: Provider): Promise<Generator> {
-  // The runtime comes from our folder, not a CDN, so the page works offline (vite.config.ts picks the build that asks for it).
-  ort.env.wasm.wasmPaths = new URL(ORT_WASM_DIR, document.baseURI).href;
-  const models = await Promise.all(STEPS.map((steps) => fetchBytes(new URL(manifest.files.sampler[steps], base))));
-  const open = async (ep: Provider) => {
-    // Errors only: its warning that shape ops stay on the CPU under WebGPU is by design, yet reads as a fault.
-    const options = { executionProviders: [ep], logSeverityLevel: 3 } as const;
-    const samplers = await Promise.all(models.map((bytes) => OnnxSampler.create(ort, bytes, options)));
-    return new Map(STEPS.map((steps, i) => [steps, samplers[i]]));
-  };
-  let used = provider;
-  let fallbackReason: string | undefined;
-  let samplers: Map<Steps, OnnxSampler>;
-  try {
-    samplers = await open(provider);
-  } catch (error) {
-    if (provider === 'wasm') throw error;
-    used = 'wasm';
-    fallbackReason = `ONNX Runtime could not start WebGPU: ${error instanceof Error ? error.message : String(error)}`;
-    samplers = await open('wasm');
+export async function createOrtGenerator({ manifest, base }: LoadedManifest, provider: Provider, progress: Progress): Promise<Generator> {
+  const urls = STEPS.map((steps) => new URL(manifest.files.sampler[steps], base));
+  const bytes = await fetchFiles(urls, progress);
+  const models = Object.fromEntries(STEPS.map((steps, i) => [steps, bytes[i]])) as Record<Steps, Uint8Array>;
+  const setup = { wasmPaths: new URL(ORT_WASM_DIR, document.baseURI).href, imageValues: manifest.model.imageSize ** 2 * manifest.model.channels };
+  if (provider === 'webgpu') {
+    try {
+      progress('Starting ONNX Runtime on WebGPU and creating its sessions...');
+      // One thread: this instance runs in the page's thread, which threads under the WebGPU provider block (ort-worker.ts).
+      const run = await withDeadline(openSamplers(models, { ...setup, provider, threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WebGPU');
+      return { backend: backendName(provider), generate: run };
+    } catch (error) {
+      const reason = `ONNX Runtime could not start WebGPU: ${error instanceof Error ? error.message : String(error)}`;
+      return { ...(await wasmGenerator(models, setup, progress)), fallbackReason: reason };
+    }
   }
-  const dim = manifest.model.imageSize ** 2 * manifest.model.channels;
-  return {
-    backend: `ONNX Runtime Web on ${PROVIDER_NAMES[used]}`,
-    fallbackReason,
-    generate(r: GenerateRequest) {
-      const rng = new Rng(r.seed);
-      const noise = Object.fromEntries(Array.from({ length: r.steps }, (_, i) => [`z${i}`, rng.normal(r.count * dim)]));
-      const inputs = { ...noise, label: new Int32Array(r.count).fill(r.label), guidance: new Float32Array(r.count).fill(r.guidance) };
-      return samplers.get(r.steps)!.run(inputs, r.count);
-    },
-  };
+  return wasmGenerator(models, setup, progress);
 }
+
+async function wasmGenerator(models: Record<Steps, Uint8Array>, setup: Omit<SamplerSetup, 'provider' | 'threads'>, progress: Progress): Promise<Generator> {
+  const { threads } = wasmThreads();
+  progress(`Starting ONNX Runtime on WASM (${plural(threads, 'thread')}) and creating its sessions...`);
+  try {
+    const worker = await openWasmWorker(models, { ...setup, provider: 'wasm', threads });
+    return { backend: backendName('wasm'), threads, generate: (r) => worker.run(r), close: () => worker.close() };
+  } catch (error) {
+    if (!(error instanceof WasmWorkerLoadError)) throw error;
+    // E.g. a host that sent COOP/COEP with the page alone: its thread still runs WASM, on one thread as it runs WebGPU.
+    const run = await withDeadline(openSamplers(models, { ...setup, provider: 'wasm', threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM');
+    return { backend: backendName('wasm'), threads: 1, fallbackReason: `${error.message}; WASM runs on the page's thread`, generate: run };
+  }
+}
+
+const backendName = (provider: Provider) => `ONNX Runtime Web on ${PROVIDER_NAMES[provider]}`;

@@ -4,11 +4,15 @@
  */
 import { createModel, decodeSafetensors, generate, toDevice, type HostParams } from '@scm/core';
 import type { DataTransform } from '@scm/onnx';
-import { fetchBytes, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
+import { DEADLINES_MS, withDeadline } from './deadline.js';
+import { fetchFiles } from './fetch-bytes.js';
+import type { GenerateRequest, Generator, LoadedManifest, Progress } from './generator.js';
 import { describeTfjsBackend, tfjsOps } from './tfjs-ops.js';
 
-export async function createTfjsGenerator({ manifest, base }: LoadedManifest): Promise<Generator> {
-  const [{ ops, backend, adapter }, bytes] = await Promise.all([tfjsOps(), fetchBytes(new URL(manifest.files.weights, base))]);
+export async function createTfjsGenerator({ manifest, base }: LoadedManifest, progress: Progress): Promise<Generator> {
+  const [bytes] = await fetchFiles([new URL(manifest.files.weights, base)], progress);
+  progress('Starting TensorFlow.js...');
+  const { ops, backend, adapter } = await withDeadline(tfjsOps(), DEADLINES_MS.setup, 'starting TensorFlow.js');
   const host: HostParams = {};
   for (const [name, t] of Object.entries(decodeSafetensors(bytes).tensors)) {
     if (t.dtype !== 'F32') throw new Error(`${manifest.files.weights}: tensor ${name} is ${t.dtype}, expected F32`);

@@ -1,4 +1,5 @@
 /** What the three ways of sampling the model have in common, so the page treats them alike. */
+import { fetchBytes } from './fetch-bytes.js';
 import { MANIFEST_PATH, type DemoManifest, type Steps } from './public-files.js';
 
 export type BackendChoice = 'ort-webgpu' | 'ort-wasm' | 'tfjs-webgpu';
@@ -16,12 +17,19 @@ export interface Generator {
   readonly backend: string;
   /** Why it is not what was asked for, where it fell back. */
   readonly fallbackReason?: string;
+  /** WASM threads, where it runs on WASM. */
+  readonly threads?: number;
   /**
    * `count` images [count, height, width, channels] as pixels in [-1, 1]. A seed gives the same
    * noise on every backend (drawn as core's generate() draws it), so the backends can be compared.
    */
   generate(request: GenerateRequest): Promise<Float32Array>;
+  /** Frees what it holds (a worker), for a generator that failed and will be created afresh. */
+  close?(): void;
 }
+
+/** What a long step is doing, for the status line ("Fetching the model: 1.2 of 2.4 MB"). */
+export type Progress = (message: string) => void;
 
 export interface LoadedManifest {
   readonly manifest: DemoManifest;
@@ -30,21 +38,13 @@ export interface LoadedManifest {
 }
 
 /** Each runtime's code is loaded only when its backend is first asked for. */
-export async function createGenerator(choice: BackendChoice, loaded: LoadedManifest): Promise<Generator> {
-  if (choice === 'tfjs-webgpu') return (await import('./generate-tfjs.js')).createTfjsGenerator(loaded);
-  return (await import('./generate-ort.js')).createOrtGenerator(loaded, choice === 'ort-webgpu' ? 'webgpu' : 'wasm');
+export async function createGenerator(choice: BackendChoice, loaded: LoadedManifest, progress: Progress = () => {}): Promise<Generator> {
+  if (choice === 'tfjs-webgpu') return (await import('./generate-tfjs.js')).createTfjsGenerator(loaded, progress);
+  return (await import('./generate-ort.js')).createOrtGenerator(loaded, choice === 'ort-webgpu' ? 'webgpu' : 'wasm', progress);
 }
 
 export async function loadManifest(): Promise<LoadedManifest> {
   const url = new URL(MANIFEST_PATH, document.baseURI);
   const manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(url))) as DemoManifest;
   return { manifest, base: url };
-}
-
-export async function fetchBytes(url: URL): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok) {
-    throw new Error(`could not load ${url.pathname} (HTTP ${response.status}); the build step writes it: npm run models -w @scm/demo`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
 }

@@ -1,14 +1,18 @@
 /** The page's wiring: controls to generators and to the toy trainer, results to canvases and status lines. */
 import { TOY2D_NAMES, type Toy2dName } from '@scm/core';
+import { DEADLINES_MS, withDeadline } from './deadline.js';
 import { createGenerator, loadManifest, type BackendChoice, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
 import type { Steps } from './public-files.js';
 import { boundsOf, drawImageGrid, drawScatter } from './render.js';
 import type { DemoState } from './state.js';
 import type { ToyRun } from './toy-training.js';
+import { plural, wasmThreads } from './wasm-threads.js';
+import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
 const byId = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 
-const state: DemoState = { ready: false, generated: 0, latest: {}, errors: [] };
+const threads = wasmThreads();
+const state: DemoState = { ready: false, generated: 0, latest: {}, errors: [], isolated: self.crossOriginIsolated, wasmThreads: threads.threads };
 window.scmDemo = state;
 
 function showError(error: unknown): void {
@@ -29,13 +33,39 @@ function fillSelect(select: HTMLSelectElement, options: readonly (readonly [valu
 /** Created on first use and kept: one session or weights upload per backend, not per click. */
 const generators = new Map<BackendChoice, Promise<Generator>>();
 
-function generatorFor(choice: BackendChoice, loaded: LoadedManifest): Promise<Generator> {
+function generatorFor(choice: BackendChoice, loaded: LoadedManifest, progress: (message: string) => void): Promise<Generator> {
   let generator = generators.get(choice);
   if (!generator) {
-    generator = createGenerator(choice, loaded);
+    generator = createGenerator(choice, loaded, progress);
     generators.set(choice, generator);
+    // A failed start is not kept: the next click tries again (after a network error, say).
+    generator.catch(() => generators.delete(choice));
   }
   return generator;
+}
+
+/** Forgets a backend whose batch failed or timed out, so that the next click starts it afresh. */
+async function dropGenerator(choice: BackendChoice): Promise<void> {
+  const generator = generators.get(choice);
+  generators.delete(choice);
+  (await generator?.catch(() => undefined))?.close?.();
+}
+
+/** Software or missing WebGPU: WASM is the default, and the page says why; every backend stays selectable. */
+function chooseDefaultBackend(probe: WebGpuProbe): void {
+  const note = byId('backend-note');
+  if (probe.kind === 'hardware') return;
+  byId<HTMLSelectElement>('backend').value = 'ort-wasm';
+  note.hidden = false;
+  note.textContent =
+    probe.kind === 'software'
+      ? `WebGPU here is a software adapter (${probe.description}): it runs on the CPU and is much slower than WASM, so WASM is selected. You can still pick a WebGPU backend.`
+      : `No WebGPU here (${probe.description}), so WASM is selected.`;
+}
+
+function showRuntime(probe: WebGpuProbe): void {
+  const webgpu = probe.kind === 'none' ? `none (${probe.description})` : `${probe.description}${probe.kind === 'software' ? ' (software)' : ''}`;
+  byId('runtime').textContent = `WASM: ${plural(threads.threads, 'thread')} (${threads.why}). WebGPU: ${webgpu}.`;
 }
 
 function setUpDigits(loaded: LoadedManifest): void {
@@ -65,25 +95,34 @@ function setUpDigits(loaded: LoadedManifest): void {
   const generateOnce = async () => {
     const choice = backend.value as BackendChoice;
     const r = request();
-    if (!generators.has(choice)) status.textContent = 'Loading the model...';
-    const generator = await generatorFor(choice, loaded);
+    const firstBatch = !generators.has(choice);
+    const generator = await generatorFor(choice, loaded, (message) => (status.textContent = message));
+    if (firstBatch) status.textContent = `First batch on ${generator.backend}: compiling kernels...`;
     const start = performance.now();
-    const images = await generator.generate(r);
+    const images = await withDeadline(generator.generate(r), DEADLINES_MS.run, `a batch of ${r.count} on ${generator.backend}`).catch(async (error: unknown) => {
+      await dropGenerator(choice);
+      throw error;
+    });
     const ms = performance.now() - start;
     const { imageSize, channels } = manifest.model;
     drawImageGrid(canvas, images, r.count, imageSize, channels);
     // The first batch on a backend includes compiling its kernels; later ones show its speed.
     const first = state.latest[choice] === undefined ? ' (first batch: includes compiling kernels)' : '';
+    const threadCount = generator.threads === undefined ? '' : ` (${plural(generator.threads, 'thread')})`;
     status.textContent =
-      `${generator.backend}: ${ms.toFixed(0)} ms for ${r.count} images in ${r.steps} step${r.steps > 1 ? 's' : ''}${first}` +
+      `${generator.backend}${threadCount}: ${ms.toFixed(0)} ms for ${r.count} images in ${plural(r.steps, 'step')}${first}` +
       (generator.fallbackReason ? `. Fell back: ${generator.fallbackReason}` : '');
-    state.latest[choice] = { choice, backend: generator.backend, fallbackReason: generator.fallbackReason, request: r, ms, images };
+    state.latest[choice] = { choice, backend: generator.backend, fallbackReason: generator.fallbackReason, threads: generator.threads, request: r, ms, images };
     state.generated++;
   };
 
   // One generation at a time: the button waits for live mode's current batch, and the other way round.
   let running: Promise<void> = Promise.resolve();
-  const enqueue = (work: () => Promise<void>) => (running = running.then(work).catch(showError));
+  const enqueue = (work: () => Promise<void>) =>
+    (running = running.then(work).catch((error: unknown) => {
+      status.textContent = 'Failed: see the error above.';
+      showError(error);
+    }));
   byId('generate').addEventListener('click', () => enqueue(generateOnce));
   let looping = false;
   live.addEventListener('change', () => {
@@ -166,8 +205,13 @@ function setUpToy(): void {
 }
 
 setUpToy();
-loadManifest()
-  .then(setUpDigits)
+Promise.all([loadManifest(), probeWebGpu()])
+  .then(([loaded, probe]) => {
+    state.webgpu = probe;
+    showRuntime(probe);
+    chooseDefaultBackend(probe);
+    setUpDigits(loaded);
+  })
   .catch(showError)
   .finally(() => {
     state.ready = true;

@@ -3,12 +3,14 @@
  * the end-to-end test (and to anyone in the console) without scraping text.
  */
 import type { BackendChoice, GenerateRequest } from './generator.js';
+import type { WebGpuProbe } from './webgpu-probe.js';
 
 export interface GenerationRecord {
   readonly choice: BackendChoice;
   /** What actually ran. */
   readonly backend: string;
   readonly fallbackReason?: string;
+  readonly threads?: number;
   readonly request: GenerateRequest;
   readonly ms: number;
   /** [count, height, width, channels], pixels in [-1, 1]. */
@@ -33,6 +35,12 @@ export interface DemoState {
   readonly latest: Partial<Record<BackendChoice, GenerationRecord>>;
   toy?: ToyRecord;
   readonly errors: string[];
+  /** self.crossOriginIsolated: whether WASM may have threads. */
+  readonly isolated: boolean;
+  /** The threads ONNX Runtime's WASM backend gets. */
+  readonly wasmThreads: number;
+  /** The WebGPU adapter found at start, which sets the default backend. */
+  webgpu?: WebGpuProbe;
 }
 
 declare global {

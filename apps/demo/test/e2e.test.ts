@@ -3,21 +3,35 @@
  * folder, a static server serves that folder alone on 127.0.0.1, and the test drives the page
  * through its controls, then checks what it drew (canvas pixels) and what it computed
  * (window.scmDemo). SwiftShader runs WebGPU on the CPU, so batches are small.
+ *
+ * The folder is served both ways people host it: cross-origin isolated (COOP/COEP headers: WASM
+ * threads), where every feature runs, and plain, where WASM runs on one thread. Last, a file is
+ * removed to check that the page says so instead of loading forever.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromiumMissing, launchChromium, serveDirectory, type LaunchedBrowser, type Page, type StaticServer } from '@scm/browser-testing';
+import {
+  chromiumMissing,
+  CROSS_ORIGIN_ISOLATION_HEADERS,
+  launchChromium,
+  serveDirectory,
+  type LaunchedBrowser,
+  type Page,
+  type StaticServer,
+} from '@scm/browser-testing';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRun, writeModels } from '../scripts/models.js';
 import type { BackendChoice, GenerateRequest } from '../src/generator.js';
-import type { Steps } from '../src/public-files.js';
+import { MANIFEST_PATH, samplerFile, type Steps } from '../src/public-files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SETUP_TIMEOUT_MS = 150_000;
+/** One batch; WebGPU on SwiftShader on 2 loaded cores takes up to a minute for the first. */
+const BATCH_TIMEOUT_MS = 110_000;
 
 const BACKENDS: readonly { readonly choice: BackendChoice; readonly shown: string }[] = [
   { choice: 'ort-webgpu', shown: 'ONNX Runtime Web on WebGPU' },
@@ -28,13 +42,61 @@ const BACKENDS: readonly { readonly choice: BackendChoice; readonly shown: strin
 const REQUEST = { label: 3, guidance: 1.5, seed: 7, count: 4 } as const;
 /** Pixels in [-1, 1]; float32 on different hardware paths and kernels. */
 const BACKEND_AGREEMENT = 1e-2;
+/** The same kernels on one thread or several: only the order of float32 sums may differ. */
+const THREADS_AGREEMENT = 1e-4;
 /** Std of the drawn grey levels (0..255) below which a grid counts as blank. */
 const MIN_PIXEL_STD = 4;
+
+interface ServingMode {
+  readonly name: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * navigator.hardwareConcurrency as the page sees it: fixed, so that the thread count the page
+   * shows is known on any machine, and above the 2 cores of CI so that WASM runs on several threads.
+   */
+  readonly cores?: number;
+  readonly isolated: boolean;
+  readonly wasmThreads: number;
+  readonly runtime: RegExp;
+  /** The backends to generate with, and the steps of each batch. */
+  readonly runs: readonly (readonly [BackendChoice, readonly Steps[]])[];
+  /** Live mode, the bench page, the agreement of backends and the toy trainer: once is enough. */
+  readonly everything: boolean;
+}
+
+const MODES: readonly ServingMode[] = [
+  {
+    name: 'cross-origin isolated (COOP/COEP)',
+    headers: CROSS_ORIGIN_ISOLATION_HEADERS,
+    cores: 4,
+    isolated: true,
+    wasmThreads: 4,
+    runtime: /^WASM: 4 threads \(cross-origin isolated, 4 logical cores\)\. WebGPU: google swiftshader \(software\)\.$/,
+    // WebGPU on SwiftShader takes seconds per batch: the WebGPU backends run the 2-step graph alone
+    // (it holds the 1-step one's computation), wasm runs both and a warm repeat.
+    runs: [
+      ['ort-wasm', [1, 2, 2]],
+      ['ort-webgpu', [2]],
+      ['tfjs-webgpu', [2]],
+    ],
+    everything: true,
+  },
+  {
+    name: 'not isolated (no headers)',
+    headers: {},
+    isolated: false,
+    wasmThreads: 1,
+    runtime: /^WASM: 1 thread \(not cross-origin isolated: serve the page with COOP\/COEP headers .*\)\. WebGPU: google swiftshader \(software\)\.$/,
+    runs: [['ort-wasm', [2]]],
+    everything: false,
+  },
+];
 
 /** What one generation left behind, read from the page. */
 interface Outcome {
   readonly backend: string;
   readonly fallbackReason?: string;
+  readonly threads?: number;
   readonly ms: number;
   readonly request: GenerateRequest;
   readonly images: number[];
@@ -49,139 +111,228 @@ if (missing) {
   process.stderr.write(`${reason}\n`);
   it.skip(reason);
 } else {
-  describe('the demo page in headless Chromium (WebGPU on SwiftShader)', () => {
-    let dir: string | undefined;
-    let server: StaticServer | undefined;
-    let browser: LaunchedBrowser | undefined;
-    let page: Page;
-    const offsite: string[] = [];
-    const failedRequests: string[] = [];
-    const consoleErrors: string[] = [];
-    const outcomes = new Map<string, Outcome>();
+  let dir: string | undefined;
+  let outDir = '';
+  let browser: LaunchedBrowser | undefined;
+  /** Each mode's 2-step WASM grid, to compare threaded with single-threaded. */
+  const wasmGrids = new Map<string, number[]>();
 
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'scm-demo-'));
-      // The models `npm run build` ships (the committed student, else the stand-in), whatever the build
-      // step last wrote to public/. On SwiftShader a batch takes tens of seconds even for these small U-Nets.
-      const [publicDir, outDir] = [join(dir, 'public'), join(dir, 'dist')];
-      await writeModels(await resolveRun(), publicDir);
-      await build({ root: ROOT, publicDir, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-      server = await serveDirectory(outDir);
-      browser = await launchChromium();
-      page = await browser.context.newPage();
-      const origin = server.url;
-      page.on('request', (r) => void (r.url().startsWith(origin) || offsite.push(r.url())));
-      page.on('response', (r) => void (r.status() >= 400 && failedRequests.push(`${r.status()} ${r.url()}`)));
-      page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
-      page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-      await page.goto(origin);
-      await page.waitForFunction(() => window.scmDemo?.ready, undefined, { timeout: 30_000 });
-    }, SETUP_TIMEOUT_MS);
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'scm-demo-'));
+    // The models `npm run build` ships (the committed student, else the stand-in), whatever the build
+    // step last wrote to public/. On SwiftShader a batch takes tens of seconds even for these small U-Nets.
+    const publicDir = join(dir, 'public');
+    outDir = join(dir, 'dist');
+    await writeModels(await resolveRun(), publicDir);
+    await build({ root: ROOT, publicDir, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    browser = await launchChromium();
+  }, SETUP_TIMEOUT_MS);
 
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
-      const lines = [...outcomes].map(([key, o]) => `  ${key.padEnd(24)} ${o.ms.toFixed(0).padStart(6)} ms  ${o.backend}`);
-      process.stdout.write(`demo timings per batch of ${REQUEST.count} (SwiftShader; the first batch of a backend includes compiling kernels):\n${lines.join('\n')}\n`);
-    });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
-    it('loads, names its model and reports no errors', async () => {
-      expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
-      expect(await page.textContent('#model-source')).toMatch(/step \d+/);
-    });
+  for (const mode of MODES) {
+    describe(`the demo page in headless Chromium (WebGPU on SwiftShader), served ${mode.name}`, () => {
+      let server: StaticServer | undefined;
+      let page: Page;
+      const offsite: string[] = [];
+      const failedRequests: string[] = [];
+      const consoleErrors: string[] = [];
+      const outcomes = new Map<string, Outcome>();
 
-    for (const { choice, shown } of BACKENDS) {
-      it(`generates a grid on ${choice}, shown as "${shown}"`, async () => {
-        // WebGPU on SwiftShader takes seconds per batch: the WebGPU backends run the 2-step graph
-        // alone (it holds the 1-step one's computation), wasm runs both and a warm repeat.
-        const runs: Steps[] = choice === 'ort-wasm' ? [1, 2, 2] : [2];
-        for (const [i, steps] of runs.entries()) {
-          const o = await generate(page, choice, steps);
-          outcomes.set(`${choice} ${steps}-step${runs.indexOf(steps) < i ? ' again' : ''}`, o);
-          expect(o.fallbackReason).toBeUndefined();
-          expect(o.backend).toBe(shown);
-          expect(o.status).toContain(shown);
-          expect(o.request).toEqual({ ...REQUEST, steps });
-          expect(o.images).toHaveLength(REQUEST.count * 28 * 28);
-          expect(o.images.filter((v) => !Number.isFinite(v))).toEqual([]);
-          expect(o.pixelStd).toBeGreaterThan(MIN_PIXEL_STD);
-        }
+      beforeAll(async () => {
+        server = await serveDirectory(outDir, { headers: mode.headers });
+        page = await browser!.context.newPage();
+        if (mode.cores) await page.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), mode.cores);
+        const origin = server.url;
+        page.on('request', (r) => void (r.url().startsWith(origin) || offsite.push(r.url())));
+        page.on('response', (r) => void (r.status() >= 400 && failedRequests.push(`${r.status()} ${r.url()}`)));
+        page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+        page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+        await page.goto(origin);
+        await page.waitForFunction(() => window.scmDemo?.ready, undefined, { timeout: 30_000 });
+      }, SETUP_TIMEOUT_MS);
+
+      afterAll(async () => {
+        await page?.close();
+        await server?.close();
+        const lines = [...outcomes].map(([key, o]) => `  ${key.padEnd(24)} ${o.ms.toFixed(0).padStart(6)} ms  ${o.backend}${o.threads ? ` (WASM threads: ${o.threads})` : ''}`);
+        process.stdout.write(`demo timings per batch of ${REQUEST.count}, ${mode.name} (SwiftShader; the first batch of a backend includes compiling kernels):\n${lines.join('\n')}\n`);
       });
-    }
 
-    it('draws the same digits on every backend for the same seed', () => {
-      const [reference, ...others] = BACKENDS.map(({ choice }) => outcomes.get(`${choice} 2-step`)?.images);
-      for (const images of [reference, ...others]) expect(images).toBeDefined();
-      for (const images of others) expect(maxAbsDifference(images!, reference!)).toBeLessThan(BACKEND_AGREEMENT);
+      it('loads, names its model, shows its WASM threads and WebGPU adapter, reports no errors', async () => {
+        expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
+        expect(await page.textContent('#model-source')).toMatch(/step \d+/);
+        const { isolated, wasmThreads } = await page.evaluate(() => window.scmDemo);
+        expect({ isolated, wasmThreads }).toEqual({ isolated: mode.isolated, wasmThreads: mode.wasmThreads });
+        expect(await page.textContent('#runtime')).toMatch(mode.runtime);
+      });
+
+      it('prefers WASM on the software WebGPU adapter, says why, and still offers every backend', async () => {
+        expect(await page.evaluate(() => window.scmDemo.webgpu)).toEqual({ kind: 'software', description: 'google swiftshader' });
+        expect(await page.inputValue('#backend')).toBe('ort-wasm');
+        expect(await page.isVisible('#backend-note')).toBe(true);
+        expect(await page.textContent('#backend-note')).toMatch(/software adapter \(google swiftshader\).*WASM is selected.*can still pick/);
+        const options = await page.$$eval('#backend option', (os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).disabled]));
+        expect(options).toEqual(BACKENDS.map(({ choice }) => [choice, false]));
+      });
+
+      for (const [choice, runs] of mode.runs) {
+        const { shown } = BACKENDS.find((b) => b.choice === choice)!;
+        it(`generates a grid on ${choice}, shown as "${shown}"`, async () => {
+          for (const [i, steps] of runs.entries()) {
+            const o = await generate(page, choice, steps);
+            outcomes.set(`${choice} ${steps}-step${runs.indexOf(steps) < i ? ' again' : ''}`, o);
+            expect(o.fallbackReason).toBeUndefined();
+            expect(o.backend).toBe(shown);
+            expect(o.status).toContain(shown);
+            if (choice === 'ort-wasm') {
+              expect(o.threads).toBe(mode.wasmThreads);
+              expect(o.status).toContain(`${shown} (${mode.wasmThreads} thread${mode.wasmThreads > 1 ? 's' : ''})`);
+            }
+            expect(o.request).toEqual({ ...REQUEST, steps });
+            expect(o.images).toHaveLength(REQUEST.count * 28 * 28);
+            expect(o.images.filter((v) => !Number.isFinite(v))).toEqual([]);
+            expect(o.pixelStd).toBeGreaterThan(MIN_PIXEL_STD);
+          }
+          if (choice === 'ort-wasm') wasmGrids.set(mode.name, outcomes.get(`${choice} 2-step`)!.images);
+        });
+      }
+
+      if (mode.everything) {
+        it('draws the same digits on every backend for the same seed', () => {
+          const [reference, ...others] = BACKENDS.map(({ choice }) => outcomes.get(`${choice} 2-step`)?.images);
+          for (const images of [reference, ...others]) expect(images).toBeDefined();
+          for (const images of others) expect(maxAbsDifference(images!, reference!)).toBeLessThan(BACKEND_AGREEMENT);
+        });
+
+        it('regenerates with new seeds in live mode', async () => {
+          await page.selectOption('#backend', 'ort-wasm');
+          const [seed, count] = await page.evaluate(() => [Number((document.getElementById('seed') as HTMLInputElement).value), window.scmDemo.generated]);
+          await page.check('#live');
+          await page.waitForFunction((n) => window.scmDemo.generated >= n, count + 2, { timeout: 30_000 });
+          await page.uncheck('#live');
+          expect(Number(await page.inputValue('#seed'))).toBeGreaterThanOrEqual(seed + 2);
+        });
+
+        it('times sampling on its benchmark page (bench.html)', async () => {
+          const bench = await browser!.context.newPage();
+          try {
+            if (mode.cores) await bench.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), mode.cores);
+            await bench.goto(new URL('bench.html?backends=ort-wasm&batches=1,2&repeats=1', server!.url).href);
+            await bench.waitForFunction(() => window.scmBench?.done, undefined, { timeout: 60_000 });
+            const report = await bench.evaluate(() => window.scmBench!);
+            expect(report.error).toBeUndefined();
+            expect(report.rows.map((r) => [r.backend, r.threads, r.isolated, r.steps, r.batch])).toEqual([
+              ['ONNX Runtime Web on WASM', mode.wasmThreads, true, 1, 1],
+              ['ONNX Runtime Web on WASM', mode.wasmThreads, true, 1, 2],
+              ['ONNX Runtime Web on WASM', mode.wasmThreads, true, 2, 1],
+              ['ONNX Runtime Web on WASM', mode.wasmThreads, true, 2, 2],
+            ]);
+            for (const r of report.rows) expect(r.imagesPerSec).toBeCloseTo((1000 * r.batch) / r.medianMs, 6);
+            expect(await bench.locator('#results tr').count()).toBe(4);
+          } finally {
+            await bench.close();
+          }
+        });
+
+        it('trains a 2D model live on WebGPU and plots its samples', async () => {
+          // Three teacher steps, then sCD: both kinds of step (sCD's with its JVP) run on WebGPU. The
+          // first plot comes after the first sCD step: on SwiftShader, plotting takes longer than training.
+          await page.fill('#toy-teacher-steps', '3');
+          await page.fill('#toy-draw-every', '4');
+          await page.click('#toy-start');
+          await page.waitForFunction(() => window.scmDemo.toy?.phase === 'sCD' || window.scmDemo.errors.length > 0, undefined, { timeout: 90_000 });
+          await page.click('#toy-start');
+          await page.waitForSelector('#toy-start:has-text("Start training"):enabled', { timeout: 60_000 });
+          const toy = await page.evaluate(() => window.scmDemo.toy!);
+          expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
+          expect(toy.step).toBeGreaterThanOrEqual(4);
+          expect(toy.backend).toBe('TensorFlow.js on WebGPU');
+          expect(toy.stepsPerSec).toBeGreaterThan(0);
+          expect(toy.points).toBeGreaterThan(0);
+          expect(await page.textContent('#toy-status')).toContain('TensorFlow.js on WebGPU');
+          // Sample dots are drawn in blue over grey data: count the blue pixels.
+          const blue = await page.evaluate(() => {
+            const canvas = document.getElementById('toy-canvas') as HTMLCanvasElement;
+            const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 150 && data[i] < 80) n++;
+            return n;
+          });
+          expect(blue).toBeGreaterThan(100);
+          process.stdout.write(`toy training: ${toy.step} steps, ${toy.stepsPerSec.toFixed(1)} steps/s on ${toy.backend}\n`);
+        });
+      } else {
+        it('draws the same digits as the threaded WASM of the isolated page', () => {
+          const [threaded, single] = MODES.map((m) => wasmGrids.get(m.name));
+          expect(threaded).toBeDefined();
+          expect(single).toBeDefined();
+          expect(maxAbsDifference(single!, threaded!)).toBeLessThan(THREADS_AGREEMENT);
+        });
+      }
+
+      it('fetched nothing from outside its own folder, found every file, logged no errors', async () => {
+        if (mode.everything) {
+          await mkdir(ARTIFACTS, { recursive: true });
+          const screenshot = join(ARTIFACTS, 'demo.png');
+          await page.screenshot({ path: screenshot, fullPage: true });
+          process.stdout.write(`screenshot: ${screenshot}\n`);
+        }
+        expect(offsite).toEqual([]);
+        expect(failedRequests).toEqual([]);
+        expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
+        expect(consoleErrors).toEqual([]);
+      });
     });
+  }
 
-    it('regenerates with new seeds in live mode', async () => {
-      await page.selectOption('#backend', 'ort-wasm');
-      const [seed, count] = await page.evaluate(() => [Number((document.getElementById('seed') as HTMLInputElement).value), window.scmDemo.generated]);
-      await page.check('#live');
-      await page.waitForFunction((n) => window.scmDemo.generated >= n, count + 2, { timeout: 30_000 });
-      await page.uncheck('#live');
-      expect(Number(await page.inputValue('#seed'))).toBeGreaterThanOrEqual(seed + 2);
-    });
-
-    it('times sampling on its benchmark page (bench.html)', async () => {
-      const bench = await browser!.context.newPage();
+  describe('the demo page with the isolation headers on the page alone', () => {
+    it('runs WASM on the page\'s thread when the browser refuses the WASM worker, and says why', async () => {
+      // A common set-up: the headers isolate the page, whose browser then refuses same-origin worker scripts that lack them.
+      const server = await serveDirectory(outDir, { headers: (path) => (path.endsWith('/') || path.endsWith('.html') ? CROSS_ORIGIN_ISOLATION_HEADERS : {}) });
+      const page = await browser!.context.newPage();
       try {
-        await bench.goto(new URL('bench.html?backends=ort-wasm&batches=1,2&repeats=1', server!.url).href);
-        await bench.waitForFunction(() => window.scmBench?.done, undefined, { timeout: 60_000 });
-        const report = await bench.evaluate(() => window.scmBench!);
-        expect(report.error).toBeUndefined();
-        expect(report.rows.map((r) => [r.backend, r.steps, r.batch])).toEqual([
-          ['ONNX Runtime Web on WASM', 1, 1],
-          ['ONNX Runtime Web on WASM', 1, 2],
-          ['ONNX Runtime Web on WASM', 2, 1],
-          ['ONNX Runtime Web on WASM', 2, 2],
-        ]);
-        for (const r of report.rows) expect(r.imagesPerSec).toBeCloseTo((1000 * r.batch) / r.medianMs, 6);
-        expect(await bench.locator('#results tr').count()).toBe(4);
+        await page.goto(server.url);
+        await page.waitForFunction(() => window.scmDemo?.ready, undefined, { timeout: 30_000 });
+        expect(await page.evaluate(() => window.scmDemo.isolated)).toBe(true);
+        const o = await generate(page, 'ort-wasm', 2);
+        expect(o.backend).toBe('ONNX Runtime Web on WASM');
+        expect(o.threads).toBe(1);
+        expect(o.fallbackReason).toMatch(/^the WASM worker's script did not load: .*Cross-Origin-Embedder-Policy.*; WASM runs on the page's thread$/);
+        expect(o.status).toContain('Fell back: the WASM worker');
+        expect(maxAbsDifference(o.images, wasmGrids.get(MODES[0].name)!)).toBeLessThan(THREADS_AGREEMENT);
       } finally {
-        await bench.close();
+        await page.close();
+        await server.close();
       }
     });
+  });
 
-    it('trains a 2D model live on WebGPU and plots its samples', async () => {
-      // Three teacher steps, then sCD: both kinds of step (sCD's with its JVP) run on WebGPU. The
-      // first plot comes after the first sCD step: on SwiftShader, plotting takes longer than training.
-      await page.fill('#toy-teacher-steps', '3');
-      await page.fill('#toy-draw-every', '4');
-      await page.click('#toy-start');
-      await page.waitForFunction(() => window.scmDemo.toy?.phase === 'sCD' || window.scmDemo.errors.length > 0, undefined, { timeout: 90_000 });
-      await page.click('#toy-start');
-      await page.waitForSelector('#toy-start:has-text("Start training"):enabled', { timeout: 60_000 });
-      const toy = await page.evaluate(() => window.scmDemo.toy!);
-      expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
-      expect(toy.step).toBeGreaterThanOrEqual(4);
-      expect(toy.backend).toBe('TensorFlow.js on WebGPU');
-      expect(toy.stepsPerSec).toBeGreaterThan(0);
-      expect(toy.points).toBeGreaterThan(0);
-      expect(await page.textContent('#toy-status')).toContain('TensorFlow.js on WebGPU');
-      // Sample dots are drawn in blue over grey data: count the blue pixels.
-      const blue = await page.evaluate(() => {
-        const canvas = document.getElementById('toy-canvas') as HTMLCanvasElement;
-        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-        let n = 0;
-        for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 150 && data[i] < 80) n++;
-        return n;
-      });
-      expect(blue).toBeGreaterThan(100);
-      process.stdout.write(`toy training: ${toy.step} steps, ${toy.stepsPerSec.toFixed(1)} steps/s on ${toy.backend}\n`);
-    });
-
-    it('fetched nothing from outside its own folder, found every file, logged no errors', async () => {
-      await mkdir(ARTIFACTS, { recursive: true });
-      const screenshot = join(ARTIFACTS, 'demo.png');
-      await page.screenshot({ path: screenshot, fullPage: true });
-      process.stdout.write(`screenshot: ${screenshot}\n`);
-      expect(offsite).toEqual([]);
-      expect(failedRequests).toEqual([]);
-      expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
-      expect(consoleErrors).toEqual([]);
+  describe('the demo page with a model file missing', () => {
+    it('shows an error naming the file, not "Loading" forever', async () => {
+      // Last in the file: it removes the file from the folder the other pages were served.
+      await unlink(join(outDir, dirname(MANIFEST_PATH), samplerFile(2)));
+      const server = await serveDirectory(outDir, { headers: CROSS_ORIGIN_ISOLATION_HEADERS });
+      const page = await browser!.context.newPage();
+      try {
+        await page.goto(server.url);
+        await page.waitForFunction(() => window.scmDemo?.ready, undefined, { timeout: 30_000 });
+        await page.click('#generate');
+        await page.waitForFunction(() => window.scmDemo.errors.length > 0, undefined, { timeout: 30_000 });
+        expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([
+          `could not load /models/${samplerFile(2)} (HTTP 404); the build step writes it: npm run models -w @scm/demo`,
+        ]);
+        expect(await page.isVisible('#error')).toBe(true);
+        expect(await page.textContent('#error')).toContain(`/models/${samplerFile(2)} (HTTP 404)`);
+        expect(await page.textContent('#digits-status')).toBe('Failed: see the error above.');
+        expect(await page.evaluate(() => window.scmDemo.generated)).toBe(0);
+      } finally {
+        await page.close();
+        await server.close();
+      }
     });
   });
 }
@@ -196,7 +347,7 @@ async function generate(page: Page, choice: BackendChoice, steps: Steps): Promis
   await page.$eval('#guidance', (e, v) => ((e as HTMLInputElement).value = String(v)), REQUEST.guidance);
   const before = await page.evaluate(() => ({ generated: window.scmDemo.generated, errors: window.scmDemo.errors.length }));
   await page.click('#generate');
-  await page.waitForFunction((b) => window.scmDemo.generated > b.generated || window.scmDemo.errors.length > b.errors, before, { timeout: 60_000 });
+  await page.waitForFunction((b) => window.scmDemo.generated > b.generated || window.scmDemo.errors.length > b.errors, before, { timeout: BATCH_TIMEOUT_MS });
   const errors = await page.evaluate((n) => window.scmDemo.errors.slice(n), before.errors);
   if (errors.length > 0) throw new Error(`the page failed: ${errors.join('\n')}`);
   return page.evaluate((c) => {
@@ -211,6 +362,7 @@ async function generate(page: Page, choice: BackendChoice, steps: Steps): Promis
     return {
       backend: r.backend,
       fallbackReason: r.fallbackReason,
+      threads: r.threads,
       ms: r.ms,
       request: r.request,
       images: Array.from(r.images),

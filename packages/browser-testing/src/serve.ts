@@ -17,6 +17,22 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+/**
+ * What a host sets to make its pages cross-origin isolated (self.crossOriginIsolated), which browsers
+ * require for SharedArrayBuffer and so for multi-threaded WebAssembly.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+type HeaderMap = Readonly<Record<string, string>>;
+
+export interface ServeOptions {
+  /** Extra response headers, e.g. CROSS_ORIGIN_ISOLATION_HEADERS: on every response, or per requested path. */
+  readonly headers?: HeaderMap | ((path: string) => HeaderMap);
+}
+
 export interface StaticServer {
   /** Ends in '/'. http://127.0.0.1 is a secure context, which navigator.gpu requires. */
   readonly url: string;
@@ -24,9 +40,10 @@ export interface StaticServer {
 }
 
 /** Serves the files under `root` (GET only, nothing outside root) on 127.0.0.1 at a free port. */
-export async function serveDirectory(root: string): Promise<StaticServer> {
+export async function serveDirectory(root: string, { headers: extra = {} }: ServeOptions = {}): Promise<StaticServer> {
   const base = resolve(root);
   const server = createServer(async (request, response) => {
+    const headers = typeof extra === 'function' ? extra(new URL(request.url ?? '/', 'http://localhost').pathname) : extra;
     if (request.method !== 'GET') {
       response.writeHead(405).end();
       return;
@@ -38,9 +55,9 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      response.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
     } catch {
-      response.writeHead(404).end();
+      response.writeHead(404, headers).end();
     }
   });
   await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
