@@ -91,6 +91,7 @@ export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise
           for (let i = 0; i < draws; i++) inputs[`z${i}`] = rng.normal(n * dim);
           if (opts.labels) inputs.label = opts.labels.subarray(start, start + n);
           out.set(await sampler.run(inputs, n), start * dim);
+          opts.onBatch?.(start + n);
         }
         return out;
       } finally {

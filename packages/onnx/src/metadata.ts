@@ -4,6 +4,16 @@ import type { Model } from '@scm/core';
 /** Present only in models exported for a fixed batch: its size. */
 export const FIXED_BATCH_KEY = 'scm.batch';
 export const NUM_CLASSES_KEY = 'scm.numClasses';
+/** Where recorded: the guidance scales [lo, hi] the network was trained for (JSON), which a runtime enforces. */
+export const GUIDANCE_RANGE_KEY = 'scm.guidanceRange';
+
+/** A guidance range as recorded, after checking it is one. */
+export function guidanceRangeEntry(range: readonly [number, number] | undefined): Record<string, string> {
+  if (range === undefined) return {};
+  const [lo, hi] = range;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && 0 <= lo && lo <= hi)) throw new RangeError(`guidanceRange must be [lo, hi] with 0 <= lo <= hi, got [${lo}, ${hi}]`);
+  return { [GUIDANCE_RANGE_KEY]: JSON.stringify([lo, hi]) };
+}
 
 /** The class-label input of conditional models, int64 [batch]. */
 export const LABEL_INPUT = 'label';

@@ -70,6 +70,16 @@ describe('train() and sample() on the eager and the ONNX Runtime engine', () => 
     expect(relativeError(compiled.x, eager.x)).toBeLessThan(TOL);
   });
 
+  it('reports progress after each batch, as the eager engine does', async () => {
+    const seen: number[][] = [];
+    for (const engine of [eagerEngine((await createTfjsOps({ backend: 'cpu' })) as TensorOps<unknown>), await createOnnxEngine({ ort: runtimes['onnxruntime-node'] })]) {
+      const done: number[] = [];
+      await sample(engine, model, compiled.student.ema, SIGMA_D, { sampler: 'consistency', steps: 1, n: 5, batch: 2, seed: 0, labels: labels.subarray(0, 5), onBatch: (k) => done.push(k) });
+      seen.push(done);
+    }
+    expect(seen).toEqual([[2, 4, 5], [2, 4, 5]]);
+  });
+
   it('the ONNX engine refuses teacher samplers with one line', async () => {
     const engine = await createOnnxEngine({ ort: runtimes['onnxruntime-node'] });
     await expect(sample(engine, model, compiled.student.ema, SIGMA_D, { sampler: 'heun', nfe: 5, n: 4, seed: 0, labels: labels.subarray(0, 4) })).rejects.toThrow(

@@ -33,6 +33,27 @@ describe('OnnxSampler checks labels and guidance against the model', () => {
   });
 });
 
+describe('a student exported with the guidance range it was distilled at', () => {
+  const { model, params } = smallMlp({ numClasses: 3, guidanceInput: true });
+  const z0 = new Float32Array(4).fill(0.5);
+  const inputs = (guidance: number) => ({ z0, label: Int32Array.from([0, 1]), guidance: Float32Array.from([1, guidance]) });
+
+  it('takes scales inside [1, 2] and refuses those outside, naming the range', async () => {
+    const sampler = await OnnxSampler.create(ort, exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D, guidanceRange: [1, 2] }));
+    for (const ok of [1, 1.5, 2]) expect((await sampler.run(inputs(ok), 2)).length).toBe(4);
+    for (const bad of [0.5, 2.5]) {
+      await expect(sampler.run(inputs(bad), 2)).rejects.toThrow(`input "guidance": scale ${bad} (example 1) is not within [1, 2], the scales this model was trained for`);
+    }
+  });
+
+  it('a fixed scale outside the range, or a range that is none, is refused at export', () => {
+    expect(() => exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D, guidance: 3, guidanceRange: [1, 2] })).toThrow(
+      'exportSampler: guidance 3 is outside [1, 2], the scales this model was trained for',
+    );
+    expect(() => exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D, guidanceRange: [2, 1] })).toThrow('guidanceRange must be [lo, hi] with 0 <= lo <= hi, got [2, 1]');
+  });
+});
+
 describe('OnnxSampler refuses external data', () => {
   it('an initializer whose data lives in a file outside the bytes, naming it and its location', async () => {
     const { model, params } = smallMlp({ numClasses: 0 });

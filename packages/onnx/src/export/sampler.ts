@@ -11,7 +11,7 @@ import {
   type Sym,
   type TraceOps,
 } from '@scm/core';
-import { LABEL_INPUT, modelMetadata } from '../metadata.js';
+import { guidanceRangeEntry, LABEL_INPUT, modelMetadata } from '../metadata.js';
 import { guidanceInput, labelInput } from './conditioning.js';
 import { exportTrace } from './trace.js';
 
@@ -36,6 +36,11 @@ export interface SamplerExportOptions {
   readonly batch?: number;
   /** Applied to the samples in the graph, so that `x` comes out in data coordinates. */
   readonly dataTransform?: DataTransform;
+  /**
+   * The guidance scales the network was trained for (an sCD student's [1, guidanceMax]): recorded in
+   * the model, so that OnnxSampler refuses a scale outside them, and checked against a fixed `guidance`.
+   */
+  readonly guidanceRange?: readonly [number, number];
 }
 
 function samplerField(tr: TraceOps, model: Model, params: Record<string, Sym>, n: number, options: SamplerExportOptions): Field<Sym> {
@@ -67,6 +72,11 @@ function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransfo
  */
 export function exportSampler(model: Model, params: HostParams, options: SamplerExportOptions): Uint8Array {
   const times = consistencyTimes(options.steps, options.sigmaD);
+  const range = guidanceRangeEntry(options.guidanceRange);
+  const [lo, hi] = options.guidanceRange ?? [0, Infinity];
+  if (options.guidance !== undefined && !(options.guidance >= lo && options.guidance <= hi)) {
+    throw new RangeError(`exportSampler: guidance ${options.guidance} is outside [${lo}, ${hi}], the scales this model was trained for`);
+  }
   return exportTrace(
     (tr, n) => {
       const noise = times.map((_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
@@ -78,7 +88,7 @@ export function exportSampler(model: Model, params: HostParams, options: Sampler
       batch: options.batch,
       int64Inputs: [LABEL_INPUT],
       name: 'scm_sampler',
-      metadata: { ...modelMetadata('sampler', model, options.sigmaD), 'scm.times': JSON.stringify(times) },
+      metadata: { ...modelMetadata('sampler', model, options.sigmaD), 'scm.times': JSON.stringify(times), ...range },
     },
   );
 }

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-common';
 import { modelProblems } from '../check.js';
-import { FIXED_BATCH_KEY, GUIDANCE_INPUT, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
+import { FIXED_BATCH_KEY, GUIDANCE_INPUT, GUIDANCE_RANGE_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
 import { DataType, toNumber, type proto } from '../proto.js';
 import { decodeModel, OnnxModelError } from './decode.js';
 import { externalTensors } from './external.js';
@@ -49,11 +49,15 @@ function isOrtModule(ort: unknown): ort is OrtModule {
 /**
  * Guidance scales must be finite and non-negative: 0 is the unconditional model, 1 the conditional
  * one; a negative scale or NaN gives samples of nothing the model was trained for, without an error.
+ * A model that records the range it was trained for (a student's guidance input) takes only that range.
  */
-function checkGuidance(guidance: InputData | undefined): void {
+function checkGuidance(guidance: InputData | undefined, recorded: string | undefined): void {
   if (!(guidance instanceof Float32Array)) return;
-  const bad = guidance.findIndex((g) => !(Number.isFinite(g) && g >= 0));
-  if (bad >= 0) throw new RangeError(`input "${GUIDANCE_INPUT}": scale ${guidance[bad]} (example ${bad}) is not a finite number >= 0`);
+  const [lo, hi] = recorded === undefined ? [0, Infinity] : (JSON.parse(recorded) as [number, number]);
+  const bad = guidance.findIndex((g) => !(Number.isFinite(g) && g >= lo && g <= hi));
+  if (bad < 0) return;
+  const allowed = recorded === undefined ? 'a finite number >= 0' : `within [${lo}, ${hi}], the scales this model was trained for`;
+  throw new RangeError(`input "${GUIDANCE_INPUT}": scale ${guidance[bad]} (example ${bad}) is not ${allowed}`);
 }
 
 const fmt = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
@@ -111,7 +115,7 @@ export class OnnxSampler {
     const unknown = Object.keys(inputs).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the model takes ${[...known].join(', ')}`);
     this.checkLabels(inputs[LABEL_INPUT]);
-    checkGuidance(inputs[GUIDANCE_INPUT]);
+    checkGuidance(inputs[GUIDANCE_INPUT], this.metadata[GUIDANCE_RANGE_KEY]);
     const feeds = Object.fromEntries(this.specs.map((spec) => [spec.name, this.tensor(spec, inputs[spec.name], batch)]));
     const results = await this.session.run(feeds as InferenceSession.FeedsType);
     const out = results[this.session.outputNames[0]];
