@@ -69,6 +69,8 @@ export async function exportRunSampler(run: LoadedRun, opts: SamplerExport): Pro
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
     ...(affine ? { dataTransform: affine } : {}),
+    // A student's guidance input knows the scales it was distilled at, s ~ U[1, guidanceMax].
+    ...(model.guidanceInput && run.meta.train.guidanceMax >= 1 ? { guidanceRange: [1, run.meta.train.guidanceMax] as const } : {}),
   });
   return { bytes, transformed: affine !== undefined };
 }
@@ -118,6 +120,7 @@ export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promis
     seed: opts.seed,
     ...(labels ? { labels } : {}),
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
+    ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
   });
   return dataOf(run.meta).toData(x);
 }

@@ -108,10 +108,9 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   try {
     checkConditioning({ classLabel, guidance }, s, dir);
     const began = performance.now();
-    const draw = { ...choice, n, seed: common.seed, classLabel, guidance };
     const progress = samplingProgress(io, n, began);
-    const points =
-      common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, { ...draw, onBatch: progress.onBatch });
+    const draw = { ...choice, n, seed: common.seed, classLabel, guidance, onBatch: progress.onBatch };
+    const points = common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, draw);
     progress.done();
     const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw));
     const seconds = (performance.now() - began) / 1000;
