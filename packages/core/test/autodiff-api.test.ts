@@ -1,0 +1,79 @@
+/**
+ * The entry points of forward and reverse mode around the per-primitive rules (which the conformance
+ * suite checks): zero tangents, gradient accumulation over repeated uses, constants, auxiliary
+ * outputs and bad input. Expected values are derivatives worked out by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { jvp, valueAndGrad } from '../src/index.js';
+import { ReferenceOps } from '../src/testing/index.js';
+
+const o = new ReferenceOps();
+const T = (v: number[], shape = [v.length]) => o.fromArray(v, shape);
+const read = (x: unknown) => Array.from(o.readSync(x as never));
+
+describe('jvp', () => {
+  const x = [0.5, -1.5, 2];
+  const y = [3, 0.25, -1];
+
+  it('a missing or null tangent is zero: d(x y) along (tx, 0) is tx y', () => {
+    const tx = [1, 2, -0.5];
+    for (const tangents of [[T(tx)], [T(tx), null]]) {
+      const { primal, tangent } = jvp(o, (d, a, b) => d.mul(a, b), [T(x), T(y)], tangents);
+      expect(read(primal)).toEqual(x.map((v, i) => v * y[i]));
+      expect(read(tangent)).toEqual(tx.map((v, i) => v * y[i]));
+    }
+  });
+
+  it('an output that no tangent reaches gets a zero tangent of its shape', () => {
+    const { tangent } = jvp(o, (d, a, b) => d.exp(b), [T(x), T(y, [3, 1])], [T([1, 1, 1])]);
+    expect(o.shape(tangent)).toEqual([3, 1]);
+    expect(read(tangent)).toEqual([0, 0, 0]);
+  });
+
+  it('rejects a tangent whose shape differs from its primal', () => {
+    expect(() => jvp(o, (d, a) => a, [T(x)], [T([1, 2])])).toThrow('jvp: tangent shape [2] differs from primal shape [3]');
+  });
+});
+
+describe('valueAndGrad', () => {
+  it('accumulates the cotangents of a parameter used several times: d/dx sum(x^2 + 3x) = 2x + 3', () => {
+    const x = [0.5, -1.5, 2];
+    const { value, grads } = valueAndGrad(o, (tape, p) => tape.sum(tape.add(tape.mul(p.x, p.x), tape.mul(p.x, tape.fill([], 3)))), { x: T(x) });
+    expect(read(value)[0]).toBeCloseTo(x.reduce((a, v) => a + v * v + 3 * v, 0), 12);
+    expect(read(grads.x)).toEqual(x.map((v) => 2 * v + 3));
+  });
+
+  it('constants get no gradient; a parameter the loss does not reach gets zeros of its shape', () => {
+    const { grads } = valueAndGrad(
+      o,
+      (tape, p) => tape.sum(tape.mul(p.w, tape.lift(T([2, -4])))),
+      { w: T([1, 1]), unused: T([1, 2, 3, 4, 5, 6], [2, 3]) },
+    );
+    expect(read(grads.w)).toEqual([2, -4]);
+    expect(o.shape(grads.unused)).toEqual([2, 3]);
+    expect(read(grads.unused)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a loss that depends on no parameter has zero gradients', () => {
+    const { value, grads } = valueAndGrad(o, (tape) => tape.sum(tape.lift(T([1, 2]))), { w: T([5]) });
+    expect(read(value)).toEqual([3]);
+    expect(read(grads.w)).toEqual([0]);
+  });
+
+  it('returns auxiliary outputs by value, undifferentiated, and accepts a loss of shape [1]', () => {
+    const { value, grads, aux } = valueAndGrad(
+      o,
+      (tape, p) => ({ loss: tape.reshape(tape.sum(tape.mul(p.w, p.w)), [1]), aux: { twice: tape.mul(p.w, tape.fill([], 2)) } }),
+      { w: T([1.5, -2]) },
+    );
+    expect(read(value)).toEqual([6.25]);
+    expect(read(grads.w)).toEqual([3, -4]);
+    expect(read(aux.twice)).toEqual([3, -4]);
+    const noAux = valueAndGrad(o, (tape, p) => ({ loss: tape.sum(p.w) }), { w: T([1]) });
+    expect(noAux.aux).toEqual({});
+  });
+
+  it('rejects a loss that is not a scalar', () => {
+    expect(() => valueAndGrad(o, (tape, p) => tape.mul(p.w, p.w), { w: T([1, 2]) })).toThrow('valueAndGrad: the loss must be a scalar, got shape [2]');
+  });
+});
