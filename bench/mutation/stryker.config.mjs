@@ -24,7 +24,8 @@ export default {
   reporters: ['json', 'progress-append-only'],
   jsonReporter: { fileName: `${work}.report.json` },
   // The sandbox needs only the packages and the shared vitest settings, not the apps or the models.
-  ignorePatterns: ['apps', 'models', 'bench', '.changeset', '**/dist', '**/.turbo'],
+  // Leading slashes: a bare 'models' would also drop packages/core/src/models (and with it every test file importing core's index).
+  ignorePatterns: ['/apps', '/models', '/bench', '/.changeset', '**/dist', '**/.turbo'],
   timeoutMS: 20000,
   tempDirName: 'bench/results/tmp/stryker',
   cleanTempDir: 'always',
