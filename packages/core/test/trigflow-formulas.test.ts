@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  CONSISTENCY_PROPOSAL,
+  ddimSample,
   ddimStep,
   denoise,
   dpmSolver2Sample,
@@ -19,7 +21,9 @@ import {
   sampleTimes,
   stepsForNfe,
   T_EPS,
+  TEACHER_PROPOSAL,
   teacherNfe,
+  teacherSamplers,
   tMaxFor,
   uniformGrid,
   velocity,
@@ -89,6 +93,19 @@ describe('schedule closed forms', () => {
     for (const v of high) expect(v).toBe(Math.fround(Math.PI / 2 - T_EPS));
     expect(T_EPS).toBe(1e-4);
   });
+
+  it('each sampled time is arctan(exp(P_mean + P_std z) / sigma_d) for the stream\'s normals z', () => {
+    const p = { pMean: -0.3, pStd: 1.2 };
+    const z = new Rng(5).normal64(20);
+    const got = sampleTimes(new Rng(5), 20, p, 0.5);
+    expect(got).toHaveLength(20);
+    got.forEach((v, i) => expect(v).toBe(Math.fround(Math.atan(Math.exp(p.pMean + p.pStd * z[i]) / 0.5))));
+  });
+
+  it('the time proposals are those of PAPER.md: teacher (-0.8, 1.6), consistency models (-1.0, 1.4)', () => {
+    expect(TEACHER_PROPOSAL).toEqual({ pMean: -0.8, pStd: 1.6 });
+    expect(CONSISTENCY_PROPOSAL).toEqual({ pMean: -1.0, pStd: 1.4 });
+  });
 });
 
 describe('teacher sampler formulas', () => {
@@ -151,6 +168,22 @@ describe('teacher sampler formulas', () => {
     [[1, 0.5, -0.1], 'a negative end'],
   ])('rejects the grid %j (%s)', (grid) => {
     expect(() => heunSample(o, field, T(x, [2, 1]), grid, sigmaD)).toThrow(/decrease strictly/);
+  });
+
+  it('names the rejected grid in the error', () => {
+    expect(() => ddimSample(o, field, T(x, [2, 1]), [1, 0.5, 0.5, 0], sigmaD)).toThrow('got [1.0000, 0.5000, 0.5000, 0.0000]');
+  });
+
+  it.each(['ddim', 'heun', 'dpm2'] as const)('%s accepts a one-step grid [s, 0] and spends teacherNfe evaluations', (name) => {
+    for (const grid of [[1.2, 0], [1.2, 0.7, 0.3, 0]]) {
+      let calls = 0;
+      const counting = (xt: ReturnType<typeof T>, t: number | ReturnType<typeof T>) => {
+        calls++;
+        return field(xt, t);
+      };
+      teacherSamplers[name](o, counting, T(x, [2, 1]), grid, sigmaD);
+      expect(calls).toBe(teacherNfe(name, grid.length - 1));
+    }
   });
 
   it('NFE: DDIM spends one evaluation per step, Heun and DPM 2 per step but 1 on the last', () => {
