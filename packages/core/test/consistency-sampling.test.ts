@@ -116,6 +116,20 @@ describe('generate()', () => {
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
   });
 
+  it('splits n into whole chunks of `batch` and no empty chunk after them', async () => {
+    const calls: number[] = [];
+    const model = affine();
+    const recording: Model = {
+      ...model,
+      F: (d, p, xs, tt, cond) => {
+        calls.push(d.shape(xs)[0]);
+        return model.F(d, p, xs, tt, cond);
+      },
+    };
+    await generate(o, recording, {}, sigmaD, { sampler: 'consistency', n: 4, seed, batch: 2 });
+    expect(calls).toEqual([2, 2]);
+  });
+
   it('DDIM spends its NFE on a uniform grid from t_max (default 8)', async () => {
     const tMax = tMaxFor(sigmaD);
     const ddim = (z: number, steps: number) => {
