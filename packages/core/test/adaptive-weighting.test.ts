@@ -128,6 +128,7 @@ describe('tangent warmup r = min(1, step / H)', () => {
     [10, 10, 1],
     [25, 10, 1],
     [3, 0, 1],
+    [0, 0, 1],
     [3, -5, 1],
   ])('step %d of H = %d gives r = %d', (step, H, r) => {
     expect(tangentWarmup(step, H)).toBe(r);
