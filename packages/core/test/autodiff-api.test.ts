@@ -4,8 +4,8 @@
  * outputs and bad input. Expected values are derivatives worked out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { jvp, valueAndGrad } from '../src/index.js';
-import { ReferenceOps } from '../src/testing/index.js';
+import { DualOps, jvp, valueAndGrad } from '../src/index.js';
+import { primitiveCases, ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
 const T = (v: number[], shape = [v.length]) => o.fromArray(v, shape);
@@ -75,5 +75,29 @@ describe('valueAndGrad', () => {
 
   it('rejects a loss that is not a scalar', () => {
     expect(() => valueAndGrad(o, (tape, p) => tape.mul(p.w, p.w), { w: T([1, 2]) })).toThrow('valueAndGrad: the loss must be a scalar, got shape [2]');
+  });
+});
+
+describe('structural zeros in forward mode', () => {
+  // Network parameters enter sCM's JVP with null tangents: every primitive must keep them null
+  // (no zero tensors computed) and must give a real tangent as soon as one input has one.
+  it.each(primitiveCases().map((c) => [c.name, c] as const))('%s keeps null tangents null and propagates a real one', (_name, c) => {
+    const inputs = c.inputs.map((shape, k) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const kind = c.kinds?.[k] ?? 'normal';
+      return o.fromArray(Array.from({ length: n }, (_, i) => (kind === 'mask' ? i % 2 : kind === 'int' ? (i % 3) - 1 : kind === 'positive' ? 0.5 + (i % 4) / 3 : Math.sin(i + k))), shape);
+    });
+    const d = new DualOps(o);
+    expect(c.fn(d, inputs.map((x) => d.lift(x))).tangent).toBeNull();
+    if (c.differentiable === false) return;
+    const first = c.inputs.findIndex((_, k) => !['mask', 'int'].includes(c.kinds?.[k] ?? 'normal'));
+    const withTangent = c.fn(d, inputs.map((x, k) => d.dual(x, k === first ? o.fill(o.shape(x), 1) : null)));
+    expect(withTangent.tangent).not.toBeNull();
+    expect(o.shape(withTangent.tangent!)).toEqual(o.shape(withTangent.primal));
+  });
+
+  it('x^0 has a null tangent even when x has one', () => {
+    const d = new DualOps(o);
+    expect(d.powScalar(d.dual(T([2, 3]), T([1, 1])), 0).tangent).toBeNull();
   });
 });
