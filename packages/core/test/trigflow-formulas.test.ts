@@ -193,6 +193,8 @@ describe('teacher sampler formulas', () => {
     expect(stepsForNfe('ddim', 7)).toBe(7);
     expect(stepsForNfe('heun', 35)).toBe(18);
     expect(stepsForNfe('dpm2', 36)).toBe(18);
+    expect(stepsForNfe('ddim', 1)).toBe(1);
+    expect(stepsForNfe('heun', 1)).toBe(1);
     expect(() => stepsForNfe('heun', 0)).toThrow(/positive integer, got 0/);
     expect(() => stepsForNfe('ddim', 2.5)).toThrow(/positive integer, got 2.5/);
   });
