@@ -6,7 +6,7 @@
  * scores the main summary shows next to the current ones. Not part of `npm test`: hours on 2 cores.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markdownTable, resultsDir, writeResults } from '../lib.js';
 import config from './targets.json' with { type: 'json' };
@@ -40,11 +40,27 @@ const names = args.filter((a) => !a.startsWith('--'));
 const unknown = names.filter((n) => !config.targets.some((t) => t.name === n));
 if (unknown.length > 0) throw new Error(`unknown mutation target ${unknown.join(', ')}; known: ${config.targets.map((t) => t.name).join(', ')}`);
 
-const reportPath = (name: string) => join('bench/results/tmp/mutation', `${name.replaceAll('/', '-')}.${before ? 'before' : 'report'}.json`);
+const workPath = (name: string, kind: string) => join('bench/results/tmp/mutation', `${name.replaceAll('/', '-')}.${kind}.json`);
+
+/**
+ * Stryker's incremental mode keeps the result of a static mutant (one that acts while a module
+ * loads, such as a constant) even when tests were added since, so undetected static mutants are
+ * dropped from the incremental file and tested again.
+ */
+function forgetUndetectedStatic(name: string): void {
+  const path = workPath(name, 'incremental');
+  if (!existsSync(path)) return;
+  const incremental = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { mutants: (Mutant & { static?: boolean })[] }> };
+  for (const file of Object.values(incremental.files)) file.mutants = file.mutants.filter((m) => !(m.static && UNDETECTED.has(m.status)));
+  writeFileSync(path, JSON.stringify(incremental));
+}
+
+const reportPath = (name: string) => workPath(name, before ? 'before' : 'report');
 
 if (!reportOnly) {
   for (const target of config.targets.filter((t) => names.length === 0 || names.includes(t.name))) {
     console.log(`mutation: ${target.name}`);
+    forgetUndetectedStatic(target.name);
     const run = spawnSync('npx', ['stryker', 'run', 'bench/mutation/stryker.config.mjs'], {
       stdio: 'inherit',
       env: { ...process.env, MUTATION_TARGET: target.name },
