@@ -67,7 +67,7 @@ describe('consistency times', () => {
   });
 
   it.each([[[]], [[1, 0]], [[1.6, 1]], [[1, 1]], [[0.5, 0.8]]])('rejects the times %j', (times) => {
-    expect(() => consistencyTimes(times, sigmaD)).toThrow(/consistency times must decrease strictly within \(0, pi\/2\]/);
+    expect(() => consistencyTimes(times, sigmaD)).toThrow(`consistency times must decrease strictly within (0, pi/2], got [${times.join(', ')}]`);
   });
 
   it.each([0, -1, 2.5])('rejects %d steps', (steps) => {
@@ -116,18 +116,48 @@ describe('generate()', () => {
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
   });
 
-  it('splits n into whole chunks of `batch` and no empty chunk after them', async () => {
-    const calls: number[] = [];
-    const model = affine();
-    const recording: Model = {
+  /** `model` with every network call's batch size recorded. */
+  function recording(model: Model, calls: number[]): Model {
+    return {
       ...model,
       F: (d, p, xs, tt, cond) => {
         calls.push(d.shape(xs)[0]);
         return model.F(d, p, xs, tt, cond);
       },
     };
-    await generate(o, recording, {}, sigmaD, { sampler: 'consistency', n: 4, seed, batch: 2 });
+  }
+
+  it('splits n into whole chunks of `batch` and no empty chunk after them; one sample is enough', async () => {
+    const calls: number[] = [];
+    await generate(o, recording(affine(), calls), {}, sigmaD, { sampler: 'consistency', n: 4, seed, batch: 2 });
     expect(calls).toEqual([2, 2]);
+    expect(await generate(o, affine(), {}, sigmaD, { sampler: 'consistency', n: 1, seed })).toHaveLength(2);
+  });
+
+  it('Heun and DPM-Solver-2 spend their NFE on the EDM grid (default 35); a teacher ignores `steps`', async () => {
+    for (const [sampler, nfe, expected] of [
+      ['heun', undefined, 35],
+      ['dpm2', 5, 5],
+      ['heun', 3, 3],
+    ] as const) {
+      const calls: number[] = [];
+      await generate(o, recording(affine(), calls), {}, sigmaD, { sampler, nfe, n: 2, seed });
+      expect(calls, `${sampler} ${nfe}`).toHaveLength(expected);
+    }
+    const plain = await generate(o, affine(), {}, sigmaD, { sampler: 'ddim', nfe: 2, n, seed, batch: 2 });
+    expect(await generate(o, affine(), {}, sigmaD, { sampler: 'ddim', nfe: 2, n, seed, batch: 2, steps: 3 })).toEqual(plain);
+  });
+
+  it('guidance 1 evaluates a conditional teacher once per step, at the batch size; other scales twice', async () => {
+    const labels = Int32Array.from([0, 1]);
+    for (const [guidance, batch] of [
+      [1, 2],
+      [2, 4],
+    ] as const) {
+      const calls: number[] = [];
+      await generate(o, recording(affine({ numClasses: 2 }), calls), {}, sigmaD, { sampler: 'consistency', n: 2, seed, labels, guidance });
+      expect(calls).toEqual([batch]);
+    }
   });
 
   it('DDIM spends its NFE on a uniform grid from t_max (default 8)', async () => {
