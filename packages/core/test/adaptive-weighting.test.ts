@@ -4,8 +4,9 @@
  * cannot show there. References are float64 host sums and central differences of those sums.
  */
 import { describe, expect, it } from 'vitest';
-import { adaptiveWeightedMse, diffusionLoss, scmLoss, tangentWarmup, valueAndGrad, type Model, type TensorOps } from '../src/index.js';
+import { adaptiveWeightedMse, diffusionLoss, scmLoss, tangentWarmup, valueAndGrad } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
+import { functionModel } from './helpers/models.js';
 
 const o = new ReferenceOps();
 const sigmaD = 0.5;
@@ -13,20 +14,10 @@ const B = 3;
 const D = 2;
 
 /** F = a x + b t and u(t) = w t + c: every parameter moves the loss, and u is non-zero at every t. */
-const affine: Model = {
-  config: {},
+const affine = functionModel((d, p, x, t) => d.add(d.mul(p.a, x), d.mul(p.b, d.reshape(t, [d.shape(t)[0], 1]))), {
   sampleShape: [D],
-  numClasses: 0,
-  guidanceInput: false,
-  init: () => ({}),
-  initLogvar: () => ({}),
-  F<T>(d: TensorOps<T>, p: Record<string, T>, x: T, t: T): T {
-    return d.add(d.mul(p.a, x), d.mul(p.b, d.reshape(t, [d.shape(t)[0], 1])));
-  },
-  logvar<T>(d: TensorOps<T>, p: Record<string, T>, t: T): T {
-    return d.add(d.mul(p.w, t), p.c);
-  },
-};
+  logvar: (d, p, t) => d.add(d.mul(p.w, t), p.c),
+});
 const point = { a: 0.8, b: -0.3, w: 0.9, c: -0.4 };
 type P = typeof point;
 const hostF = (p: P, x: number, t: number) => p.a * x + p.b * t;

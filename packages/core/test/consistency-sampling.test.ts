@@ -4,8 +4,9 @@
  * the output. The noise is drawn from the same seeded stream the code under test uses.
  */
 import { describe, expect, it } from 'vitest';
-import { appliesCfg, consistencySample, consistencyTimes, generate, modelField, Rng, T_MID, tMaxFor, type Model, type TensorOps } from '../src/index.js';
+import { appliesCfg, consistencySample, consistencyTimes, generate, modelField, Rng, T_MID, tMaxFor, type Model } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
+import { functionModel } from './helpers/models.js';
 
 const o = new ReferenceOps();
 const sigmaD = 0.5;
@@ -19,25 +20,17 @@ interface Options {
 }
 /** F = a x + b t + (label code) + 0.25 guidance; label k adds k + 1, the null label adds 10. */
 function affine({ numClasses = 0, guidanceInput = false }: Options = {}): Model {
-  return {
-    config: {},
-    sampleShape: [2],
-    numClasses,
-    guidanceInput,
-    init: () => ({}),
-    initLogvar: () => ({}),
-    F<T>(d: TensorOps<T>, _p: Record<string, T>, x: T, t: T, cond?: { labels?: T; guidance?: T }): T {
-      const n = d.shape(t)[0];
-      let out = d.add(d.mul(x, d.fill([], a)), d.mul(d.reshape(t, [n, 1]), d.fill([], b)));
-      if (cond?.labels) {
-        const code = Array.from({ length: numClasses + 1 }, (_, k) => (k === numClasses ? 10 : k + 1));
-        out = d.add(out, d.matmul(cond.labels, d.fromArray(code, [numClasses + 1, 1])));
-      }
-      if (cond?.guidance) out = d.add(out, d.mul(d.reshape(cond.guidance, [n, 1]), d.fill([], 0.25)));
-      return out;
-    },
-    logvar: <T>(d: TensorOps<T>, _p: Record<string, T>, t: T) => d.fill(d.shape(t), 0),
+  const F: Model['F'] = (d, _p, x, t, cond) => {
+    const n = d.shape(t)[0];
+    let out = d.add(d.mul(x, d.fill([], a)), d.mul(d.reshape(t, [n, 1]), d.fill([], b)));
+    if (cond?.labels) {
+      const code = Array.from({ length: numClasses + 1 }, (_, k) => (k === numClasses ? 10 : k + 1));
+      out = d.add(out, d.matmul(cond.labels, d.fromArray(code, [numClasses + 1, 1])));
+    }
+    if (cond?.guidance) out = d.add(out, d.mul(d.reshape(cond.guidance, [n, 1]), d.fill([], 0.25)));
+    return out;
   };
+  return functionModel(F, { sampleShape: [2], numClasses, guidanceInput });
 }
 
 /** Host consistency sampling of one coordinate: f(x, t) = cos t x - sin t sigma_d F(x, t). */

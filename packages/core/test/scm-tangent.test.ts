@@ -4,8 +4,9 @@
  * is the formula of PAPER.md §3 evaluated on the host with dF/dt in closed form.
  */
 import { describe, expect, it } from 'vitest';
-import { scmTarget, type Model, type TensorOps } from '../src/index.js';
+import { scmTarget } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
+import { functionModel } from './helpers/models.js';
 
 const o = new ReferenceOps();
 const sigmaD = 0.5;
@@ -14,16 +15,9 @@ const shape = [2, 2, 2, 1];
 const per = 4;
 
 /** F(x, t) = a x + b t per pixel, so dF along (dx, dt) is a dx + b dt. */
-const affine: Model = {
-  config: {},
+const affine = functionModel((d, _p, x, t) => d.add(d.mul(x, d.fill([], a)), d.mul(d.reshape(t, [d.shape(t)[0], 1, 1, 1]), d.fill([], b))), {
   sampleShape: [2, 2, 1],
-  numClasses: 0,
-  guidanceInput: false,
-  init: () => ({}),
-  initLogvar: () => ({}),
-  F: <T>(d: TensorOps<T>, _p: Record<string, T>, x: T, t: T) => d.add(d.mul(x, d.fill([], a)), d.mul(d.reshape(t, [d.shape(t)[0], 1, 1, 1]), d.fill([], b))),
-  logvar: <T>(d: TensorOps<T>, _p: Record<string, T>, t: T) => d.fill(d.shape(t), 0),
-};
+});
 
 const xt = [0.4, -0.9, 1.2, 0.05, -0.3, 0.8, -1.1, 0.6];
 const dxdt = [0.25, 0.5, -0.75, 1.0, -0.2, 0.9, 0.35, -0.6];

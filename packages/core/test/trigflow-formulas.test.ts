@@ -27,10 +27,9 @@ import {
   tMaxFor,
   uniformGrid,
   velocity,
-  type Model,
-  type TensorOps,
 } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
+import { functionModel } from './helpers/models.js';
 
 const o = new ReferenceOps();
 const sigmaD = 0.5;
@@ -116,16 +115,9 @@ describe('teacher sampler formulas', () => {
   });
 
   // F(x, t) = a x + b t: a field where both the state and time terms matter.
-  const affine: Model = {
-    config: {},
+  const affine = functionModel((d, _p, x, tt) => d.add(d.mul(x, d.fill([], 0.6)), d.mul(d.reshape(tt, [d.shape(tt)[0], 1]), d.fill([], -0.4))), {
     sampleShape: [1],
-    numClasses: 0,
-    guidanceInput: false,
-    init: () => ({}),
-    initLogvar: () => ({}),
-    F: <U>(d: TensorOps<U>, _p: Record<string, U>, x: U, tt: U) => d.add(d.mul(x, d.fill([], 0.6)), d.mul(d.reshape(tt, [d.shape(tt)[0], 1]), d.fill([], -0.4))),
-    logvar: <U>(d: TensorOps<U>, _p: Record<string, U>, tt: U) => d.fill(d.shape(tt), 0),
-  };
+  });
   const hostF = (xt: number, tt: number) => 0.6 * (xt / sigmaD) - 0.4 * tt;
   const field = modelField(o, affine, {}, sigmaD);
   const x = [0.9, -0.35];
@@ -202,20 +194,10 @@ describe('teacher sampler formulas', () => {
 
 describe('classifier-free guidance', () => {
   // F(x, t, y) = x + t + (1 + label index) on labelled rows; the null label (last column) adds 10.
-  const conditional: Model = {
-    config: {},
-    sampleShape: [2],
-    numClasses: 2,
-    guidanceInput: false,
-    init: () => ({}),
-    initLogvar: () => ({}),
-    F<U>(d: TensorOps<U>, _p: Record<string, U>, xs: U, tt: U, cond?: { labels?: U }) {
-      const n = d.shape(tt)[0];
-      const code = d.matmul(cond!.labels!, d.fromArray([1, 2, 10], [3, 1]));
-      return d.add(d.add(xs, d.reshape(tt, [n, 1])), code);
-    },
-    logvar: <U>(d: TensorOps<U>, _p: Record<string, U>, tt: U) => d.fill(d.shape(tt), 0),
-  };
+  const conditional = functionModel(
+    (d, _p, xs, tt, cond) => d.add(d.add(xs, d.reshape(tt, [d.shape(tt)[0], 1])), d.matmul(cond!.labels!, d.fromArray([1, 2, 10], [3, 1]))),
+    { sampleShape: [2], numClasses: 2 },
+  );
   const labels = o.fromArray([1, 0, 0, 0, 1, 0], [2, 3]);
   const xt = [0.2, -0.4, 0.6, 1.0];
   const tt = [0.3, 0.8];
