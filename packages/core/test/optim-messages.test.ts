@@ -4,19 +4,7 @@
  * the configuration needs, and decay rates may be 0.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  adam,
-  clipByGlobalNorm,
-  constantLr,
-  emaDecayHalfLife,
-  emaUpdate,
-  inverseSqrtLr,
-  lrAt,
-  powerEmaDecay,
-  radam,
-  scalarTensors,
-  selectTree,
-} from '../src/optim/index.js';
+import { adam, clipByGlobalNorm, constantLr, emaDecayHalfLife, emaUpdate, inverseSqrtLr, lrAt, powerEmaDecay, radam, scalarTensors, selectTree } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
