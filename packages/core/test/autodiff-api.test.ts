@@ -4,7 +4,7 @@
  * outputs and bad input. Expected values are derivatives worked out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { DualOps, jvp, valueAndGrad } from '../src/index.js';
+import { DualOps, jvp, TapeOps, valueAndGrad } from '../src/index.js';
 import { primitiveCases, ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -99,5 +99,41 @@ describe('structural zeros in forward mode', () => {
   it('x^0 has a null tangent even when x has one', () => {
     const d = new DualOps(o);
     expect(d.powScalar(d.dual(T([2, 3]), T([1, 1])), 0).tangent).toBeNull();
+  });
+});
+
+describe('the tape', () => {
+  it('names itself after the base ops, as forward mode does', () => {
+    expect(new TapeOps(o).name).toBe('tape(reference-f64)');
+    expect(new DualOps(o).name).toBe('jvp(reference-f64)');
+  });
+
+  it('records nothing for constants: an op on lifted tensors stays untracked', () => {
+    const tape = new TapeOps(o);
+    expect(tape.mul(tape.lift(T([1, 2])), tape.lift(T([3, 4]))).tracked).toBe(false);
+    expect(tape.exp(tape.variable(T([1]))).tracked).toBe(true);
+  });
+
+  it('skips intermediates the loss does not use, and constants on both sides of an op', () => {
+    const { grads } = valueAndGrad(
+      o,
+      (tape, p) => {
+        tape.exp(tape.mul(p.w, p.w)); // computed, never used by the loss
+        const c = tape.mul(tape.lift(T([2, 3])), tape.lift(T([1, -1])));
+        return tape.sum(tape.add(tape.mul(p.w, c), tape.mul(tape.lift(T([5, 5])), p.w)));
+      },
+      { w: T([0.5, 1.5]) },
+    );
+    expect(read(grads.w)).toEqual([7, 2]);
+  });
+
+  it('x^0 contributes no gradient, even at x = 0', () => {
+    const { grads } = valueAndGrad(o, (tape, p) => tape.sum(tape.add(tape.powScalar(p.x, 0), p.x)), { x: T([0, 2]) });
+    expect(read(grads.x)).toEqual([1, 1]);
+  });
+
+  it('names concat in its axis error', () => {
+    const tape = new TapeOps(o);
+    expect(() => tape.concat([tape.variable(T([1])), tape.variable(T([2]))], 3)).toThrow(/concat.*axis 3 is out of range for rank 1/);
   });
 });
