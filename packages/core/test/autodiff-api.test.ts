@@ -74,7 +74,7 @@ describe('valueAndGrad', () => {
   });
 
   it('rejects a loss that is not a scalar', () => {
-    expect(() => valueAndGrad(o, (tape, p) => tape.mul(p.w, p.w), { w: T([1, 2]) })).toThrow('valueAndGrad: the loss must be a scalar, got shape [2]');
+    expect(() => valueAndGrad(o, (tape, p) => tape.mul(p.w, p.w), { w: T([1, 2, 3, 4], [2, 2]) })).toThrow('valueAndGrad: the loss must be a scalar, got shape [2, 2]');
   });
 });
 
@@ -135,5 +135,41 @@ describe('the tape', () => {
   it('names concat in its axis error', () => {
     const tape = new TapeOps(o);
     expect(() => tape.concat([tape.variable(T([1])), tape.variable(T([2]))], 3)).toThrow(/concat.*axis 3 is out of range for rank 1/);
+  });
+});
+
+describe('reads, comparisons and reductions without keepDims on both transformations', () => {
+  const x = [1, 5, 2, 7, 3, 4];
+
+  it('reading a dual or a tape tensor reads its value', async () => {
+    const d = new DualOps(o);
+    const dual = d.dual(T([1, 2]), T([3, 4]));
+    expect(Array.from(d.readSync(dual))).toEqual([1, 2]);
+    expect(Array.from(await d.read(dual))).toEqual([1, 2]);
+    const tape = new TapeOps(o);
+    const v = tape.variable(T([5, 6]));
+    expect(Array.from(tape.readSync(v))).toEqual([5, 6]);
+    expect(Array.from(await tape.read(v))).toEqual([5, 6]);
+    expect(tape.keep(v)).toBe(v);
+    expect(tape.tidy(() => v)).toBe(v);
+  });
+
+  it('comparisons give untracked 0/1 values on the tape', () => {
+    const tape = new TapeOps(o);
+    const [a, b] = [tape.variable(T([1, 3])), tape.variable(T([2, 3]))];
+    const gt = tape.greater(b, a);
+    const eq = tape.equal(a, b);
+    expect([read(gt.value), read(eq.value)]).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(gt.tracked || eq.tracked).toBe(false);
+  });
+
+  it('the derivative of max over an axis without keepDims picks each row maximum', () => {
+    const { grads } = valueAndGrad(o, (tape, p) => tape.sum(tape.mul(tape.max(p.x, [1]), tape.lift(T([2, 3])))), { x: T(x, [2, 3]) });
+    expect(read(grads.x)).toEqual([0, 2, 0, 3, 0, 0]);
+    const { tangent } = jvp(o, (d, a) => d.max(a, [1]), [T(x, [2, 3])], [T([10, 20, 30, 40, 50, 60], [2, 3])]);
+    expect(read(tangent)).toEqual([20, 40]);
   });
 });
