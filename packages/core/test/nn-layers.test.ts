@@ -60,6 +60,8 @@ describe('element-wise and dense layers', () => {
     const cols = [0, 1, 2].map((j) => hostSoftmax([x[j], x[3 + j]]));
     expectAll(read(softmax(o, T(x, [2, 3]), 0)), [cols[0][0], cols[1][0], cols[2][0], cols[0][1], cols[1][1], cols[2][1]]);
     expectAll(read(softmax(o, T([1000, 1001], [1, 2]))), hostSoftmax([0, 1]));
+    // Rank 3: the default is the last axis, not axis 1.
+    expectAll(read(softmax(o, T(x, [1, 2, 3]))), [...hostSoftmax([1, 2, 4]), ...hostSoftmax([-1, 0.5, 3])]);
   });
 
   it('linear on [n, in] and [b, n, in] inputs, with and without bias', () => {
@@ -106,6 +108,8 @@ describe('normalisations', () => {
     const host = (v: number[], eps: number) => v.map((e) => e / Math.sqrt(v.reduce((s, u) => s + u * u, 0) / v.length + eps));
     expectAll(read(pixelNorm(o, T(a, [2, 2]), 0.01)), [...host([3, 4], 0.01), ...host([0.1, -0.2], 0.01)]);
     expectAll(read(pixelNorm(o, T(a, [2, 2]))), [...host([3, 4], 1e-8), ...host([0.1, -0.2], 1e-8)]);
+    // Rank 3: the channels are the last axis.
+    expectAll(read(pixelNorm(o, T(a, [1, 2, 2]), 0.01)), [...host([3, 4], 0.01), ...host([0.1, -0.2], 0.01)]);
   });
 
   it("modulate: 'double' is GroupNorm(x) pnorm(s) + pnorm(b), 'adagn' is GroupNorm(x) (1 + s) + b, per example", () => {
