@@ -181,7 +181,11 @@ describe('parameters', () => {
     expect(cv['c.weight'].shape).toEqual([3, 3, 2, 4]);
     Array.from(cv['c.weight'].data).forEach((v, i) => expect(v).toBeCloseTo((new Rng(2).normal(72)[i] * 0.5) / Math.sqrt(18), 6));
     expect(cv['c.bias'].shape).toEqual([4]);
-    expect(Array.from(convParams(new Rng(2), 'c', 1, 1, 1, 0)['c.weight'].data)).toEqual([0]);
+    // Zero weights draw nothing: the stream goes on where it was for the next layer.
+    const rng = new Rng(2);
+    expect(Array.from(convParams(rng, 'c', 1, 1, 1, 0)['c.weight'].data)).toEqual([0]);
+    expect(Array.from(linearParams(rng, 'fc', 1, 1, 0)['fc.weight'].data)).toEqual([0]);
+    expect(rng.normal(2)).toEqual(new Rng(2).normal(2));
   });
 
   it("conv is a 'same' convolution plus bias", () => {
