@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { encodeCheckpoint } from '@scm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, differingTensors, oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
+import { BIN, differingTensors, oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
 
 const root = tempDir();
 const teacher = join(root, 'teacher');
@@ -86,7 +86,7 @@ describe('two writers on one folder', () => {
   it('a second trainer is refused while the first runs, and a resume after it ends continues the run', async () => {
     const dir = join(root, 'busy');
     // The first writer runs as a process of its own, long enough to be caught in the act.
-    const first = spawn(process.execPath, [CLI, 'train-teacher', '--steps', '100000', '--checkpoint-every', '1', '--out', dir, ...TINY], {
+    const first = spawn(process.execPath, [BIN, 'train-teacher', '--steps', '100000', '--checkpoint-every', '1', '--out', dir, ...TINY], {
       stdio: 'ignore',
     });
     const lock = join(dir, 'scm.lock');
@@ -127,7 +127,7 @@ describe('a full disk', () => {
     expect((await scm('train-teacher', '--steps', '2', '--out', dir, ...TINY)).code).toBe(0);
     const before = readFileSync(join(dir, 'checkpoint.safetensors'));
     // A file size limit below the checkpoint's size: writes fail with EFBIG, as on a full disk.
-    const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 16; exec "$0" "$@"`, process.execPath, CLI, 'train-teacher', '--resume', '--steps', '4', '--out', dir], {
+    const r = spawnSync('bash', ['-c', `trap '' XFSZ; ulimit -f 16; exec "$0" "$@"`, process.execPath, BIN, 'train-teacher', '--resume', '--steps', '4', '--out', dir], {
       encoding: 'utf8',
     });
     expect(r.status).toBe(1);
@@ -146,7 +146,7 @@ describe('kill -9', () => {
     const killed = join(root, 'killed');
     const args = ['distill', '--teacher', big, '--steps', '8', '--log-every', '1', '--checkpoint-every', '1'];
     expect((await scm(...args, '--out', straight)).code).toBe(0);
-    const child = spawn(process.execPath, [CLI, ...args, '--out', killed], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, ...args, '--out', killed], { stdio: 'ignore' });
     const log = join(killed, 'log.jsonl');
     const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
     for (let i = 0; i < 1200 && lines() < 3 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
