@@ -17,15 +17,26 @@ const dir = mkdtempSync(join(tmpdir(), 'scm-registry-'));
 const consumer = join(dir, 'consumer');
 let registry: LocalRegistry | undefined;
 
-/** npm with only the test's npmrc (never the user's), the shared cache, and no audit or fund noise. */
+/**
+ * npm with only the test's npmrc (never the user's), the shared cache, and no audit or fund noise.
+ * One retry: the local registry proxies the public one, and a single failed upstream fetch is
+ * the network's, not the packages'.
+ */
 function npm(args: string[], cwd: string, npmrc: string): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_userconfig: npmrc, npm_config_globalconfig: join(dir, 'no-globalconfig') },
-    timeout: TIMEOUT,
-  });
+  const run = () =>
+    execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_userconfig: npmrc, npm_config_globalconfig: join(dir, 'no-globalconfig') },
+      timeout: TIMEOUT,
+    });
+  try {
+    return run();
+  } catch (first) {
+    if (args[0] !== 'install') throw first;
+    return run();
+  }
 }
 
 /** The README's library example and its backend swap, as the README shows them. */

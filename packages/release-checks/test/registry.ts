@@ -56,7 +56,11 @@ export async function startRegistry(dir: string, upstream: string): Promise<Loca
       'uplinks:',
       '  upstream:',
       `    url: ${upstream}`,
-      '    timeout: 60s',
+      '    timeout: 120s',
+      // Verdaccio's defaults mark the uplink down for 5 minutes after 2 failed requests, and then
+      // answer 404 for every package not yet cached: one slow fetch on a loaded machine failed the run.
+      '    max_fails: 50',
+      '    fail_timeout: 5s',
       'packages:',
       "  '@scm/*':",
       '    access: $all',
