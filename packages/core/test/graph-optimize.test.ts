@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 import { groupNorm, silu, softmax } from '../src/nn/functional.js';
 import { reshapePerm } from '../src/graph/layout.js';
-import { compositeNets, draw, primitiveCases, ReferenceOps, relativeError, type RefTensor } from '../src/testing/index.js';
+import { compositeNets, draw, primitiveCases, ReferenceOps, relativeError, tinyUnetConfig, type RefTensor } from '../src/testing/index.js';
 
 const ref = new ReferenceOps();
 const rng = new Rng(5);
@@ -98,20 +98,7 @@ describe('graph optimisation computes what the traced graph computes (float64 in
   });
 
   it('the U-Net forward, its JVP and its gradient, channels first and fused', () => {
-    const model = createUnet({
-      imageSize: 8,
-      channels: 2,
-      baseChannels: 8,
-      channelMult: [1, 2],
-      blocksPerLevel: 1,
-      attentionResolutions: [4],
-      attentionHeads: 2,
-      numClasses: 3,
-      guidanceInput: true,
-      embChannels: 8,
-      normGroups: 4,
-      logvarChannels: 8,
-    });
+    const model = createUnet(tinyUnetConfig);
     const init = model.init(new Rng(3));
     const names = Object.keys(init);
     const B = 3;

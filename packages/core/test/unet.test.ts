@@ -3,27 +3,14 @@ import { createModel, createUnet, jvp, oneHotLabels, Rng, valueAndGrad, type Hos
 import { attention, groupNorm, linear } from '../src/nn/functional.js';
 import { linearParams } from '../src/nn/params.js';
 import { selfAttention, type BlockContext } from '../src/models/unet-blocks.js';
-import { ReferenceOps, assertClose, centralDifference } from '../src/testing/index.js';
+import { ReferenceOps, assertClose, centralDifference, tinyUnetConfig } from '../src/testing/index.js';
 import { dot } from '../src/testing/numeric.js';
 
 const o = new ReferenceOps();
 const B = 3;
 const S = 8;
 const C = 2;
-const tiny: Partial<UnetConfig> = {
-  imageSize: S,
-  channels: C,
-  baseChannels: 8,
-  channelMult: [1, 2],
-  blocksPerLevel: 1,
-  attentionResolutions: [4],
-  attentionHeads: 2,
-  numClasses: 3,
-  guidanceInput: true,
-  embChannels: 8,
-  normGroups: 4,
-  logvarChannels: 8,
-};
+const tiny = tinyUnetConfig;
 const model = createUnet(tiny);
 
 /** Float64 copies of the initial params with the zero-initialised output conv and logvar head made random. */

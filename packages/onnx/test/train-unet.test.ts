@@ -26,6 +26,7 @@ import {
   type UnetConfig,
 } from '@scm/core';
 import { createTfjsOps } from '@scm/tfjs';
+import { tinyUnetConfig } from '@scm/core/testing';
 import { OnnxTrainer } from '../src/index.js';
 import { relativeError, runtimes } from './helpers.js';
 
@@ -37,19 +38,7 @@ beforeAll(async () => {
   tf = (await createTfjsOps({ backend: 'cpu' })) as TensorOps<unknown>;
 });
 
-const unet: Partial<UnetConfig> = {
-  imageSize: 8,
-  channels: 2,
-  baseChannels: 8,
-  channelMult: [1, 2],
-  blocksPerLevel: 1,
-  attentionResolutions: [4],
-  attentionHeads: 2,
-  numClasses: 3,
-  embChannels: 8,
-  normGroups: 4,
-  logvarChannels: 8,
-};
+const unet: Partial<UnetConfig> = { ...tinyUnetConfig, guidanceInput: false };
 
 /** Every tensor random and non-zero, so every layer (zero-initialised output conv included) gets a gradient. */
 function randomParams(config: Partial<UnetConfig>, seed: number) {

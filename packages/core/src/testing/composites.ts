@@ -4,7 +4,27 @@
  * upsampling and a grouped conv).
  */
 import type { Shape, TensorOps } from '../tensor/ops.js';
+import type { UnetConfig } from '../models/unet.js';
 import { attention, groupNorm, linear, silu } from '../nn/functional.js';
+
+/**
+ * A U-Net small enough for float64 and eager-backend tests that still takes every path: 8x8x2
+ * images, two levels [8, 16], 2-head attention at 4x4, 3 classes and a guidance input.
+ */
+export const tinyUnetConfig: Partial<UnetConfig> = {
+  imageSize: 8,
+  channels: 2,
+  baseChannels: 8,
+  channelMult: [1, 2],
+  blocksPerLevel: 1,
+  attentionResolutions: [4],
+  attentionHeads: 2,
+  numClasses: 3,
+  guidanceInput: true,
+  embChannels: 8,
+  normGroups: 4,
+  logvarChannels: 8,
+};
 
 export interface CompositeNet {
   readonly name: string;
