@@ -33,7 +33,10 @@ export interface FillValue {
   readonly overBatch: number;
 }
 
-const staticDims = (values: readonly number[]): Dim[] => values.map((value) => ({ value, k: 0 }));
+/** A size that does not depend on the batch. */
+export const fixed = (value: number): Dim => ({ value, k: 0 });
+
+const staticDims = (values: readonly number[]): Dim[] => values.map(fixed);
 
 function sliceBegins(node: GraphNode): readonly number[] {
   return node.attrs.op === 'slice' ? node.attrs.begin : [];

@@ -23,9 +23,8 @@ interface Layout {
   /** An image (or filter) of the node as ONNX wants it. */
   image(ctx: LowerContext, x: string): string;
   filter(ctx: LowerContext, w: string): string;
-  /** An NCHW result (or OIHW filter) in the node's layout. */
+  /** An NCHW result in the node's layout. */
   fromImage(ctx: LowerContext, y: string): string;
-  fromFilter(ctx: LowerContext, w: string): string;
   /** The node's shapes in core's NHWC / HWIO terms, for resolveConv2D. */
   nhwc(shape: Shape): Shape;
   hwio(shape: Shape): Shape;
@@ -38,13 +37,12 @@ const unchanged = (shape: Shape) => shape;
 function layoutOf(attrs: NodeAttrs): Layout {
   const channelsFirst = 'layout' in attrs && attrs.layout === 'nchw';
   return channelsFirst
-    ? { channelsFirst, image: same, filter: same, fromImage: same, fromFilter: same, nhwc: (s) => permute(s, NCHW_TO_NHWC), hwio: (s) => permute(s, OIHW_TO_HWIO) }
+    ? { channelsFirst, image: same, filter: same, fromImage: same, nhwc: (s) => permute(s, NCHW_TO_NHWC), hwio: (s) => permute(s, OIHW_TO_HWIO) }
     : {
         channelsFirst,
         image: transpose(NHWC_TO_NCHW),
         filter: transpose(HWIO_TO_OIHW),
         fromImage: transpose(NCHW_TO_NHWC),
-        fromFilter: transpose(OIHW_TO_HWIO),
         nhwc: unchanged,
         hwio: unchanged,
       };
@@ -100,27 +98,23 @@ export const conv: Lowerings<'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropF
    * groups split channels (here: examples), not the batch, so each group is its own Conv.
    */
   conv2dBackpropFilter: (ctx, node, [x, dy]) => {
-    const l = layoutOf(node.attrs);
-    if (l.channelsFirst) return filterGradientByMatMul(ctx, node, x, dy);
-    const xShape = l.nhwc(ctx.shapeOf(node.inputs[0]));
-    const [kh, kw, cg, cout] = l.hwio(ctx.shapeOf(node.id));
+    if (layoutOf(node.attrs).channelsFirst) return filterGradientByMatMul(ctx, node, x, dy);
+    const xShape = ctx.shapeOf(node.inputs[0]);
+    const [kh, kw, cg, cout] = ctx.shapeOf(node.id);
     const r = resolveConv2D('conv2dBackpropFilter', xShape, [kh, kw, cg, cout], node.attrs.options);
     const cog = cout / r.groups;
-    const channelAxis = l.channelsFirst ? 1 : 3;
-    // Channels first: [n, c, h, w] -> [c, n, h, w] moves whole planes; from NHWC every element moves.
-    const toChannelBatch = transpose(l.channelsFirst ? [1, 0, 2, 3] : [3, 0, 1, 2]);
     const channels = (t: string, width: number, g: number) =>
-      r.groups === 1 ? t : ctx.emit('Slice', [t, ctx.int64s([g * width]), ctx.int64s([(g + 1) * width]), ctx.int64s([channelAxis])]);
+      r.groups === 1 ? t : ctx.emit('Slice', [t, ctx.int64s([g * width]), ctx.int64s([(g + 1) * width]), ctx.int64s([3])]);
+    const channelBatch = transpose([3, 0, 1, 2]);
     const blocks = Array.from({ length: r.groups }, (_, g) => {
-      const full = ctx.emit('Conv', [toChannelBatch(ctx, channels(x, cg, g)), toChannelBatch(ctx, channels(dy, cog, g))], {
+      const full = ctx.emit('Conv', [channelBatch(ctx, channels(x, cg, g)), channelBatch(ctx, channels(dy, cog, g))], {
         dilations: r.strides,
         pads: onnxPads(r),
       });
       return ctx.emit('Slice', [full, ctx.int64s([0, 0]), ctx.int64s([kh, kw]), ctx.int64s([2, 3])]);
     });
-    // [cin/groups, cout, kh, kw] -> OIHW
-    const dw = ctx.emit('Transpose', [blocks.length === 1 ? blocks[0] : ctx.emit('Concat', blocks, { axis: 1 })], { perm: [1, 0, 2, 3] });
-    return l.fromFilter(ctx, dw);
+    // [cin/groups, cout, kh, kw] -> [kh, kw, cin/groups, cout]
+    return transpose([2, 3, 0, 1])(ctx, blocks.length === 1 ? blocks[0] : ctx.emit('Concat', blocks, { axis: 1 }));
   },
 };
 

@@ -3,10 +3,9 @@
  * as [n, c, rest] (unit scale, zero bias), which is how PyTorch exports GroupNorm; over other axes,
  * the mean and variance chain it was fused from. A softmax is ONNX's Softmax (one axis since opset 13).
  */
-import type { Dim } from '../batch.js';
+import { fixed, type Dim } from '../batch.js';
 import type { Lowerings } from './types.js';
 
-const fixed = (value: number): Dim => ({ value, k: 0 });
 const product = (ds: readonly Dim[]) => ds.reduce((p, d) => p * d.value, 1);
 
 export const fused: Lowerings<'normalize' | 'softmax'> = {

@@ -6,44 +6,35 @@
  * same copy. On a traced NHWC node both are exact reshapes: repeat with Expand, average with ReduceMean.
  */
 import type { LowerContext } from '../context.js';
-import type { Dim } from '../batch.js';
-import type { Lowerings, NodeOf } from './types.js';
+import { fixed, type Dim } from '../batch.js';
+import type { Lowerings } from './types.js';
 
-const fixed = (value: number): Dim => ({ value, k: 0 });
-
-/** [batch, rows, cols, channels] of a node's input, and whether channels come before rows. */
-function dims(ctx: LowerContext, node: NodeOf<'upsampleNearest' | 'avgPool'>) {
-  const [n, a, b, c] = ctx.batched.dims(node.inputs[0]);
-  const channelsFirst = node.attrs.layout === 'nchw';
-  return channelsFirst ? { n, h: b.value, w: c.value, c: a.value, channelsFirst } : { n, h: a.value, w: b.value, c: c.value, channelsFirst };
+/** NHWC dims [n, h, w, c] of a node's input, the batch entry following the batch. */
+function nhwc(ctx: LowerContext, id: number): [Dim, number, number, number] {
+  const [n, h, w, c] = ctx.batched.dims(id);
+  return [n, h.value, w.value, c.value];
 }
-
-/** An NHWC or NCHW shape with h and w each split into (size, factor-sized) pairs. */
-const split = (n: Dim, h: [number, number], w: [number, number], c: number, channelsFirst: boolean): Dim[] => {
-  const spatial = [fixed(h[0]), fixed(h[1]), fixed(w[0]), fixed(w[1])];
-  return channelsFirst ? [n, fixed(c), ...spatial] : [n, ...spatial, fixed(c)];
-};
 
 export const resample: Lowerings<'upsampleNearest' | 'avgPool'> = {
   upsampleNearest: (ctx, node, [x]) => {
     const f = node.attrs.factor;
-    const { n, h, w, c, channelsFirst } = dims(ctx, node);
-    if (channelsFirst) {
+    if (node.attrs.layout === 'nchw') {
       return ctx.emit('Resize', [x, '', ctx.floats([1, 1, f, f], [4])], {
         mode: 'nearest',
         coordinate_transformation_mode: 'asymmetric',
         nearest_mode: 'floor',
       });
     }
-    const spread = ctx.emit('Reshape', [x, ctx.shapeTensor(split(n, [h, 1], [w, 1], c, channelsFirst))]);
-    const repeated = ctx.emit('Expand', [spread, ctx.shapeTensor(split(n, [h, f], [w, f], c, channelsFirst))]);
+    const [n, h, w, c] = nhwc(ctx, node.inputs[0]);
+    const spread = ctx.emit('Reshape', [x, ctx.shapeTensor([n, fixed(h), fixed(1), fixed(w), fixed(1), fixed(c)])]);
+    const repeated = ctx.emit('Expand', [spread, ctx.shapeTensor([n, fixed(h), fixed(f), fixed(w), fixed(f), fixed(c)])]);
     return ctx.emit('Reshape', [repeated, ctx.shapeTensor(ctx.batched.dims(node.id))]);
   },
   avgPool: (ctx, node, [x]) => {
     const f = node.attrs.factor;
-    const { n, h, w, c, channelsFirst } = dims(ctx, node);
-    if (channelsFirst) return ctx.emit('AveragePool', [x], { kernel_shape: [f, f], strides: [f, f] });
-    const windows = ctx.emit('Reshape', [x, ctx.shapeTensor(split(n, [h / f, f], [w / f, f], c, false))]);
+    if (node.attrs.layout === 'nchw') return ctx.emit('AveragePool', [x], { kernel_shape: [f, f], strides: [f, f] });
+    const [n, h, w, c] = nhwc(ctx, node.inputs[0]);
+    const windows = ctx.emit('Reshape', [x, ctx.shapeTensor([n, fixed(h / f), fixed(f), fixed(w / f), fixed(f), fixed(c)])]);
     return ctx.emit('ReduceMean', [windows], { axes: [2, 4], keepdims: 0 });
   },
 };
