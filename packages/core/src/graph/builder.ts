@@ -106,10 +106,7 @@ export class GraphBuilder {
     if (movesOnlyUnitAxes(n.shape, perm)) return this.reshape(x, shape);
     if (a.op === 'broadcastTo') {
       // Transposing what is broadcast, which is smaller, then broadcasting gives the same tensor.
-      const source = n.inputs[0];
-      const rank = this.shape(source).length;
-      const padded = rank === n.shape.length ? source : this.reshape(source, [...Array<number>(n.shape.length - rank).fill(1), ...this.shape(source)]);
-      return this.add({ op: 'broadcastTo', shape }, [this.transpose(padded, perm)], shape);
+      return this.add({ op: 'broadcastTo', shape }, [this.transpose(this.toRank(n.inputs[0], n.shape.length), perm)], shape);
     }
     return this.shareOrPush({ op: 'transpose', perm: [...perm] }, [x], shape);
   }
@@ -122,6 +119,12 @@ export class GraphBuilder {
     if (a.op === 'constant') return this.shareConstant(a.data, shape);
     if (a.op === 'fill') return this.shareOrPush(a, [], shape);
     return this.shareOrPush({ op: 'reshape', shape: [...shape] }, [x], shape);
+  }
+
+  /** x with size-1 axes put in front up to `rank`: how a lower-rank operand broadcasts. */
+  toRank(x: number, rank: number): number {
+    const shape = this.shape(x);
+    return this.reshape(x, [...Array<number>(rank - shape.length).fill(1), ...shape]);
   }
 
   /** The graph with these outputs, without the nodes they do not need (inputs stay: they are the interface). */

@@ -92,8 +92,7 @@ export function assignLayout(graph: Graph, options: BuilderOptions = {}): Graph 
     const x = logical(v);
     // Lower ranks broadcast from the right in the logical layout: pad with ones, then permute.
     if (isIdentity(perm) || shape.every((d) => d === 1)) return x;
-    const padded = b.reshape(x, [...Array<number>(perm.length - shape.length).fill(1), ...shape]);
-    return b.transpose(padded, perm);
+    return b.transpose(b.toRank(x, perm.length), perm);
   };
 
   const rebuild = (n: GraphNode): Value => {
