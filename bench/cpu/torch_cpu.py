@@ -44,8 +44,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gpu"))
+from torch_bench import draw_batch  # noqa: E402
 from torch_scm import (  # noqa: E402
-    ScdBatch,
     TrainState,
     TwinNet,
     consistency_sample,
@@ -53,7 +53,6 @@ from torch_scm import (  # noqa: E402
     create_net,
     one_hot_labels,
     read_safetensors,
-    sample_times,
     scd_train_step,
     teacher_train_step,
 )
@@ -84,15 +83,8 @@ def conditioning(net: TwinNet, n: int, guidance: float):
     return labels, scale
 
 
-def draw(net: TwinNet, train: Dict, n: int, gen: torch.Generator) -> ScdBatch:
-    """One step's draws (the cost does not depend on the data): samples of the net's shape, noise, times, labels, guidance."""
-    sigma_d = train["sigmaD"]
-    x0 = torch.randn(net.batch_shape(n), generator=gen) * sigma_d
-    z = torch.randn(net.batch_shape(n), generator=gen) * sigma_d
-    t = sample_times(n, train["proposal"]["pMean"], train["proposal"]["pStd"], sigma_d, gen)
-    labels = one_hot_labels(torch.randint(0, net.num_classes, (n,), generator=gen), net.num_classes) if net.num_classes > 0 else None
-    guidance = 1 + (train["guidanceMax"] - 1) * torch.rand(n, generator=gen) if net.guidance_input and train["mode"] == "scd" else None
-    return ScdBatch(x0, z, t, labels, guidance)
+# A teacher step's net has no guidance input, so draw_batch draws guidance for sCD steps only.
+CPU = torch.device("cpu")
 
 
 def random_weights(net: TwinNet, seed: int = 0) -> Dict[str, torch.Tensor]:
@@ -144,9 +136,9 @@ def time_plan(plan: Dict) -> Dict:
         if train["mode"] == "scd":
             teacher = create_net(case["teacherModel"])
             teacher_params = teacher.load(teacher_weights)
-            fn = lambda: scd_train_step(state, student, teacher, teacher_params, draw(student, train, n, gen), train)  # noqa: E731
+            fn = lambda: scd_train_step(state, student, teacher, teacher_params, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
         else:
-            fn = lambda: teacher_train_step(state, student, draw(student, train, n, gen), train)  # noqa: E731
+            fn = lambda: teacher_train_step(state, student, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
         kind = case["model"]["kind"]
         key = f"{train['mode']}@{n}" if kind == "unet" else f"{kind}-{train['mode']}@{n}"
         out["train"][key] = {**median_ms(fn, warmup=2, min_runs=5, budget_ms=plan.get("trainBudgetMs", 8000)), "skipped": state.skipped}
