@@ -155,7 +155,7 @@ def write_safetensors(path: str, tensors: Mapping[str, torch.Tensor], metadata: 
 # ---------------------------------------------------------------------------------------------------
 
 # The fields of models/conditioning.ts's TrunkConfig, which every model config carries.
-TRUNK_KEYS = "embChannels normGroups numClasses guidanceInput dropout sigmaD norm cNoise timeEmbedding fourierScale logvarChannels".split()
+TRUNK_KEYS = "embChannels normGroups numClasses guidanceInput guidanceGain dropout sigmaD norm cNoise timeEmbedding fourierScale logvarChannels".split()
 UNET_KEYS = "kind imageSize channels baseChannels channelMult blocksPerLevel attentionResolutions attentionHeads".split() + TRUNK_KEYS
 
 EMB_MULT = 4  # embedding width as a multiple of baseChannels (unet.ts)
@@ -414,7 +414,7 @@ def conditioning_embedding(p: Params, c: Mapping, t: torch.Tensor, labels: Optio
     if c["guidanceInput"]:
         if guidance is None:
             raise ValueError("this model takes a guidance scale per example")
-        emb = emb + linear(positional_embedding(guidance, c["embChannels"]), p["guidance.weight"], p["guidance.bias"])
+        emb = emb + c["guidanceGain"] * linear(positional_embedding(guidance, c["embChannels"]), p["guidance.weight"], p["guidance.bias"])
     return F.silu(emb)
 
 

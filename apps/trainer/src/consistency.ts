@@ -76,7 +76,9 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
         const teacher = await teacherRun(resolve(opts.teacher));
         const conditional = teacher.meta.model.numClasses > 0;
         const guided = opts.mode === 'scd' && conditional;
-        const model: ModelConfig = { ...teacher.meta.model, guidanceInput: guided };
+        // The full config with every default filled in: a stored config that lacks a later setting
+        // (the guidance gain) is read as a run from before that setting existed.
+        const model: ModelConfig = createModel({ ...teacher.meta.model, guidanceInput: guided }).config;
         const train = defaultTrainConfig(opts.mode, {
           steps,
           seed: opts.seed ?? 0,

@@ -1,7 +1,8 @@
 /**
  * What decodeCheckpoint refuses beyond a malformed file: weights that are not finite (they sample
  * only NaN, and Adam and the EMA would carry them on after a resume), and counters that are not
- * non-negative integers (a string "skipped" was concatenated to on resume).
+ * non-negative integers (a string "skipped" was concatenated to on resume); and what it fills in
+ * for checkpoints older than a model setting.
  */
 import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_FORMAT, decodeCheckpoint, defaultTrainConfig, encodeCheckpoint, Rng, type CheckpointMeta, type HostState } from '../src/index.js';
@@ -36,5 +37,16 @@ describe('decodeCheckpoint refuses', () => {
       const bytes = encodeCheckpoint({ ...meta, [key]: value } as unknown as CheckpointMeta, state());
       expect(() => decodeCheckpoint(bytes)).toThrow(`checkpoint: its ${key} ${JSON.stringify(value)} is not a non-negative integer`);
     }
+  });
+});
+
+describe('decodeCheckpoint reads older checkpoints', () => {
+  it('as guided students with a guidance gain of 1, which they were trained with, and keeps a stored gain', () => {
+    const guided = { ...meta, model: { ...meta.model, numClasses: 2, guidanceInput: true } } as CheckpointMeta;
+    expect(decodeCheckpoint(encodeCheckpoint(guided, state())).meta.model.guidanceGain).toBe(1);
+    const stored = { ...guided, model: { ...guided.model, guidanceGain: 10 } } as CheckpointMeta;
+    expect(decodeCheckpoint(encodeCheckpoint(stored, state())).meta.model.guidanceGain).toBe(10);
+    // Unguided models never read the gain, so theirs is left as stored (absent: the default applies).
+    expect(decodeCheckpoint(encodeCheckpoint(meta, state())).meta.model.guidanceGain).toBeUndefined();
   });
 });

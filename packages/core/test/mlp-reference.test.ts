@@ -61,7 +61,7 @@ function hostF(c: MlpConfig, p: Host, x: Matrix, t: number[], cond: Cond): Matri
   }
   if (c.guidanceInput) {
     const gu = linear(posEmb(cond.guidance!, c.embChannels), p, 'guidance');
-    emb = emb.map((r, i) => r.map((v, j) => v + gu[i][j]));
+    emb = emb.map((r, i) => r.map((v, j) => v + c.guidanceGain * gu[i][j]));
   }
   emb = silu(emb);
   const rng = cond.dropoutSeed === undefined ? undefined : new Rng(cond.dropoutSeed);
@@ -100,7 +100,7 @@ describe('MLP forward pass against a host reference', () => {
   it.each<[string, Partial<MlpConfig>, Cond]>([
     ['defaults (double norm, c_noise = t)', {}, {}],
     ['AdaGN and c_noise = log(sigma_d tan t)', { norm: 'adagn', cNoise: 'log-tan', sigmaD: 0.7 }, {}],
-    ['class labels (one null) and a guidance input', { numClasses: 3, guidanceInput: true }, { labels: [2, -1], guidance: [1.5, 3] }],
+    ['class labels (one null) and a guidance input', { numClasses: 3, guidanceInput: true, guidanceGain: 3 }, { labels: [2, -1], guidance: [1.5, 3] }],
     ['dropout 0.3 with a mask stream', { dropout: 0.3 }, { dropoutSeed: 11 }],
   ])('%s', (_label, overrides, cond) => {
     const model = createMlp({ ...base, ...overrides });

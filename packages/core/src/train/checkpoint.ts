@@ -76,6 +76,10 @@ export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; sta
   for (const key of ['model', 'train', 'data', 'step', 'rng'] as const) {
     if (meta[key] === undefined) throw new CheckpointError(`its run metadata lacks "${key}"`);
   }
+  if (meta.model.guidanceInput && (meta.model as { guidanceGain?: number }).guidanceGain === undefined) {
+    // Written before the guidance gain existed: those students were trained with a gain of 1.
+    meta = { ...meta, model: { ...meta.model, guidanceGain: 1 } };
+  }
   for (const key of ['step', 'skipped'] as const) {
     if (!Number.isSafeInteger(meta[key]) || meta[key] < 0) throw new CheckpointError(`its ${key} ${JSON.stringify(meta[key])} is not a non-negative integer`);
   }
