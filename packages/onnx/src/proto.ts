@@ -3,9 +3,9 @@
  * few message builders every part of the exporter shares.
  */
 import { decodeMessage, encodeMessage } from './proto/codec.js';
-import { AttributeType, DataType, ModelMessage, type ModelProto } from './proto/messages.js';
-import type * as P from './proto/messages.js';
-import type { Int64 } from './proto/wire.js';
+import { AttributeType, DataType, ModelMessage } from './proto/messages.js';
+import type * as P from './proto/types.js';
+import type { Int64, ModelProto } from './proto/types.js';
 
 export type { P as proto, Int64 };
 export { AttributeType, DataLocation, DataType } from './proto/messages.js';

@@ -9,8 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../src/proto/codec.js';
 import * as M from '../src/proto/messages.js';
-import type { Int64 } from '../src/proto/wire.js';
-import { decodeModelProto, encodeModelProto, type proto } from '../src/proto.js';
+import { decodeModelProto, encodeModelProto, type Int64, type proto } from '../src/proto.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s/g, ''), 'hex'));
@@ -75,7 +74,7 @@ function sample(type: M.MessageType<object>, depth: number, seed = 0): Record<st
   return out;
 }
 
-const MESSAGES = [
+const MESSAGES: M.MessageType<object>[] = [
   M.ModelMessage,
   M.GraphMessage,
   M.NodeMessage,

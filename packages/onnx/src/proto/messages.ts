@@ -1,14 +1,8 @@
 /**
- * The ONNX messages this package reads and writes, with the field numbers of the official onnx.proto
- * (IR version 8). Fields not listed here (training_info, functions, quantization annotations,
- * sequence/map types, ...) are skipped when decoding and so are not written back.
- *
- * Every field is optional. A decoded message has each repeated field (an empty array where the data
- * had none) and the other fields the data held; bytes fields are views into the decoded data.
+ * The field tables of the ONNX messages in types.ts, with the field numbers of the official
+ * onnx.proto, and its enums. codec.ts encodes and decodes by these tables.
  */
-import type { Int64 } from './wire.js';
-
-export type { Int64 } from './wire.js';
+import type * as T from './types.js';
 
 export const DataType = {
   UNDEFINED: 0,
@@ -50,120 +44,6 @@ export const AttributeType = {
 
 export const DataLocation = { DEFAULT: 0, EXTERNAL: 1 } as const;
 
-export interface StringStringEntryProto {
-  key?: string;
-  value?: string;
-}
-
-export interface OperatorSetIdProto {
-  domain?: string;
-  version?: Int64;
-}
-
-export interface TensorShapeDimension {
-  dimValue?: Int64;
-  dimParam?: string;
-  denotation?: string;
-}
-
-export interface TensorShapeProto {
-  dim?: TensorShapeDimension[];
-}
-
-/** TypeProto.Tensor, and TypeProto.SparseTensor, which has the same fields. */
-export interface TypeProtoTensor {
-  elemType?: number;
-  shape?: TensorShapeProto;
-}
-
-export interface TypeProto {
-  tensorType?: TypeProtoTensor;
-  sparseTensorType?: TypeProtoTensor;
-  denotation?: string;
-}
-
-export interface ValueInfoProto {
-  name?: string;
-  type?: TypeProto;
-  docString?: string;
-}
-
-export interface TensorProto {
-  dims?: Int64[];
-  dataType?: number;
-  floatData?: number[];
-  int32Data?: number[];
-  stringData?: Uint8Array[];
-  int64Data?: Int64[];
-  name?: string;
-  rawData?: Uint8Array;
-  doubleData?: number[];
-  uint64Data?: Int64[];
-  docString?: string;
-  externalData?: StringStringEntryProto[];
-  dataLocation?: number;
-}
-
-export interface SparseTensorProto {
-  values?: TensorProto;
-  indices?: TensorProto;
-  dims?: Int64[];
-}
-
-export interface AttributeProto {
-  name?: string;
-  f?: number;
-  i?: Int64;
-  s?: Uint8Array;
-  t?: TensorProto;
-  g?: GraphProto;
-  floats?: number[];
-  ints?: Int64[];
-  strings?: Uint8Array[];
-  tensors?: TensorProto[];
-  graphs?: GraphProto[];
-  docString?: string;
-  tp?: TypeProto;
-  typeProtos?: TypeProto[];
-  type?: number;
-  refAttrName?: string;
-  sparseTensor?: SparseTensorProto;
-  sparseTensors?: SparseTensorProto[];
-}
-
-export interface NodeProto {
-  input?: string[];
-  output?: string[];
-  name?: string;
-  opType?: string;
-  attribute?: AttributeProto[];
-  docString?: string;
-  domain?: string;
-}
-
-export interface GraphProto {
-  node?: NodeProto[];
-  name?: string;
-  initializer?: TensorProto[];
-  docString?: string;
-  input?: ValueInfoProto[];
-  output?: ValueInfoProto[];
-  valueInfo?: ValueInfoProto[];
-  sparseInitializer?: SparseTensorProto[];
-}
-
-export interface ModelProto {
-  irVersion?: Int64;
-  producerName?: string;
-  producerVersion?: string;
-  domain?: string;
-  modelVersion?: Int64;
-  docString?: string;
-  graph?: GraphProto;
-  opsetImport?: OperatorSetIdProto[];
-  metadataProps?: StringStringEntryProto[];
-}
-
 // ---- the field tables the codec walks ------------------------------------------------------------
 
 /** Scalar field types; int32 covers enums. Every repeated scalar is written packed. */
@@ -176,18 +56,18 @@ export interface Field {
   readonly repeated: boolean;
 }
 
-/** A message's fields, in field-number order (the order they are written in). T only types the codec's results. */
-export interface MessageType<T extends object> {
+/** A message's fields, in field-number order (the order they are written in). M only types the codec's results. */
+export interface MessageType<M extends object> {
   readonly name: string;
   readonly fields: readonly Field[];
-  /** Never set: carries T. */
-  readonly _type?: T;
+  /** Never set: carries M. */
+  readonly _type?: M;
 }
 
 type Row = readonly [no: number, key: string, type: Scalar | MessageType<object>, repeated?: 'repeated'];
 
 /** A message type whose rows are read on first use, so that messages can refer to each other (graph attributes). */
-function message<T extends object>(name: string, rows: () => readonly Row[]): MessageType<T> {
+function message<M extends object>(name: string, rows: () => readonly Row[]): MessageType<M> {
   let fields: Field[] | undefined;
   return {
     name,
@@ -200,42 +80,42 @@ function message<T extends object>(name: string, rows: () => readonly Row[]): Me
   };
 }
 
-export const StringStringEntryMessage = message<StringStringEntryProto>('StringStringEntryProto', () => [
+export const StringStringEntryMessage = message<T.StringStringEntryProto>('StringStringEntryProto', () => [
   [1, 'key', 'string'],
   [2, 'value', 'string'],
 ]);
 
-export const OperatorSetIdMessage = message<OperatorSetIdProto>('OperatorSetIdProto', () => [
+export const OperatorSetIdMessage = message<T.OperatorSetIdProto>('OperatorSetIdProto', () => [
   [1, 'domain', 'string'],
   [2, 'version', 'int64'],
 ]);
 
-export const DimensionMessage = message<TensorShapeDimension>('TensorShapeProto.Dimension', () => [
+export const DimensionMessage = message<T.TensorShapeDimension>('TensorShapeProto.Dimension', () => [
   [1, 'dimValue', 'int64'],
   [2, 'dimParam', 'string'],
   [3, 'denotation', 'string'],
 ]);
 
-export const TensorShapeMessage = message<TensorShapeProto>('TensorShapeProto', () => [[1, 'dim', DimensionMessage, 'repeated']]);
+export const TensorShapeMessage = message<T.TensorShapeProto>('TensorShapeProto', () => [[1, 'dim', DimensionMessage, 'repeated']]);
 
-export const TypeTensorMessage = message<TypeProtoTensor>('TypeProto.Tensor', () => [
+export const TypeTensorMessage = message<T.TypeProtoTensor>('TypeProto.Tensor', () => [
   [1, 'elemType', 'int32'],
   [2, 'shape', TensorShapeMessage],
 ]);
 
-export const TypeMessage = message<TypeProto>('TypeProto', () => [
+export const TypeMessage = message<T.TypeProto>('TypeProto', () => [
   [1, 'tensorType', TypeTensorMessage],
   [6, 'denotation', 'string'],
   [8, 'sparseTensorType', TypeTensorMessage],
 ]);
 
-export const ValueInfoMessage = message<ValueInfoProto>('ValueInfoProto', () => [
+export const ValueInfoMessage = message<T.ValueInfoProto>('ValueInfoProto', () => [
   [1, 'name', 'string'],
   [2, 'type', TypeMessage],
   [3, 'docString', 'string'],
 ]);
 
-export const TensorMessage = message<TensorProto>('TensorProto', () => [
+export const TensorMessage = message<T.TensorProto>('TensorProto', () => [
   [1, 'dims', 'int64', 'repeated'],
   [2, 'dataType', 'int32'],
   [4, 'floatData', 'float', 'repeated'],
@@ -251,13 +131,13 @@ export const TensorMessage = message<TensorProto>('TensorProto', () => [
   [14, 'dataLocation', 'int32'],
 ]);
 
-export const SparseTensorMessage = message<SparseTensorProto>('SparseTensorProto', () => [
+export const SparseTensorMessage = message<T.SparseTensorProto>('SparseTensorProto', () => [
   [1, 'values', TensorMessage],
   [2, 'indices', TensorMessage],
   [3, 'dims', 'int64', 'repeated'],
 ]);
 
-export const AttributeMessage = message<AttributeProto>('AttributeProto', () => [
+export const AttributeMessage = message<T.AttributeProto>('AttributeProto', () => [
   [1, 'name', 'string'],
   [2, 'f', 'float'],
   [3, 'i', 'int64'],
@@ -278,7 +158,7 @@ export const AttributeMessage = message<AttributeProto>('AttributeProto', () => 
   [23, 'sparseTensors', SparseTensorMessage, 'repeated'],
 ]);
 
-export const NodeMessage = message<NodeProto>('NodeProto', () => [
+export const NodeMessage = message<T.NodeProto>('NodeProto', () => [
   [1, 'input', 'string', 'repeated'],
   [2, 'output', 'string', 'repeated'],
   [3, 'name', 'string'],
@@ -288,7 +168,7 @@ export const NodeMessage = message<NodeProto>('NodeProto', () => [
   [7, 'domain', 'string'],
 ]);
 
-export const GraphMessage: MessageType<GraphProto> = message<GraphProto>('GraphProto', () => [
+export const GraphMessage: MessageType<T.GraphProto> = message<T.GraphProto>('GraphProto', () => [
   [1, 'node', NodeMessage, 'repeated'],
   [2, 'name', 'string'],
   [5, 'initializer', TensorMessage, 'repeated'],
@@ -299,7 +179,7 @@ export const GraphMessage: MessageType<GraphProto> = message<GraphProto>('GraphP
   [15, 'sparseInitializer', SparseTensorMessage, 'repeated'],
 ]);
 
-export const ModelMessage = message<ModelProto>('ModelProto', () => [
+export const ModelMessage = message<T.ModelProto>('ModelProto', () => [
   [1, 'irVersion', 'int64'],
   [2, 'producerName', 'string'],
   [3, 'producerVersion', 'string'],
