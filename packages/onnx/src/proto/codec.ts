@@ -105,24 +105,8 @@ export function encodeMessage<T extends object>(type: MessageType<T>, message: T
   return w.finish();
 }
 
-function readScalar(r: Reader, type: Scalar): unknown {
-  switch (type) {
-    case 'int32':
-      return r.int32();
-    case 'int64':
-      return r.int64();
-    case 'uint64':
-      return r.uint64();
-    case 'float':
-      return r.float();
-    case 'double':
-      return r.double();
-    case 'string':
-      return r.string();
-    case 'bytes':
-      return r.bytes();
-  }
-}
+/** The Reader's method of each scalar type has the type's name. */
+const readScalar = (r: Reader, type: Scalar): unknown => r[type]();
 
 const byNumber = new WeakMap<MessageType<object>, Map<number, Field>>();
 

@@ -215,6 +215,11 @@ export class Reader {
     }
   }
 
+  private advance(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
   /** Reads a varint of up to 10 bytes into lo/hi. */
   varint64(): void {
     let lo = 0;
@@ -308,16 +313,11 @@ export class Reader {
         this.varint64();
         return;
       case WireType.FIXED64:
-        this.need(8);
-        this.pos += 8;
-        return;
+        return this.advance(8);
       case WireType.BYTES:
-        this.pos = this.delimited();
-        return;
+        return this.advance(this.uint32());
       case WireType.FIXED32:
-        this.need(4);
-        this.pos += 4;
-        return;
+        return this.advance(4);
       case WireType.START_GROUP:
         if (depth >= MAX_DEPTH) throw new Error(`groups nested more than ${MAX_DEPTH} deep at offset ${this.pos}`);
         for (;;) {
