@@ -4,7 +4,7 @@
  * order, typed graph inputs and outputs, initializers that hold the data their dims promise, and
  * operators that exist in the imported opset with valid input and output counts.
  */
-import { DataType, IR_VERSION, onnx, toNumber, type proto } from './proto.js';
+import { DataLocation, DataType, IR_VERSION, toNumber, type proto } from './proto.js';
 import { decodeModel } from './runtime/decode.js';
 import { opVersion } from './schema.js';
 
@@ -35,7 +35,7 @@ const WIDTH: Record<number, number> = {
 };
 
 /** How many values the typed (non-raw) field of each type holds (complex types store two per element). */
-function typedLength(t: proto.ITensorProto): number {
+function typedLength(t: proto.TensorProto): number {
   switch (t.dataType) {
     case DataType.FLOAT:
       return t.floatData?.length ?? 0;
@@ -57,7 +57,7 @@ function typedLength(t: proto.ITensorProto): number {
   }
 }
 
-function checkInitializer(t: proto.ITensorProto, problems: string[]): void {
+function checkInitializer(t: proto.TensorProto, problems: string[]): void {
   const where = `initializer "${t.name ?? ''}"`;
   const type = t.dataType ?? 0;
   if (type !== DataType.STRING && WIDTH[type] === undefined) {
@@ -69,7 +69,7 @@ function checkInitializer(t: proto.ITensorProto, problems: string[]): void {
     problems.push(`${where}: invalid dims [${dims.join(', ')}]`);
     return;
   }
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return;
+  if (t.dataLocation === DataLocation.EXTERNAL) return;
   const size = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData?.length ?? 0;
   const typed = typedLength(t);
@@ -80,7 +80,7 @@ function checkInitializer(t: proto.ITensorProto, problems: string[]): void {
   }
 }
 
-function checkValueInfo(v: proto.IValueInfoProto, kind: string, problems: string[]): void {
+function checkValueInfo(v: proto.ValueInfoProto, kind: string, problems: string[]): void {
   const where = `graph ${kind} "${v.name ?? ''}"`;
   const t = v.type?.tensorType;
   if (!t) {
@@ -98,7 +98,7 @@ function checkValueInfo(v: proto.IValueInfoProto, kind: string, problems: string
   });
 }
 
-function checkNode(n: proto.INodeProto, index: number, opset: number, defined: Set<string>, problems: string[]): void {
+function checkNode(n: proto.NodeProto, index: number, opset: number, defined: Set<string>, problems: string[]): void {
   const where = `node ${index} (${n.opType ?? '?'}${n.name ? ` "${n.name}"` : ''})`;
   if (n.domain) {
     problems.push(`${where}: domain "${n.domain}" is not imported`);
@@ -132,7 +132,7 @@ function checkNode(n: proto.INodeProto, index: number, opset: number, defined: S
 }
 
 /** Every problem found, in graph order; empty for a valid model. */
-export function modelProblems(model: proto.IModelProto): string[] {
+export function modelProblems(model: proto.ModelProto): string[] {
   const problems: string[] = [];
   const ir = toNumber(model.irVersion);
   if (ir < 3 || ir > IR_VERSION) problems.push(`ir_version ${ir} is not in 3..${IR_VERSION}`);
@@ -168,7 +168,7 @@ export function modelProblems(model: proto.IModelProto): string[] {
 }
 
 /** Throws an OnnxCheckError listing every problem of a model (decoded, or its bytes). */
-export function checkModel(model: proto.IModelProto | Uint8Array): void {
+export function checkModel(model: proto.ModelProto | Uint8Array): void {
   const problems = modelProblems(model instanceof Uint8Array ? decodeModel(model) : model);
   if (problems.length > 0) throw new OnnxCheckError(problems);
 }

@@ -13,5 +13,7 @@ export { checkModel, modelProblems, OnnxCheckError } from './check.js';
 export { decodeModel, OnnxModelError } from './runtime/decode.js';
 export { OnnxSampler, type InputData, type OrtModule } from './runtime/sampler.js';
 export { IR_VERSION, OPSET } from './proto.js';
+/** The ONNX message types (ModelProto, GraphProto, ...) that decodeModel returns and checkModel takes. */
+export type { Int64, proto } from './proto.js';
 export { compileTrainStep, CompileError, type CompiledStep, type CompileOptions } from './train/compile.js';
 export { OnnxTrainer, type HostTrainState, type OnnxTrainerOptions, type TrainerState } from './train/trainer.js';

@@ -1,30 +1,43 @@
 /**
- * The ONNX protobuf messages (onnx-proto: the official onnx.proto compiled by protobufjs) and the
+ * The ONNX protobuf messages (our own codec of the onnx.proto messages used here: proto/) and the
  * few message builders every part of the exporter shares.
  */
-import onnxProto from 'onnx-proto';
-import type { onnx as P } from 'onnx-proto';
+import { decodeMessage, encodeMessage } from './proto/codec.js';
+import { AttributeType, DataType, ModelMessage } from './proto/messages.js';
+import type * as P from './proto/types.js';
+import type { Int64, ModelProto } from './proto/types.js';
 
-// onnx-proto is CommonJS whose exports Node cannot list statically: only its default import works in ESM.
-export const onnx = onnxProto.onnx;
-export type { P as proto };
+export type { P as proto, Int64 };
+export { AttributeType, DataLocation, DataType } from './proto/messages.js';
+
+/** A model as ONNX bytes. Throws a TypeError or RangeError naming the field of a value that cannot be written. */
+export function encodeModelProto(model: ModelProto): Uint8Array {
+  return encodeMessage(ModelMessage, model);
+}
+
+/**
+ * The model in ONNX bytes, without any check of what it holds (runtime/decode.ts's decodeModel checks).
+ * Data that ends inside a field throws a RangeError; other malformed data an Error.
+ */
+export function decodeModelProto(bytes: Uint8Array): ModelProto {
+  return decodeMessage(ModelMessage, bytes);
+}
 
 /** The IR version and default-domain opset every exported model declares. */
 export const IR_VERSION = 8;
 export const OPSET = 17;
 
-export const DataType = onnx.TensorProto.DataType;
 type ElemType = 'float32' | 'int64';
 const ELEM_TYPES: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64 };
 
-/** int64 fields decode as Long objects when the 'long' package is present, as plain numbers otherwise. */
-export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
+/** An int64 field as a number (0 where absent): int64 fields decode as numbers, as bigints beyond 2^53. */
+export function toNumber(v: Int64 | null | undefined): number {
   if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
+  return Number(v);
 }
 
 /** A float32 or int64 tensor with little-endian raw data, as ONNX stores raw_data whatever the host. */
-export function tensorProto(name: string, type: ElemType, dims: readonly number[], values: ArrayLike<number>): P.ITensorProto {
+export function tensorProto(name: string, type: ElemType, dims: readonly number[], values: ArrayLike<number>): P.TensorProto {
   const width = type === 'float32' ? 4 : 8;
   const raw = new Uint8Array(values.length * width);
   const view = new DataView(raw.buffer);
@@ -38,7 +51,7 @@ export function tensorProto(name: string, type: ElemType, dims: readonly number[
 /** A dimension of a graph input or output: a size, or a named symbolic size such as 'batch'. */
 export type DimSpec = number | string;
 
-export function valueInfo(name: string, type: ElemType, dims: readonly DimSpec[]): P.IValueInfoProto {
+export function valueInfo(name: string, type: ElemType, dims: readonly DimSpec[]): P.ValueInfoProto {
   return {
     name,
     type: {
@@ -50,17 +63,15 @@ export function valueInfo(name: string, type: ElemType, dims: readonly DimSpec[]
   };
 }
 
-/** Node attributes as plain values: integers, integer lists and strings are all the lowering needs. */
-/** Integers, integer lists and strings as themselves; a float attribute as { float }. */
+/** Node attributes as plain values: integers, integer lists and strings as themselves; a float attribute as { float }. */
 export type AttrValue = number | readonly number[] | string | { readonly float: number };
 
-export function attributeProto(name: string, value: AttrValue): P.IAttributeProto {
-  const Type = onnx.AttributeProto.AttributeType;
-  if (typeof value === 'string') return { name, type: Type.STRING, s: new TextEncoder().encode(value) };
-  if (!Array.isArray(value) && typeof value === 'object') return { name, type: Type.FLOAT, f: (value as { float: number }).float };
+export function attributeProto(name: string, value: AttrValue): P.AttributeProto {
+  if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (!Array.isArray(value) && typeof value === 'object') return { name, type: AttributeType.FLOAT, f: (value as { float: number }).float };
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw new Error(`attribute ${name}: ${value} is not an integer`);
-    return { name, type: Type.INT, i: value };
+    return { name, type: AttributeType.INT, i: value };
   }
-  return { name, type: Type.INTS, ints: [...value] };
+  return { name, type: AttributeType.INTS, ints: [...value] };
 }

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportSampler, OnnxModelError, OnnxSampler } from '../src/index.js';
-import { onnx } from '../src/proto.js';
+import { DataLocation, decodeModelProto, encodeModelProto } from '../src/proto.js';
 import { SIGMA_D, smallMlp } from './models.js';
 
 describe('OnnxSampler checks labels and guidance against the model', () => {
@@ -57,13 +57,13 @@ describe('a student exported with the guidance range it was distilled at', () =>
 describe('OnnxSampler refuses external data', () => {
   it('an initializer whose data lives in a file outside the bytes, naming it and its location', async () => {
     const { model, params } = smallMlp({ numClasses: 0 });
-    const decoded = onnx.ModelProto.decode(exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D }));
+    const decoded = decodeModelProto(exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D }));
     const init = decoded.graph!.initializer![0];
     init.rawData = new Uint8Array(0);
     init.floatData = [];
-    init.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    init.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: '../../../etc/hostname' })];
-    const bytes = onnx.ModelProto.encode(decoded).finish();
+    init.dataLocation = DataLocation.EXTERNAL;
+    init.externalData = [{ key: 'location', value: '../../../etc/hostname' }];
+    const bytes = encodeModelProto(decoded);
     const created = OnnxSampler.create(ort, bytes);
     await expect(created).rejects.toThrow(OnnxModelError);
     await expect(OnnxSampler.create(ort, bytes)).rejects.toThrow(

@@ -24,6 +24,41 @@ function satisfies(version: string, range: string): boolean {
   return cmp(v, low) >= 0 && cmp(v, high) < 0;
 }
 
+interface LockEntry {
+  readonly link?: boolean;
+  readonly resolved?: string;
+  readonly dependencies?: Record<string, string>;
+  readonly optionalDependencies?: Record<string, string>;
+}
+
+/**
+ * The names of every package npm installs for the runtime dependencies of the workspace package at
+ * `folder`, transitively, as the lockfile resolves them (node_modules folders nearest first).
+ */
+function runtimeClosure(folder: string): string[] {
+  const lock = readJson<{ packages: Record<string, LockEntry> }>(join(ROOT, 'package-lock.json')).packages;
+  const resolve = (from: string, name: string): string => {
+    for (let base = from; ; base = base.includes('/node_modules/') ? base.slice(0, base.lastIndexOf('/node_modules/')) : '') {
+      const at = base ? `${base}/node_modules/${name}` : `node_modules/${name}`;
+      if (lock[at]) return lock[at].link ? lock[at].resolved! : at;
+      if (!base) throw new Error(`the lockfile does not resolve ${name} from ${from}`);
+    }
+  };
+  const seen = new Map<string, string>();
+  const visit = (at: string) => {
+    const entry = lock[at];
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
+      const dep = resolve(at, name);
+      if (!seen.has(dep)) {
+        seen.set(dep, name);
+        visit(dep);
+      }
+    }
+  };
+  visit(folder);
+  return [...new Set(seen.values())].sort();
+}
+
 describe('published manifests', () => {
   it('the published set is the libraries and the command line', () => {
     expect(published.map((p) => p.manifest.name).sort()).toEqual(['@scm/cli', '@scm/core', '@scm/datasets', '@scm/onnx', '@scm/tfjs', '@scm/tfjs-node-gpu', '@scm/webgpu']);
@@ -45,7 +80,14 @@ describe('published manifests', () => {
 
   it.each(published)('$manifest.name: no type packages, build or CLI tooling among runtime dependencies', ({ manifest }) => {
     const runtime = Object.keys({ ...dependencies(manifest, 'dependencies'), ...dependencies(manifest, 'optionalDependencies') });
-    expect(runtime.filter((n) => /^@types\/|^typescript$|^tsup$|^vitest$|^@changesets\/|^protobufjs-cli$/.test(n))).toEqual([]);
+    // protobufjs 6 ships its command-line tools (about 19 MB) with the runtime; onnx-proto depends on it.
+    expect(runtime.filter((n) => /^@types\/|^typescript$|^tsup$|^vitest$|^@changesets\/|^protobufjs(-cli)?$|^onnx-proto$/.test(n))).toEqual([]);
+  });
+
+  it('@scm/onnx: nothing it installs is a protobuf library or a type package (it has its own ONNX codec, src/proto/)', () => {
+    const closure = runtimeClosure('packages/onnx');
+    expect(closure).toContain('onnxruntime-common');
+    expect(closure.filter((n) => /^@types\/|^protobufjs$|^@protobufjs\/|^onnx-proto$|^long$/.test(n))).toEqual([]);
   });
 
   it('@scm/datasets: the MNIST packages (41 and 149 MB) are optional peers, loaded on demand', () => {

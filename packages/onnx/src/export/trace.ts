@@ -1,7 +1,7 @@
 /** Tracing a computation and exporting it as ONNX model bytes, at a fixed or a run-time batch size. */
 import { optimizeGraph, TraceOps, type OptimizeOptions, type Sym } from '@scm/core';
 import { FIXED_BATCH_KEY } from '../metadata.js';
-import { onnx } from '../proto.js';
+import { encodeModelProto } from '../proto.js';
 import { dynamicBatch, staticBatch } from '../lower/batch.js';
 import { lowerGraph, type LowerOptions } from '../lower/graph.js';
 
@@ -38,5 +38,5 @@ export function exportTrace(fn: TraceFn, options: TraceExportOptions = {}): Uint
   const batched = batch === undefined ? dynamicBatch(trace(b1), b1, trace(b2), b2) : staticBatch(trace(batch));
   // A fixed batch is recorded so that a runtime can tell a wrong batch from a wrong input.
   const metadata = batch === undefined ? options.metadata : { ...options.metadata, [FIXED_BATCH_KEY]: String(batch) };
-  return onnx.ModelProto.encode(lowerGraph(batched, { ...options, metadata })).finish();
+  return encodeModelProto(lowerGraph(batched, { ...options, metadata }));
 }

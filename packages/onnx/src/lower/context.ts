@@ -7,8 +7,8 @@ import { attributeProto, DataType, tensorProto, type AttrValue, type proto } fro
 import type { BatchedGraph, Dim } from './batch.js';
 
 export class LowerContext {
-  readonly nodes: proto.INodeProto[] = [];
-  readonly initializers: proto.ITensorProto[] = [];
+  readonly nodes: proto.NodeProto[] = [];
+  readonly initializers: proto.TensorProto[] = [];
   private readonly names = new Set<string>();
   private batch?: string;
   /** Shape tensors by their dims: a graph reshapes to the same few shapes many times. */

@@ -16,7 +16,7 @@ export interface LowerOptions {
 /** The batch dimension of an input or output is named; a multiple of it (a doubled batch) says so. */
 const dimSpec = (d: Dim): DimSpec => (d.k === 0 ? d.value : d.k === 1 ? 'batch' : `batch*${d.k}`);
 
-export function lowerGraph(batched: BatchedGraph, options: LowerOptions = {}): proto.IModelProto {
+export function lowerGraph(batched: BatchedGraph, options: LowerOptions = {}): proto.ModelProto {
   const { graph } = batched;
   const int64Inputs = new Set(options.int64Inputs ?? []);
   const ctx = new LowerContext(batched, int64Inputs);

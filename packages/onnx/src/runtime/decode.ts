@@ -1,5 +1,5 @@
 /** Reading model bytes before a runtime sees them, so bad files fail with a message that says what is wrong. */
-import { onnx, type proto } from '../proto.js';
+import { decodeModelProto, type proto } from '../proto.js';
 
 export class OnnxModelError extends Error {
   constructor(message: string) {
@@ -14,14 +14,14 @@ export class OnnxModelError extends Error {
  */
 const IR_VERSION_TAG = 0x08;
 
-export function decodeModel(bytes: Uint8Array): proto.IModelProto {
+export function decodeModel(bytes: Uint8Array): proto.ModelProto {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`expected the ONNX model as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
   if (bytes.length === 0) throw new OnnxModelError('not an ONNX model: the data is empty');
-  let model: proto.IModelProto;
+  let model: proto.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModelProto(bytes);
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
     if (e instanceof RangeError && bytes[0] === IR_VERSION_TAG) {

@@ -4,7 +4,7 @@
  * directory: "../../secret" would be read from wherever the process runs. A model given as bytes
  * has no folder to stay inside, so the sampler refuses such tensors outright.
  */
-import { onnx, type proto } from '../proto.js';
+import { DataLocation, type proto } from '../proto.js';
 
 export interface ExternalTensor {
   /** Where the tensor sits: 'initializer "w"', 'node "n" attribute "value"'. */
@@ -12,18 +12,18 @@ export interface ExternalTensor {
   readonly location: string;
 }
 
-function external(t: proto.ITensorProto | null | undefined): string | undefined {
+function external(t: proto.TensorProto | null | undefined): string | undefined {
   if (!t) return undefined;
   const entries = t.externalData ?? [];
-  if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL && entries.length === 0) return undefined;
+  if (t.dataLocation !== DataLocation.EXTERNAL && entries.length === 0) return undefined;
   return entries.find((e) => e.key === 'location')?.value ?? '';
 }
 
 /** Every tensor of `graph` and its subgraphs (If/Loop bodies) whose data lives in another file. */
-export function externalTensors(graph: proto.IGraphProto | null | undefined): ExternalTensor[] {
+export function externalTensors(graph: proto.GraphProto | null | undefined): ExternalTensor[] {
   if (!graph) return [];
   const found: ExternalTensor[] = [];
-  const note = (where: string, t: proto.ITensorProto | null | undefined) => {
+  const note = (where: string, t: proto.TensorProto | null | undefined) => {
     const location = external(t);
     if (location !== undefined) found.push({ where, location });
   };

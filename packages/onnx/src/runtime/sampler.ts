@@ -25,7 +25,7 @@ interface InputSpec {
   readonly dims: readonly (number | 'batch')[];
 }
 
-function inputSpecs(model: proto.IModelProto): InputSpec[] {
+function inputSpecs(model: proto.ModelProto): InputSpec[] {
   return (model.graph?.input ?? []).map((v) => {
     const t = v.type?.tensorType;
     const name = v.name ?? '';
