@@ -32,8 +32,11 @@ export interface Conv2DOptions {
 
 /** Options after defaults and 'same'/'valid' are resolved against concrete shapes. */
 export interface ResolvedConv2D {
+  /** [sh, sw]. */
   readonly strides: readonly [number, number];
+  /** [[top, bottom], [left, right]] in pixels. */
   readonly pads: readonly [readonly [number, number], readonly [number, number]];
+  /** Channel groups (1: an ordinary convolution). */
   readonly groups: number;
 }
 
