@@ -10,7 +10,10 @@
  */
 import type { DataBatch, DataSource, Rng } from '@scm/core';
 
-/** sigma_d when none is given: 0.5, the per-element data std the paper uses throughout (Lu & Song 2024, arXiv:2410.11081, section 2). */
+/**
+ * sigma_d when none is given: 0.5, the per-element data std TrigFlow assumes throughout Lu & Song
+ * 2024, Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models (arXiv:2410.11081), section 3.
+ */
 export const DEFAULT_SIGMA_D = 0.5;
 
 /** Images held as bytes 0..255 (mapped by pixel / 127.5 - 1) or as floats already in [-1, 1]. */

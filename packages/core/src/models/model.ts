@@ -24,7 +24,7 @@ export type TimeEmbedding = 'positional' | 'fourier';
 /**
  * A network as the objectives and samplers use it: F_theta of TrigFlow and the logvar head u(t)
  * of the adaptive weighting (Lu & Song 2024, Simplifying, Stabilizing and Scaling Continuous-Time
- * Consistency Models, arXiv:2410.11081, sections 2 and 4). Pure functions of (ops, params, inputs):
+ * Consistency Models (arXiv:2410.11081), sections 3 and 4.1). Pure functions of (ops, params, inputs):
  * parameters live outside, as a flat record of named tensors.
  *
  * @typeParam C - The config the model was built from (stored in checkpoints).

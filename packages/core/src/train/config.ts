@@ -5,7 +5,7 @@ import { CONSISTENCY_PROPOSAL, TEACHER_PROPOSAL, type TimeProposal } from '../tr
 /**
  * What a run trains: 'teacher', a TrigFlow diffusion model; 'sct', a consistency model trained from
  * data (consistency training); 'scd', a consistency model distilled from a teacher (Lu & Song 2024,
- * Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models, arXiv:2410.11081, section 4).
+ * Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models (arXiv:2410.11081), sections 3 and 4).
  */
 export type TrainMode = 'teacher' | 'sct' | 'scd';
 
