@@ -55,8 +55,8 @@ export interface Toy2dSourceOptions {
 const NUM_COMPONENTS: Record<string, number> = { checkerboard: 8, '8gaussians': 8, rings: 4, moons: 2 };
 
 /**
- * A 2-D toy distribution ('checkerboard', '8gaussians', 'rings', 'moons', ...) standardised to zero
- * mean and per-coordinate std sigmaD. The standardisation is estimated once from a fixed stream, so
+ * A 2-D toy distribution (one of TOY2D_NAMES) standardised to zero mean per coordinate and overall
+ * std sigmaD (one scale for both coordinates, so shapes keep their aspect ratio). The standardisation is estimated once from a fixed stream, so
  * it is the same in every run.
  *
  * @throws Error for an unknown name (listing the known ones), or `conditional` on data without components.

@@ -38,7 +38,7 @@ export interface Toy2dSample {
 export interface Standardization {
   /** Mean of x and of y. */
   readonly mean: readonly [number, number];
-  /** Common factor that brings the per-coordinate std to sigma_d. */
+  /** One factor for both coordinates that brings the overall std (RMS over both) to sigma_d. */
   readonly scale: number;
 }
 
