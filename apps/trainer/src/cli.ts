@@ -38,6 +38,12 @@ function globalHelp(): string {
   ].join('\n');
 }
 
+/**
+ * Runs one `scm` command line in-process: `argv` without the node and script paths, output and errors
+ * through `io`.
+ *
+ * @returns The exit code: 0 success, 1 runtime failure, 2 usage error (unknown command or option).
+ */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {

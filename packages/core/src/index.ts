@@ -1,3 +1,15 @@
+/**
+ * Continuous-time consistency models (sCM) with TrigFlow in pure TypeScript: the TensorOps
+ * abstraction, forward- and reverse-mode differentiation, a graph IR, models, the TrigFlow
+ * diffusion loss and the sCT/sCD consistency losses, samplers, optimisers and a backend-agnostic
+ * training loop. Follows Lu & Song 2024, Simplifying, Stabilizing and Scaling Continuous-Time
+ * Consistency Models (arXiv:2410.11081).
+ *
+ * Conventions: images are NHWC; TrigFlow time t lies in [0, pi/2] (t = 0 is data, pi/2 is noise);
+ * sigma_d is the data's per-element standard deviation (0.5 in the paper).
+ *
+ * @module @scm/core
+ */
 export * from './tensor/index.js';
 export * from './autodiff/index.js';
 export * from './random/index.js';

@@ -12,6 +12,7 @@ import { decodeImageFile, DEFAULT_MAX_PIXELS, type Rgba } from './decode-image.j
 import { createImageSource, type ImageSource } from './image-source.js';
 import { centerSquare, resampleInto, type Window } from './resample.js';
 
+/** Options of {@link imageFolderSource}. */
 export interface ImageFolderOptions {
   /**
    * Side of the square samples: each image's centred square is area-averaged to size x size.
@@ -20,6 +21,7 @@ export interface ImageFolderOptions {
   readonly size?: number;
   /** 1: grayscale (BT.601 luma), 3: RGB (default). Alpha is dropped. */
   readonly channels?: 1 | 3;
+  /** Target std in model units. Default 0.5. */
   readonly sigmaD?: number;
   /** 'subfolders': the folders in `dir` are classes, and samples carry labels. Default 'none'. */
   readonly classes?: 'subfolders' | 'none';
@@ -30,6 +32,7 @@ export interface ImageFolderOptions {
   readonly maxPixels?: number;
 }
 
+/** An image folder as an {@link ImageSource}, with the files it was read from. */
 export interface ImageFolderSource extends ImageSource {
   /** The image files, in the order of `all()`. */
   readonly files: readonly string[];
@@ -40,6 +43,13 @@ export interface ImageFolderSource extends ImageSource {
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 const EXTENSION_LIST = IMAGE_EXTENSIONS.join(', ');
 
+/**
+ * Every PNG and JPEG below `dir` as an {@link ImageSource}, read synchronously (Node only).
+ *
+ * @param dir - The folder; with `classes: 'subfolders'`, each folder directly inside is a class.
+ * @throws Error naming the file or option when a file cannot be decoded, claims more than
+ *   `maxPixels`, has a size other than the rest (without `size`), or when no image is found.
+ */
 export function imageFolderSource(dir: string, options: ImageFolderOptions = {}): ImageFolderSource {
   const root = resolve(dir);
   const channels = options.channels ?? 3;

@@ -10,25 +10,39 @@
  */
 import type { DataBatch, DataSource, Rng } from '@scm/core';
 
+/**
+ * sigma_d when none is given: 0.5, the per-element data std TrigFlow assumes throughout Lu & Song
+ * 2024, Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models (arXiv:2410.11081), section 3.
+ */
 export const DEFAULT_SIGMA_D = 0.5;
 
 /** Images held as bytes 0..255 (mapped by pixel / 127.5 - 1) or as floats already in [-1, 1]. */
 export type Pixels = Uint8Array | Float32Array;
 
+/** Images as stored, before scaling: pixels with their dimensions and optional labels. */
 export interface ImageTable {
   /** [n, height, width, channels], row-major. */
   readonly pixels: Pixels;
+  /** Number of images. */
   readonly n: number;
+  /** Image height in pixels. */
   readonly height: number;
+  /** Image width in pixels. */
   readonly width: number;
+  /** Channels per pixel: 1 (grayscale) or 3 (RGB). */
   readonly channels: number;
   /** One label per image, when the images have classes. */
   readonly labels?: Int32Array;
 }
 
+/**
+ * A set of images as a core `DataSource`: `sample` draws NHWC batches in model units (std sigmaD),
+ * with labels when the source is conditional. Made by {@link createImageSource} and the loaders.
+ */
 export interface ImageSource extends DataSource {
   /** Number of images. */
   readonly n: number;
+  /** The per-element std of the data in model units (TrigFlow's sigma_d). */
   readonly sigmaD: number;
   /** Std of the data in [-1, 1]. */
   readonly dataStd: number;
@@ -37,20 +51,34 @@ export interface ImageSource extends DataSource {
   /** Names of the labels that `all()` returns (label i is classNames[i]); empty without labels. */
   readonly classNames: readonly string[];
   /** Every image once, in a fixed order, in model units, with its label where the set has labels. */
-  all(): DataBatch & { readonly n: number };
+  all(): DataBatch & {
+    /** Number of images in the batch. */
+    readonly n: number;
+  };
 }
 
+/** What {@link createImageSource} builds a source from. */
 export interface ImageSourceSpec {
+  /** The data set's name, used in the source and in error messages. */
   readonly name: string;
+  /** The images, as bytes or as floats in [-1, 1]. */
   readonly table: ImageTable;
+  /** Target std in model units. Default {@link DEFAULT_SIGMA_D}. */
   readonly sigmaD?: number;
   /** The std to scale by; by default the table's own. A held-out split passes its training split's. */
   readonly dataStd?: number;
+  /** Label names (label i is classNames[i]). Default none. */
   readonly classNames?: readonly string[];
   /** Whether `sample` returns labels (and numClasses is non-zero). */
   readonly conditional: boolean;
 }
 
+/**
+ * An in-memory image set in model units: data in [-1, 1] times sigmaD / dataStd, NHWC.
+ *
+ * @throws Error naming the set when sigmaD is not a positive number, every pixel has the same value
+ *   (the std is zero), or `conditional` is asked of a table without labels.
+ */
 export function createImageSource(spec: ImageSourceSpec): ImageSource {
   const { table, name } = spec;
   const sigmaD = spec.sigmaD ?? DEFAULT_SIGMA_D;

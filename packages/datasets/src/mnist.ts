@@ -11,10 +11,14 @@ import { createImageSource, histogramStats, type ImageSource } from './image-sou
 import { loadMnistPool, MNIST_SIDE, type MnistVariant } from './mnist-files.js';
 
 export type { MnistVariant };
+/** 'train': 90% of the package's pool; 'test': the 10% held out by a fixed-seed permutation. */
 export type MnistSplit = 'train' | 'test';
 
+/** Options of {@link mnistSource}. */
 export interface MnistSourceOptions {
+  /** Which part of the pool. */
   readonly split: MnistSplit;
+  /** 'mnist' (digits, default) or 'fashion' (Fashion-MNIST). */
   readonly variant?: MnistVariant;
   /** Target std in model units (default 0.5). */
   readonly sigmaD?: number;
@@ -24,7 +28,9 @@ export interface MnistSourceOptions {
   readonly conditional?: boolean;
 }
 
+/** MNIST or Fashion-MNIST as an {@link ImageSource}: 1-channel images, 10 classes. */
 export interface MnistSource extends ImageSource {
+  /** Which part of the pool this is. */
   readonly split: MnistSplit;
   /** Position of each image of this split in the package's pool (class 0 first, file order). */
   readonly poolIndices: Int32Array;
@@ -40,6 +46,14 @@ const CLASS_NAMES: Record<MnistVariant, readonly string[]> = {
 
 const SOURCE_NAMES: Record<MnistVariant, string> = { mnist: 'mnist', fashion: 'fashion-mnist' };
 
+/**
+ * MNIST (or Fashion-MNIST with `variant: 'fashion'`) from the installed `mnist` / `fashion-mnist`
+ * package (optional peer dependencies; nothing is downloaded). Both splits are scaled by the
+ * training split's std, so test images are in the units the model trained on.
+ *
+ * @throws Error when the package is not installed (naming it), or for an unknown split, variant, or
+ *   a size that is not 28 plus an even padding.
+ */
 export function mnistSource(options: MnistSourceOptions): MnistSource {
   const variant = options.variant ?? 'mnist';
   if (!Object.hasOwn(SOURCE_NAMES, variant)) throw new Error(`mnistSource: variant must be "mnist" or "fashion", got ${JSON.stringify(variant)}`);
@@ -72,6 +86,7 @@ export function mnistSource(options: MnistSourceOptions): MnistSource {
   return { ...source, split: options.split, poolIndices: poolIndices.slice() };
 }
 
+/** Fashion-MNIST: {@link mnistSource} with `variant: 'fashion'`. */
 export function fashionMnistSource(options: Omit<MnistSourceOptions, 'variant'>): MnistSource {
   return mnistSource({ ...options, variant: 'fashion' });
 }

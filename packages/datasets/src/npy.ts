@@ -5,8 +5,11 @@
  * data starts at a multiple of 64 bytes, then the data in C order, little-endian.
  */
 
+/** An array read from a .npy file. */
 export interface NpyArray {
+  /** The values in C (row-major) order: float32 ('<f4') or int32 ('<i4'). */
   readonly data: Float32Array | Int32Array;
+  /** The array's dimensions; [] for a scalar. */
   readonly shape: number[];
 }
 
@@ -14,6 +17,11 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 const PREAMBLE = MAGIC.length + 4;
 const ALIGN = 64;
 
+/**
+ * A .npy file (version 1.0, little-endian, C order) holding `data` with `shape`, for numpy.load.
+ *
+ * @throws Error when the shape is not non-negative integers or its size differs from data.length.
+ */
 export function encodeNpy(data: Float32Array | Int32Array, shape: readonly number[]): Uint8Array {
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`encodeNpy: shape must be non-negative integers, got [${shape}]`);
   const count = shape.reduce((a, b) => a * b, 1);
@@ -34,7 +42,12 @@ export function encodeNpy(data: Float32Array | Int32Array, shape: readonly numbe
   return out;
 }
 
-/** Reads what `encodeNpy` writes (and version 2.0/3.0 headers): '<f4' or '<i4', C order. */
+/**
+ * Reads what `encodeNpy` writes (and version 2.0/3.0 headers): '<f4' or '<i4', C order.
+ *
+ * @throws Error naming the problem for a file that is not .npy, another dtype, Fortran order or a
+ *   truncated body.
+ */
 export function decodeNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < PREAMBLE || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error('decodeNpy: not a .npy file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

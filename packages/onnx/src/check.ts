@@ -8,7 +8,9 @@ import { DataLocation, DataType, IR_VERSION, toNumber, type proto } from './prot
 import { decodeModel } from './runtime/decode.js';
 import { opVersion } from './schema.js';
 
+/** Thrown by {@link checkModel}: the model breaks the ONNX IR rules listed in `problems`. */
 export class OnnxCheckError extends Error {
+  /** @param problems - One line per broken rule, naming the node, tensor or field. */
   constructor(readonly problems: readonly string[]) {
     super(`invalid ONNX model:\n  ${problems.join('\n  ')}`);
     this.name = 'OnnxCheckError';

@@ -29,6 +29,7 @@ import { exportSampler } from './export/sampler.js';
 import { OnnxSampler, type OrtModule } from './runtime/sampler.js';
 import { OnnxTrainer } from './train/trainer.js';
 
+/** Options of {@link createOnnxEngine}. */
 export interface OnnxEngineOptions {
   /** The runtime module, onnxruntime-node or onnxruntime-web; default: onnxruntime-node, imported here. */
   readonly ort?: OrtModule;
@@ -52,7 +53,14 @@ async function importOnnxruntimeNode(): Promise<OrtModule> {
   }
 }
 
-/** An engine on ONNX Runtime: compiled training steps and exported consistency samplers. */
+/**
+ * An engine (core's driver API: `train`, `sample`) on ONNX Runtime: each training step is one
+ * compiled ONNX graph ({@link compileTrainStep}, run by {@link OnnxTrainer}); sampling runs an
+ * exported consistency sampler ({@link exportSampler}, run by {@link OnnxSampler}).
+ *
+ * @throws Error when onnxruntime-node cannot be imported and no `ort` is given, saying what to install;
+ *   sampling rejects teacher samplers (they need an eager engine).
+ */
 export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise<Engine> {
   const ort = options.ort ?? (await importOnnxruntimeNode());
   const o = options.ops ?? (new ReferenceOps() as unknown as TensorOps<unknown>);

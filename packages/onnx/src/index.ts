@@ -3,6 +3,8 @@
  * (any traced computation, in general) as one ONNX graph, check models structurally, and sample
  * with ONNX Runtime through the runtime module the caller brings. A whole training step compiles
  * to one ONNX graph too, and `OnnxTrainer` trains with ONNX Runtime as the engine.
+ *
+ * @module @scm/onnx
  */
 export { createOnnxEngine, type OnnxEngineOptions } from './engine.js';
 export { exportDenoiser, type DenoiserExportOptions } from './export/denoiser.js';

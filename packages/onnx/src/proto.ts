@@ -23,8 +23,9 @@ export function decodeModelProto(bytes: Uint8Array): ModelProto {
   return decodeMessage(ModelMessage, bytes);
 }
 
-/** The IR version and default-domain opset every exported model declares. */
+/** The ONNX IR version every exported model declares. */
 export const IR_VERSION = 8;
+/** The default-domain (ai.onnx) opset every exported model imports. */
 export const OPSET = 17;
 
 type ElemType = 'float32' | 'int64';

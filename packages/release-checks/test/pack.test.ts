@@ -34,9 +34,14 @@ describe('npm pack', () => {
     expect(texts).toContain('README.md');
     for (const file of texts) {
       const text = readFileSync(join(ROOT, folder, file), 'utf8');
-      // PAPER.md is the repository's summary of the paper; shipped text cites the paper itself.
-      expect(text, file).not.toMatch(/PAPER\.md/);
+      // PAPER.md and DESIGN.md are the repository's notes (the first summarises the paper), outside
+      // every tarball: shipped text cites the paper itself and says what it means in place.
+      expect(text, file).not.toMatch(/(PAPER|DESIGN)\.md/);
+      expect(text, file).not.toMatch(/\.\.\/shared\b/);
       expect(text, file).not.toMatch(/\]\(\.\.?\//);
+      // Sources and tests are not packed (the test above): naming one sends the reader nowhere.
+      expect(text, file).not.toMatch(/`(src|test)\/[^`]*`/);
+      if (file.endsWith('.d.ts')) expect(text, file).not.toMatch(/\b[\w-]+(?<!\.d)\.ts\b/);
     }
   });
 

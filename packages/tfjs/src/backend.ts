@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
+/** Which tfjs backend {@link createTfjsOps} runs on, and the wasm backend's settings. */
 export interface TfjsOptions {
   /**
    * A registered tfjs backend. Default 'wasm' (XNNPACK with SIMD): much faster than the pure-JS

@@ -1,3 +1,9 @@
+/**
+ * TensorOps on TensorFlow.js: the wasm backend (XNNPACK, default), plain-JavaScript cpu, or any
+ * registered tfjs backend. Differentiation stays in `@scm/core`; tfjs only evaluates primitives.
+ *
+ * @module @scm/tfjs
+ */
 import { eagerEngine, type Engine } from '@scm/core';
 import { initBackend, type TfjsOptions } from './backend.js';
 import { TfjsOps } from './ops.js';

@@ -33,9 +33,14 @@ import { tidy } from './tidy.js';
 type T = tf.Tensor;
 type Reduce = (x: T, axes: number[], keepDims: boolean) => T;
 
+/**
+ * {@link @scm/core!TensorOps} on one TensorFlow.js backend, made by {@link createTfjsOps}. Float32;
+ * shapes are checked with core's shape rules before tfjs runs, so errors name the op and shapes.
+ */
 export class TfjsOps implements TensorOps<tf.Tensor> {
   readonly name: string;
 
+  /** @param backendName - The tfjs backend every op of this instance runs on ('wasm', 'cpu', 'webgl', ...). */
   constructor(readonly backendName: string) {
     this.name = `tfjs-${backendName}`;
   }

@@ -9,11 +9,15 @@
  * so that neither this package's types nor its callers' depend on global GPU declarations.
  */
 export interface GpuLike {
+  /** Resolves to an adapter, or null where the browser has WebGPU but no usable adapter. */
   requestAdapter(options?: { powerPreference?: PowerPreference }): Promise<GpuAdapterLike | null>;
 }
 
+/** The part of a WebGPU GPUAdapter the probe reads. */
 export interface GpuAdapterLike {
+  /** The adapter's optional features, e.g. 'shader-f16'. */
   readonly features: Iterable<string>;
+  /** GPUSupportedLimits: numeric limits, possibly as getters on the prototype. */
   readonly limits: object;
   /** Chromium 127+ and the spec. */
   readonly info?: GpuAdapterInfoLike;
@@ -28,15 +32,27 @@ interface GpuAdapterInfoLike {
   readonly description?: string;
 }
 
+/** WebGPU's adapter choice where a machine has several (integrated vs discrete GPU). */
 export type PowerPreference = 'low-power' | 'high-performance';
 
+/** What {@link createWebGpuOps} runs on: the adapter's self-description, or why WebGPU is not used. */
 export interface AdapterReport {
   /** Whether the ops run on WebGPU. */
   readonly available: boolean;
   /** What the adapter says about itself; implementations may leave fields empty for privacy. */
-  readonly info: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
+  readonly info: {
+    /** The GPU vendor, e.g. 'nvidia'. */
+    readonly vendor?: string;
+    /** The GPU family within the vendor's line-up. */
+    readonly architecture?: string;
+    /** A vendor-specific device identifier. */
+    readonly device?: string;
+    /** A human-readable adapter name. */
+    readonly description?: string;
+  };
   /** Every numeric limit of the adapter (maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupSizeX, ...). */
   readonly limits: Readonly<Record<string, number>>;
+  /** The adapter's optional features, sorted. */
   readonly features: readonly string[];
   /** Why WebGPU is not used, when it is not. */
   readonly reason?: string;

@@ -1,3 +1,10 @@
+/**
+ * TensorOps on WebGPU through tfjs-backend-webgpu, for browsers (and Node where a WebGPU exists):
+ * the adapter is probed first, so a missing WebGPU is reported as what is missing, or replaced by a
+ * wasm/cpu fallback when asked.
+ *
+ * @module @scm/webgpu
+ */
 import { eagerEngine, type Engine } from '@scm/core';
 import { createTfjsOps, type TfjsOps, type TfjsOptions } from '@scm/tfjs';
 import { unavailableReport, type AdapterReport, type PowerPreference } from './adapter.js';
@@ -7,8 +14,10 @@ export type { AdapterReport, GpuAdapterLike, GpuLike, PowerPreference } from './
 export { WebGpuUnavailableError } from './start.js';
 export type { TfjsOps };
 
+/** What {@link createWebGpuOps} runs on when WebGPU cannot: a tfjs backend, or 'error' to reject. */
 export type Fallback = 'wasm' | 'cpu' | 'error';
 
+/** Options of {@link createWebGpuOps} and {@link createWebGpuEngine}. */
 export interface WebGpuOptions extends Pick<TfjsOptions, 'wasmPaths' | 'wasmThreads'> {
   /**
    * What to run on when WebGPU cannot: a tfjs backend, or 'error' (the default) to reject with a
@@ -19,8 +28,11 @@ export interface WebGpuOptions extends Pick<TfjsOptions, 'wasmPaths' | 'wasmThre
   readonly powerPreference?: PowerPreference;
 }
 
+/** What {@link createWebGpuOps} started: the ops, and what they run on. */
 export interface WebGpuSetup {
+  /** TensorOps on WebGPU, or on the fallback backend. */
   readonly ops: TfjsOps;
+  /** The adapter in use; with a fallback, `available` is false and `reason` says why. */
   readonly adapter: AdapterReport;
   /** The tfjs backend the ops run on: 'webgpu', or the fallback. */
   readonly backend: 'webgpu' | 'wasm' | 'cpu';
@@ -32,6 +44,9 @@ const POWER_PREFERENCES: readonly PowerPreference[] = ['low-power', 'high-perfor
 /**
  * TensorOps on WebGPU (tfjs-backend-webgpu through @scm/tfjs). WebGPU is probed and started on the
  * first call; later calls reuse it, or get the same error (or the fallback).
+ *
+ * @throws {@link WebGpuUnavailableError} when WebGPU cannot run here and `fallback` is 'error' (the default).
+ * @throws Error for an unknown `fallback` or `powerPreference`.
  */
 export async function createWebGpuOps(options: WebGpuOptions = {}): Promise<WebGpuSetup> {
   const fallback = oneOf('fallback', options.fallback ?? 'error', FALLBACKS);

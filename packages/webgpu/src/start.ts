@@ -8,6 +8,7 @@ import { describeAdapter, type AdapterReport, type GpuLike, type PowerPreference
 
 /** WebGPU cannot run here; the one error a fallback replaces. */
 export class WebGpuUnavailableError extends Error {
+  /** Always 'WebGpuUnavailableError', so the error is recognisable after serialisation. */
   override readonly name = 'WebGpuUnavailableError';
 }
 

@@ -9,8 +9,10 @@ import { sameShape } from '../tensor/shape.js';
 import { collectTensors } from '../tensor/collect.js';
 import { argmaxMask, powDerivative, unaryDerivative, type UnaryOp } from './derivatives.js';
 
+/** A dual number of forward mode: a value and its tangent (directional derivative). */
 export class Dual<T> {
   constructor(
+    /** The value. */
     readonly primal: T,
     /** Same shape as primal, or null for an exact zero. */
     readonly tangent: T | null,
@@ -19,9 +21,14 @@ export class Dual<T> {
 
 type Tan<T> = T | null;
 
+/**
+ * Forward mode as a TensorOps over dual numbers: running a function on it computes the value and the
+ * exact directional derivative in one pass (each primitive has its JVP rule). Use it through {@link jvp}.
+ */
 export class DualOps<T> implements TensorOps<Dual<T>> {
   readonly name: string;
 
+  /** @param base - The backend that evaluates primals and tangents. */
   constructor(readonly base: TensorOps<T>) {
     this.name = `jvp(${base.name})`;
   }
@@ -31,6 +38,11 @@ export class DualOps<T> implements TensorOps<Dual<T>> {
     return new Dual(x, null);
   }
 
+  /**
+   * A dual of `primal` with `tangent` (null: zero).
+   *
+   * @throws Error when the tangent's shape differs from the primal's.
+   */
   dual(primal: T, tangent: T | null): Dual<T> {
     if (tangent !== null && !sameShape(this.base.shape(primal), this.base.shape(tangent))) {
       throw new Error(`jvp: tangent shape [${this.base.shape(tangent)}] differs from primal shape [${this.base.shape(primal)}]`);
@@ -265,7 +277,12 @@ export function jvp<T>(
   fn: (d: DualOps<T>, ...xs: Dual<T>[]) => Dual<T>,
   primals: readonly T[],
   tangents: readonly (T | null | undefined)[],
-): { primal: T; tangent: T } {
+): {
+  /** fn's value. */
+  primal: T;
+  /** Its directional derivative, with the value's shape (zeros where nothing depends on a tangent). */
+  tangent: T;
+} {
   return ops.tidy(() => {
     const d = new DualOps(ops);
     const out = fn(d, ...primals.map((p, i) => d.dual(p, tangents[i] ?? null)));

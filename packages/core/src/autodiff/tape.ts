@@ -18,12 +18,15 @@ import {
   type UnaryOp,
 } from './derivatives.js';
 
+/** A value on the reverse-mode tape: the backend tensor and its position on the tape. */
 export class TapeTensor<T> {
   constructor(
+    /** The backend tensor this one wraps. */
     readonly value: T,
     /** Position on the tape, or -1 for a value that no parameter influences. */
     readonly id: number,
   ) {}
+  /** Whether a differentiated parameter influences this value (so it gets a cotangent). */
   get tracked(): boolean {
     return this.id >= 0;
   }
@@ -37,10 +40,15 @@ interface TapeEntry<T> {
   readonly vjp: Vjp<T>;
 }
 
+/**
+ * Reverse mode as a TensorOps: each primitive runs on `base` and, when an input depends on a
+ * differentiated parameter, its VJP rule is recorded. Use it through {@link valueAndGrad}.
+ */
 export class TapeOps<T> implements TensorOps<TapeTensor<T>> {
   readonly name: string;
   private readonly entries: TapeEntry<T>[] = [];
 
+  /** @param base - The backend that evaluates every primitive (forward values and VJP rules alike). */
   constructor(readonly base: TensorOps<T>) {
     this.name = `tape(${base.name})`;
   }
@@ -312,11 +320,23 @@ export class TapeOps<T> implements TensorOps<TapeTensor<T>> {
   dispose(): void {}
 }
 
-export type LossResult<N> = N | { loss: N; aux?: Record<string, N> };
+/** What a loss function returns to {@link valueAndGrad}: a scalar, or a scalar with undifferentiated extras. */
+export type LossResult<N> =
+  | N
+  | {
+      /** The scalar loss (shape []) to differentiate. */
+      loss: N;
+      /** Extra outputs returned as they are, not differentiated. */
+      aux?: Record<string, N>;
+    };
 
+/** The result of {@link valueAndGrad}. */
 export interface ValueAndGrad<T, K extends string> {
+  /** The loss, a scalar tensor. */
   value: T;
+  /** d loss / d param for every param, each with its param's shape. */
   grads: Record<K, T>;
+  /** The loss function's auxiliary outputs ({} when it returned none). */
   aux: Record<string, T>;
 }
 

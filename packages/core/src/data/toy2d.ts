@@ -1,6 +1,6 @@
 /**
  * Two-dimensional toy distributions, the usual first check of a generative model: their
- * densities are known in closed form, so samples can be scored (see metrics/) and drawn.
+ * densities are known in closed form, so samples can be scored (core's sample metrics) and drawn.
  * Every sampler computes in float64 from a seeded Rng and rounds once to float32.
  *
  * - checkerboard: the 8 cells (i, j) with i + j odd of a 4 x 4 board of unit cells over [-2, 2]^2,
@@ -17,9 +17,16 @@
  */
 import type { Rng } from '../random/index.js';
 
+/**
+ * The toy distributions by name: 'checkerboard' (8 unit cells of a 4 x 4 board over [-2, 2]^2),
+ * 'moons' (two interleaved arcs, noise std 0.05), '8gaussians' (modes at radius 2, std 0.1),
+ * 'swissroll' (sklearn's roll scaled by 1/5, noise 0.1), 'rings' (radii 0.5 to 2, noise 0.05).
+ */
 export const TOY2D_NAMES = ['checkerboard', 'moons', '8gaussians', 'swissroll', 'rings'] as const;
+/** One of {@link TOY2D_NAMES}. */
 export type Toy2dName = (typeof TOY2D_NAMES)[number];
 
+/** Points drawn from a toy distribution, in its own coordinates (before standardisation). */
 export interface Toy2dSample {
   /** n points, interleaved x, y. */
   readonly points: Float32Array;
@@ -29,7 +36,9 @@ export interface Toy2dSample {
 
 /** Per-coordinate mean and one common scale: standardized = (x - mean) * scale. */
 export interface Standardization {
+  /** Mean of x and of y. */
   readonly mean: readonly [number, number];
+  /** One factor for both coordinates that brings the overall std (RMS over both) to sigma_d. */
   readonly scale: number;
 }
 
@@ -114,7 +123,12 @@ const SAMPLERS: Record<Toy2dName, Sampler> = {
   },
 };
 
-/** n points of the named distribution (see the module comment for each one's definition). */
+/**
+ * n points of the named distribution (one of {@link TOY2D_NAMES}), computed in float64 from `rng`
+ * and rounded once to float32.
+ *
+ * @throws Error for an unknown name or an n that is not a non-negative integer.
+ */
 export function sampleToy2d(name: string, n: number, rng: Rng): Toy2dSample {
   if (!Object.hasOwn(SAMPLERS, name)) {
     throw new Error(`unknown toy 2D distribution ${JSON.stringify(name)}; valid names: ${TOY2D_NAMES.join(', ')}`);
@@ -146,7 +160,13 @@ function closedCellRange(v: number): [number, number] {
  * coordinates). One scale serves both coordinates, so shapes keep their aspect ratio: a circle
  * stays a circle. Lu & Song 2024 standardise toy data this way with sigmaD = 0.5.
  */
-export function standardize(points: Float32Array, sigmaD: number): Standardization & { data: Float32Array } {
+export function standardize(
+  points: Float32Array,
+  sigmaD: number,
+): Standardization & {
+  /** The points standardised. */
+  data: Float32Array;
+} {
   if (!(sigmaD > 0 && Number.isFinite(sigmaD))) throw new Error(`standardize: sigmaD must be positive, got ${sigmaD}`);
   if (points.length === 0 || points.length % 2 !== 0) {
     throw new Error(`standardize: expected a non-empty array of interleaved x, y pairs, got length ${points.length}`);

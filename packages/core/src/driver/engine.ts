@@ -15,6 +15,7 @@ import type { StepContext } from '../train/step.js';
 
 /** One training run on an engine: core's runLoop drives `stepper`. */
 export interface TrainSession {
+  /** Trains one step per call; its `state` holds the step and skip counters. */
   readonly stepper: Stepper<StepCounts>;
   /** The state after the last step, on the host (a copy): what a checkpoint holds. */
   hostState(): Promise<TrainState<HostTensor>>;

@@ -13,17 +13,26 @@ import { initState, makeOptimizer, type TrainState } from '../train/state.js';
 import type { StepContext } from '../train/step.js';
 import type { Engine } from './engine.js';
 
+/** What {@link train} trains, on what, and how. */
 export interface TrainOptions {
+  /** The network to train. */
   readonly model: Model;
+  /** Where batches come from, in model units. */
   readonly data: DataSource;
   /** Its `mode` picks the objective (teacher, scd, sct) and `steps` the length of the run. */
   readonly config: TrainConfig;
   /** sCD: the teacher network and its weights (usually its EMA). */
-  readonly teacher?: { readonly model: Model; readonly params: HostParams };
+  readonly teacher?: {
+    /** The teacher's network. */
+    readonly model: Model;
+    /** The teacher's weights. */
+    readonly params: HostParams;
+  };
   /** Initial weights; a student starts from its teacher's (the logvar head is re-initialised). */
   readonly init?: HostParams;
   /** Called every `logEvery` steps (default: 10 times per run) with the mean loss since the last call. */
   readonly onLog?: (entry: LogEntry) => void;
+  /** Steps between `onLog` calls. Default: a tenth of the run. */
   readonly logEvery?: number;
 }
 

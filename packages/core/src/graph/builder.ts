@@ -34,6 +34,7 @@ const movesOnlyUnitAxes = (shape: Shape, perm: readonly number[]) => {
   return kept.every((a, i) => i === 0 || kept[i - 1] < a);
 };
 
+/** Options of {@link GraphBuilder} and of the passes built on it. */
 export interface BuilderOptions {
   /**
    * Share equal fills (default true). A graph traced at two batch sizes to find what follows the
@@ -53,6 +54,12 @@ function hashData(data: Float32Array): number {
 
 const sameData = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
+/**
+ * Builds a rewritten graph node by node, for the optimisation passes: each node is simplified as it
+ * is added (transposes and reshapes merged or dropped, layout ops on constants folded), equal nodes
+ * are shared, and {@link GraphBuilder.build} keeps only what the outputs need. Node ids are numbers
+ * local to this builder.
+ */
 export class GraphBuilder {
   private readonly nodes: GraphNode[] = [];
   private readonly byId = new Map<number, GraphNode>();
@@ -62,16 +69,23 @@ export class GraphBuilder {
 
   constructor(private readonly options: BuilderOptions = {}) {}
 
+  /**
+   * The node with id `id`.
+   *
+   * @throws Error when the builder has no such node.
+   */
   node(id: number): GraphNode {
     const n = this.byId.get(id);
     if (n === undefined) throw new Error(`graph builder: no node ${id}`);
     return n;
   }
 
+  /** The output shape of node `id`. */
   shape(id: number): Shape {
     return this.node(id).shape;
   }
 
+  /** Declares a graph input; inputs are kept by `build` even when no output reads them. */
   input(name: string, shape: Shape): number {
     const id = this.push({ op: 'input', name }, [], shape);
     this.inputs.push({ name, id });
@@ -95,6 +109,7 @@ export class GraphBuilder {
     return this.shareOrPush(attrs, inputs, shape);
   }
 
+  /** transpose(x, perm), merged with a transpose below it, folded into a constant, or dropped when it is the identity. */
   transpose(x: number, perm: readonly number[]): number {
     if (isIdentity(perm)) return x;
     const n = this.node(x);
@@ -111,6 +126,7 @@ export class GraphBuilder {
     return this.shareOrPush({ op: 'transpose', perm: [...perm] }, [x], shape);
   }
 
+  /** reshape(x, shape), merged with a reshape below it, folded into a constant, or dropped when the shape is x's. */
   reshape(x: number, shape: Shape): number {
     const n = this.node(x);
     if (S.sameShape(n.shape, shape)) return x;

@@ -96,7 +96,9 @@ function fuse(graph: Graph, matchers: readonly Matcher[], options: BuilderOption
   );
 }
 
+/** Replaces normalisation chains (mean, sub, square, mean, add eps, rsqrt, mul) by `normalize` nodes where nothing else reads their intermediates. */
 export const fuseNormalize = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [normalization], options);
+/** Replaces softmax chains (max, sub, exp, sum, div) by `softmax` nodes where nothing else reads their intermediates. */
 export const fuseSoftmax = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [softmax], options);
 /** Every fusion above in one pass. */
 export const fuseAll = (graph: Graph, options?: BuilderOptions): Graph => fuse(graph, [normalization, softmax], options);

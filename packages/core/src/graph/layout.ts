@@ -62,6 +62,11 @@ export function reshapePerm(from: Shape, perm: readonly number[], to: Shape): nu
   return [...order, ...to.map((_, a) => a).filter((a) => to[a] === 1)];
 }
 
+/**
+ * The graph with convolutions, pooling and upsampling channels first (NCHW images, OIHW filters),
+ * and transposes only where a value must change layout; the graph's inputs and outputs keep core's
+ * NHWC layout, so it computes the same function.
+ */
 export function assignLayout(graph: Graph, options: BuilderOptions = {}): Graph {
   const b = new GraphBuilder(options);
   const values = new Map<number, Value>();

@@ -4,10 +4,11 @@ import { fuseAll } from './fuse.js';
 import type { Graph } from './ir.js';
 import { assignLayout } from './layout.js';
 
+/** Options of {@link optimizeGraph}. */
 export interface OptimizeOptions extends BuilderOptions {
   /** Run convolutions channels first (see assignLayout); default: keep core's NHWC. */
   readonly layout?: 'nchw' | 'nhwc';
-  /** Replace normalisation and softmax chains by `normalize` and `softmax` nodes (see fuse.ts). Default true. */
+  /** Replace normalisation and softmax chains by `normalize` and `softmax` nodes (see fuseNormalize and fuseSoftmax). Default true. */
   readonly fuse?: boolean;
 }
 

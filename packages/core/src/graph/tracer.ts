@@ -7,9 +7,12 @@ import type { Conv2DOptions, HostArray, MatMulOptions, Shape, TensorOps } from '
 import * as S from '../tensor/shape.js';
 import type { Graph, GraphNode, NodeAttrs } from './ir.js';
 
+/** A traced tensor: a node of the graph being recorded, and its (statically known) shape. */
 export class Sym {
   constructor(
+    /** The node's id in the trace. */
     readonly id: number,
+    /** The tensor's shape, inferred with core's shape rules. */
     readonly shape: Shape,
   ) {}
 }

@@ -7,6 +7,7 @@
 import { Rng } from '../random/index.js';
 import { pointCount } from './points.js';
 
+/** Options of {@link energyDistance}. */
 export interface EnergyDistanceOptions {
   /**
    * Sets larger than this are replaced by a random subset of this many points before the

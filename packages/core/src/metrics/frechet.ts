@@ -1,6 +1,6 @@
 /**
  * The Frechet distance between Gaussians fitted to two feature sets (FID when the features come
- * from Inception; here from any feature extractor, such as models/classifier):
+ * from Inception; here from any feature extractor, such as createClassifier's features):
  * |mu_a - mu_b|^2 + tr(A + B - 2 (A^{1/2} B A^{1/2})^{1/2}).
  * The symmetric form of the cross term has the same trace as the usual (A B)^{1/2} but needs only
  * symmetric eigendecompositions. Its eigenvalues are accurate to rounding relative to the largest;
@@ -9,6 +9,7 @@
 import { pointCount } from './points.js';
 import { matmul, symmetricEigen, symmetricSqrt, trace } from './linalg.js';
 
+/** Gaussian statistics of a set of feature vectors, as {@link featureStats} computes them (float64). */
 export interface FeatureStats {
   /** Mean [d]. */
   readonly mean: Float64Array;
@@ -40,6 +41,12 @@ export function featureStats(features: Float32Array, n: number, d: number): Feat
   return { mean, cov };
 }
 
+/**
+ * The Frechet distance between two Gaussians as FID defines it (the squared 2-Wasserstein
+ * distance): ||mu_a - mu_b||^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)), computed in float64.
+ *
+ * @throws Error when the two statistics differ in dimension or hold non-finite values.
+ */
 export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
   const d = a.mean.length;
   for (const [label, s] of [['a', a], ['b', b]] as const) {

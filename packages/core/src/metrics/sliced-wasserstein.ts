@@ -7,6 +7,7 @@
 import { Rng } from '../random/index.js';
 import { pointCount } from './points.js';
 
+/** Options of {@link slicedWasserstein2}. */
 export interface SlicedWassersteinOptions {
   /** Number of directions. Default 128. */
   readonly projections?: number;

@@ -10,10 +10,13 @@ import { groupNorm, linear, silu } from '../nn/functional.js';
 import { conv, convParams } from '../nn/conv.js';
 import { linearParams, type HostParams } from '../nn/params.js';
 
+/** The classifier's architecture (see {@link createClassifier}). */
 export interface ClassifierConfig {
   /** Height and width of the (square) images; divisible by 2^stages. */
   readonly imageSize: number;
+  /** Image channels. */
   readonly channels: number;
+  /** Number of classes (logits per image). */
   readonly numClasses: number;
   /** Channels of the first stage; each later stage doubles them. */
   readonly width: number;
@@ -23,10 +26,13 @@ export interface ClassifierConfig {
   readonly normGroups?: number;
 }
 
+/** A small conv-net image classifier, whose features serve a Frechet distance (see {@link createClassifier}). */
 export interface Classifier {
+  /** The config, with defaults filled in. */
   readonly config: Required<ClassifierConfig>;
   /** Size of a feature vector: the last stage's channels, width 2^(stages - 1). */
   readonly featureDim: number;
+  /** Fresh parameters drawn from `rng`. */
   init(rng: Rng): HostParams;
   /** Images [B, imageSize, imageSize, channels] -> features [B, featureDim]. */
   features<T>(o: TensorOps<T>, p: Record<string, T>, x: T): T;
@@ -36,6 +42,13 @@ export interface Classifier {
   crossEntropy<T>(o: TensorOps<T>, logits: T, onehot: T): T;
 }
 
+/**
+ * A classifier for NHWC images: `stages` times conv3x3 -> GroupNorm -> SiLU -> 2x2 average pool,
+ * then global average pooling (the features) and a linear layer (the logits).
+ *
+ * @throws Error for a size that is not a positive integer, imageSize not divisible by 2^stages, or
+ *   width not divisible by normGroups.
+ */
 export function createClassifier(config: ClassifierConfig): Classifier {
   const c: Required<ClassifierConfig> = { stages: 2, normGroups: 8, ...config };
   for (const key of ['imageSize', 'channels', 'numClasses', 'width', 'stages', 'normGroups'] as const) {

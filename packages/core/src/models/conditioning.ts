@@ -17,7 +17,12 @@ import { fourierFrequencies, timeEmbedding, type TimeConfig } from './time.js';
 export interface ConditioningConfig {
   /** Channels of the time (and guidance) positional embedding. */
   readonly embChannels: number;
+  /** Number of classes for class-conditional models (one-hot input with an extra null class); 0 for none. */
   readonly numClasses: number;
+  /**
+   * Whether the network takes a guidance scale s as an extra input (an sCD student distilled with
+   * classifier-free guidance: positional embedding of s, linear, added to the time embedding).
+   */
   readonly guidanceInput: boolean;
   /**
    * Multiplies the guidance embedding. Adam moves every weight by about lr per step whatever its
@@ -26,18 +31,25 @@ export interface ConditioningConfig {
    * The gain makes it learn that many times faster. Checkpoints written before it existed load with 1.
    */
   readonly guidanceGain: number;
+  /** The data's per-element std; the network sees x_t / sigmaD. */
   readonly sigmaD: number;
+  /** c_noise(t): 'identity' (c_noise = t, the paper's stable choice) or 'log-tan' (EDM's log sigma, an ablation). */
   readonly cNoise: NoiseConditioning;
+  /** 'positional' (sinusoidal, stable) or 'fourier' (random Fourier features, an ablation). */
   readonly timeEmbedding: TimeEmbedding;
+  /** Std of the Fourier frequencies when timeEmbedding is 'fourier' (16 is the paper's unstable setting). */
   readonly fourierScale: number;
+  /** Channels of the positional embedding of t that feeds the logvar head u(t). */
   readonly logvarChannels: number;
 }
 
 /** What every model's residual trunk shares besides its conditioning. */
 export interface TrunkConfig extends ConditioningConfig {
+  /** Groups of the GroupNorms (channels must divide evenly). */
   readonly normGroups: number;
   /** Dropout rate of the residual blocks (the U-Net applies it at resolutions <= 16 only). */
   readonly dropout: number;
+  /** 'double': sCM's adaptive double normalisation (the stable choice); 'adagn': AdaGN, an ablation. */
   readonly norm: AdaptiveNorm;
 }
 

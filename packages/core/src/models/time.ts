@@ -4,12 +4,17 @@ import type { Rng } from '../random/index.js';
 import { fourierEmbedding, positionalEmbedding } from '../nn/embedding.js';
 import type { NoiseConditioning, TimeEmbedding } from './model.js';
 
+/** How a network turns TrigFlow time t into an embedding. */
 export interface TimeConfig {
+  /** c_noise(t): 't' itself (sCM) or log(sigma_d tan t) (EDM, an ablation). */
   readonly cNoise: NoiseConditioning;
+  /** Positional (sinusoidal) or Fourier features. */
   readonly embedding: TimeEmbedding;
+  /** Channels of the embedding (even). */
   readonly channels: number;
   /** Std of the Fourier frequencies (the paper's unstable setting is 16). */
   readonly fourierScale: number;
+  /** The data's std, which log-tan conditioning needs (sigma = sigma_d tan t). */
   readonly sigmaD: number;
 }
 

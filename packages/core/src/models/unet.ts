@@ -4,7 +4,7 @@
  * `attentionResolutions`), average pooling between levels, a middle pair of blocks (the first with
  * attention), a decoder that concatenates the encoder's activations, and a zero-initialised
  * GroupNorm -> SiLU -> conv3x3 output. Time, class and guidance embeddings and the logvar head are
- * the MLP's (models/conditioning.ts).
+ * the MLP's.
  */
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
@@ -15,18 +15,23 @@ import type { Conditioning, Model } from './model.js';
 import { conditioningEmbedding, defaultTrunkConfig, logvarHead, logvarParams, type TrunkConfig } from './conditioning.js';
 import { block, blockParams, type BlockContext, type BlockSpec } from './unet-blocks.js';
 
+/** The U-Net's architecture (see {@link createUnet}); stored in checkpoints. */
 export interface UnetConfig extends TrunkConfig {
+  /** Discriminates the model configs. */
   readonly kind: 'unet';
   /** Height and width of the (square) images; divisible by 2^(levels - 1). */
   readonly imageSize: number;
   /** Image channels, in and out. */
   readonly channels: number;
+  /** Channels of the first level; later levels multiply it by channelMult. */
   readonly baseChannels: number;
   /** Channels of each level as multiples of baseChannels; one entry per level. */
   readonly channelMult: readonly number[];
+  /** Residual blocks per level (the decoder has one more, as in DDPM++). */
   readonly blocksPerLevel: number;
   /** Resolutions (image sizes of levels) whose blocks end in self-attention. */
   readonly attentionResolutions: readonly number[];
+  /** Heads of each self-attention; must divide the level's channels. */
   readonly attentionHeads: number;
 }
 
@@ -59,6 +64,13 @@ interface Plan {
   readonly outChannels: number;
 }
 
+/**
+ * The U-Net for NHWC images [B, imageSize, imageSize, channels], {@link defaultUnetConfig} with
+ * `overrides`. Dropout applies at resolutions <= 16 only, as in the paper.
+ *
+ * @throws Error naming the field for sizes that do not fit (imageSize not divisible by
+ *   2^(levels - 1), channels not divisible by normGroups or attentionHeads, unknown options).
+ */
 export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfig> {
   const c: UnetConfig = { ...defaultUnetConfig, ...overrides, kind: 'unet' };
   validate(c, overrides);

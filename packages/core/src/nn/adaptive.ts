@@ -7,6 +7,7 @@ export function pixelNorm<T>(o: TensorOps<T>, a: T, eps = 1e-8): T {
   return o.mul(a, o.rsqrt(o.add(o.mean(o.mul(a, a), [-1], true), o.fill([], eps))));
 }
 
+/** How the conditioning embedding modulates a normalised activation: sCM's adaptive double normalisation ('double', the stable choice) or AdaGN ('adagn', an ablation). */
 export type AdaptiveNorm = 'double' | 'adagn';
 
 /**

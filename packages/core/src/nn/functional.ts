@@ -4,6 +4,7 @@
  */
 import type { TensorOps } from '../tensor/ops.js';
 
+/** SiLU (swish): x * sigmoid(x), element-wise. */
 export function silu<T>(o: TensorOps<T>, x: T): T {
   return o.mul(x, o.sigmoid(x));
 }

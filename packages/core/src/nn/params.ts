@@ -6,11 +6,15 @@ import type { TensorOps } from '../tensor/ops.js';
 import { checkData } from '../tensor/shape.js';
 import type { Rng } from '../random/index.js';
 
+/** A float32 tensor on the host: row-major data with its shape. */
 export interface HostTensor {
+  /** Dimensions; [] for a scalar. */
   readonly shape: readonly number[];
+  /** The values, row-major; length = product of shape. */
   readonly data: Float32Array;
 }
 
+/** A parameter record on the host, by dotted name ("blocks.0.fc0.weight"): what checkpoints store. */
 export type HostParams = Record<string, HostTensor>;
 
 /**
@@ -28,6 +32,7 @@ export function toDevice<T>(o: TensorOps<T>, host: HostParams): Record<string, T
   return Object.fromEntries(canonicalNames(host).map((k) => [k, o.fromArray(host[k].data, host[k].shape)]));
 }
 
+/** Reads every tensor of `params` back from the backend as float32 host tensors. */
 export async function toHost<T>(o: TensorOps<T>, params: Record<string, T>): Promise<HostParams> {
   const entries = await Promise.all(
     Object.entries(params).map(async ([k, v]) => [k, { shape: [...o.shape(v)], data: Float32Array.from(await o.read(v)) }] as const),
@@ -35,11 +40,17 @@ export async function toHost<T>(o: TensorOps<T>, params: Record<string, T>): Pro
   return Object.fromEntries(entries);
 }
 
+/**
+ * A host tensor (the shape copied, the data not).
+ *
+ * @throws ShapeError when data.length does not fill the shape.
+ */
 export function hostTensor(shape: readonly number[], data: Float32Array): HostTensor {
   checkData('hostTensor', data.length, shape);
   return { shape: [...shape], data };
 }
 
+/** A host tensor of zeros. */
 export const zeros = (shape: readonly number[]): HostTensor => hostTensor(shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
 
 /** N(0, (gain^2) / fanIn) weights: variance-preserving for a linear map of unit-variance inputs. */

@@ -2,6 +2,7 @@
 import type { TensorOps } from '../tensor/ops.js';
 import type { Conditioning } from '../models/model.js';
 
+/** One training batch as tensors: TrigFlow's x0, z and t (x_t = cos(t) x0 + sin(t) z is built from them). */
 export interface Batch<T> {
   /** Data [B, ...sample], in the model's units (std about sigma_d). */
   readonly x0: T;
@@ -9,6 +10,7 @@ export interface Batch<T> {
   readonly z: T;
   /** Times [B]. */
   readonly t: T;
+  /** Labels, guidance and the dropout stream, when the model takes them. */
   readonly cond?: Conditioning<T>;
 }
 
@@ -17,6 +19,7 @@ export function mapRecord<A, B>(r: Record<string, A>, f: (a: A) => B): Record<st
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
 }
 
+/** The conditioning with every tensor mapped through `f` (the dropout stream is passed on as it is); {} for none. */
 export function mapCond<A, B>(c: Conditioning<A> | undefined, f: (a: A) => B): Conditioning<B> {
   if (!c) return {};
   return {
@@ -26,6 +29,7 @@ export function mapCond<A, B>(c: Conditioning<A> | undefined, f: (a: A) => B): C
   };
 }
 
+/** The batch with every tensor mapped through `f`, e.g. lifted into a transformation as constants. */
 export function mapBatch<A, B>(b: Batch<A>, f: (a: A) => B): Batch<B> {
   return { x0: f(b.x0), z: f(b.z), t: f(b.t), cond: mapCond(b.cond, f) };
 }

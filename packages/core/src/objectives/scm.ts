@@ -10,7 +10,12 @@ import { jvp } from '../autodiff/jvp.js';
 import { perExample } from '../trigflow/schedule.js';
 import { adaptiveWeightedMse, mapCond, mapRecord } from './batch.js';
 
+/**
+ * How {@link scmTarget} builds the tangent g: warmup and normalisation as in Lu & Song 2024, Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models (arXiv:2410.11081),
+ * section 4.2 and Algorithm 1.
+ */
 export interface TangentSettings<T = never> {
+  /** The data's per-element std. */
   readonly sigmaD: number;
   /**
    * Warmup factor r = min(1, step / H) in front of the second term: a number, or a scalar tensor
@@ -23,6 +28,7 @@ export interface TangentSettings<T = never> {
   readonly c: number;
 }
 
+/** What pass 1 of the sCM loss computes without gradients: the stop-gradient network output, its time derivative term and the tangent. */
 export interface ScmTarget<T> {
   /** F_theta-(x_t / sigma_d, t). */
   readonly Fminus: T;

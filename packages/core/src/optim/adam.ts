@@ -26,12 +26,13 @@ import {
   shapesOf,
 } from './validate.js';
 
+/** Options of {@link adam} and {@link radam}. */
 export interface AdamOptions {
   /** Decay of the first moment. Default 0.9. */
   readonly beta1?: number;
   /** Decay of the second moment. Default 0.99 (Lu & Song 2024; PyTorch defaults to 0.999). */
   readonly beta2?: number;
-  /** Default 1e-8. */
+  /** Added to the denominator for numerical safety. Default 1e-8. */
   readonly eps?: number;
   /** Decoupled weight decay per unit of learning rate. Default 0. */
   readonly weightDecay?: number;
@@ -43,10 +44,20 @@ export interface AdamOptions {
  */
 const RADAM_MIN_RHO = 5;
 
+/**
+ * Adam (Kingma & Ba 2015) with decoupled weight decay; betas default to (0.9, 0.99) as in Lu & Song
+ * 2024. Its state is the two moments per parameter.
+ *
+ * @throws Error naming the option for betas outside [0, 1), eps not positive, or negative weight decay.
+ */
 export function adam(options: AdamOptions = {}): Optimizer {
   return adamFamily('adam', options);
 }
 
+/**
+ * RAdam (Liu et al. 2020): Adam with the adaptive rate rectified, momentum SGD until the variance
+ * estimate is reliable (rho_t > 5). Same options, state layout and errors as {@link adam}.
+ */
 export function radam(options: AdamOptions = {}): Optimizer {
   return adamFamily('radam', options);
 }

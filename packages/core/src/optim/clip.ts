@@ -18,7 +18,12 @@ export function clipByGlobalNorm<T>(
   o: TensorOps<T>,
   grads: Record<string, T>,
   maxNorm: number | T,
-): { grads: Record<string, T>; norm: T } {
+): {
+  /** The clipped gradients, by the same names. */
+  grads: Record<string, T>;
+  /** The global L2 norm before clipping, a scalar tensor. */
+  norm: T;
+} {
   const names = canonicalNames(grads);
   if (names.length === 0) throw new Error('clipByGlobalNorm: there are no gradients to clip');
   if (typeof maxNorm === 'number') checkPositive('clipByGlobalNorm', 'maxNorm', maxNorm);

@@ -6,7 +6,12 @@
  */
 import type { TensorOps } from '../tensor/ops.js';
 
+/**
+ * A first-order optimiser on any TensorOps, split into host scalars (which vary with the step) and a
+ * tensor update (which does not), so a traced step records one graph for every step.
+ */
 export interface Optimizer {
+  /** Which algorithm; it also prefixes the state's tensor names. */
   readonly kind: 'adam' | 'radam';
   /**
    * Zeroed state, one tensor per moment and parameter, named from the parameter names
@@ -25,7 +30,12 @@ export interface Optimizer {
     grads: Record<string, T>,
     state: Record<string, T>,
     scalars: Record<string, T>,
-  ): { params: Record<string, T>; state: Record<string, T> };
+  ): {
+    /** The updated parameters. */
+    params: Record<string, T>;
+    /** The updated optimiser state. */
+    state: Record<string, T>;
+  };
 }
 
 /** Host scalars as rank-0 tensors, the form `Optimizer.apply` and `emaUpdate` take them in. */

@@ -4,10 +4,18 @@
  */
 import { checkNonNegative, checkPositive, checkStep } from './validate.js';
 
+/** A learning-rate schedule as JSON-able data; evaluate it with {@link lrAt}. */
 export type LrSchedule =
-  | { readonly kind: 'constant'; readonly lr: number }
   | {
+      /** The same rate at every step. */
+      readonly kind: 'constant';
+      /** The learning rate; > 0. */
+      readonly lr: number;
+    }
+  | {
+      /** EDM2's inverse square-root decay ({@link inverseSqrtLr}). */
       readonly kind: 'inverse-sqrt';
+      /** The peak learning rate; > 0. */
       readonly lr: number;
       /** Steps at full lr before the 1/sqrt decay starts. */
       readonly refSteps: number;
@@ -15,6 +23,11 @@ export type LrSchedule =
       readonly warmupSteps: number;
     };
 
+/**
+ * A constant learning rate.
+ *
+ * @throws Error when lr is not a positive number.
+ */
 export function constantLr(lr: number): LrSchedule {
   return checkSchedule({ kind: 'constant', lr });
 }

@@ -10,7 +10,9 @@
  */
 import { philox4x32 } from './philox.js';
 
+/** A stream's position as plain JSON (what checkpoints store); {@link Rng.fromState} restores it. */
 export interface RngState {
+  /** The generator; only Philox4x32-10 exists. */
   readonly algorithm: 'philox4x32-10';
   /** The stream's key, two uint32 words. */
   readonly key: readonly number[];
@@ -30,6 +32,11 @@ const FORK_DOMAIN = 0x666f726b;
 const LABEL_NUMBER = 1;
 const LABEL_STRING = 2;
 
+/**
+ * A seeded stream of random numbers (Philox4x32-10, counter-based), the toolkit's only source of
+ * randomness: the same seed gives the same draws on every backend and platform, and a stream's
+ * position can be saved and restored exactly.
+ */
 export class Rng {
   private readonly key = new Uint32Array(2);
   private readonly counter = new Uint32Array(4);
@@ -131,10 +138,16 @@ export class Rng {
     return child;
   }
 
+  /** The stream's current position; drawing from this Rng afterwards does not change the returned object. */
   state(): RngState {
     return { algorithm: ALGORITHM, key: Array.from(this.key), counter: Array.from(this.counter), offset: this.offset };
   }
 
+  /**
+   * A stream at the saved position `s`.
+   *
+   * @throws Error naming the field when `s` is not a valid state (another algorithm, wrong word counts, words outside uint32).
+   */
   static fromState(s: RngState): Rng {
     if (s === null || typeof s !== 'object') throw new Error('Rng.fromState: the state must be an object');
     if (s.algorithm !== ALGORITHM) {

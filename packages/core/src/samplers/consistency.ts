@@ -26,6 +26,16 @@ export function consistencyTimes(steps: number | readonly number[], sigmaD: numb
   return [tMax, ...Array.from({ length: steps - 1 }, (_, i) => T_MID * (1 - i / (steps - 1)))];
 }
 
+/**
+ * Multistep consistency sampling: x0 = f(sigma_d noise[0], times[0]) with the consistency function
+ * f(x_t, t) = cos(t) x_t - sin(t) sigma_d F(x_t / sigma_d, t), then for each later time t_i
+ * re-noise x_t = cos(t_i) x0 + sin(t_i) sigma_d noise[i] and apply f again (Lu & Song 2024, Simplifying, Stabilizing and Scaling Continuous-Time Consistency Models (arXiv:2410.11081), section 3).
+ *
+ * @param noise - One standard-normal tensor [B, ...sampleShape] per step (scaled by sigma_d here).
+ * @param times - Decreasing times in (0, pi/2]: t_max first (see consistencyTimes).
+ * @returns The samples x0 in model units.
+ * @throws Error when noise and times differ in length.
+ */
 export function consistencySample<T>(o: TensorOps<T>, field: Field<T>, noise: readonly T[], times: readonly number[], sigmaD: number): T {
   if (noise.length !== times.length) throw new Error(`consistency sampling needs one noise tensor per step: ${noise.length} for ${times.length} steps`);
   const s = (v: number) => o.fill([], v);

@@ -11,15 +11,20 @@ import { edmGrid, tMaxFor, uniformGrid } from '../trigflow/schedule.js';
 import { stepsForNfe, teacherSamplers, type TeacherSampler } from '../trigflow/samplers.js';
 import { consistencySample, consistencyTimes } from './consistency.js';
 
+/** 'consistency' for consistency models (1, 2 or N steps), or a teacher ODE sampler. */
 export type SamplerName = 'consistency' | TeacherSampler;
 
+/** Options of {@link generate}. */
 export interface GenerateOptions {
+  /** Which sampler; it must fit the model (consistency sampling for sCT/sCD runs). */
   readonly sampler: SamplerName;
   /** Consistency steps (1, 2, N or explicit times). */
   readonly steps?: number | readonly number[];
   /** Teacher samplers: the evaluation budget (DDIM on a uniform grid, Heun and DPM-Solver-2 on the EDM grid). */
   readonly nfe?: number;
+  /** Number of samples; positive integer. */
   readonly n: number;
+  /** Seed of the noise stream: the same seed gives the same samples on every backend. */
   readonly seed: number;
   /** Samples per network call (default: defaultSampleBatch). */
   readonly batch?: number;
@@ -61,6 +66,16 @@ function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigm
   return modelField(o, model, params, sigmaD, labels ? { labels } : {});
 }
 
+/**
+ * Draws `opts.n` samples from a trained model in batches, with noise from a seeded stream.
+ *
+ * @param params - The weights to sample from (the EMA weights, normally).
+ * @param sigmaD - The data's std the model was trained with.
+ * @returns n samples, row-major [n, ...model.sampleShape], in model units (a data source's
+ *   `toData` maps them back to data coordinates).
+ * @throws Error when n is not a positive integer, the labels' count is not n, or a class-conditional
+ *   model gets no labels.
+ */
 export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, opts: GenerateOptions): Promise<Float32Array> {
   if (!Number.isInteger(opts.n) || opts.n < 1) throw new Error(`the number of samples must be a positive integer, got ${opts.n}`);
   if (opts.labels && opts.labels.length !== opts.n) throw new Error(`got ${opts.labels.length} labels for ${opts.n} samples`);

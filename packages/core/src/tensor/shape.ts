@@ -5,6 +5,7 @@
  */
 import type { Conv2DOptions, MatMulOptions, ResolvedConv2D, Shape } from './ops.js';
 
+/** A primitive called with shapes (or axes, options, data lengths) it cannot take; the message starts with the op's name and shows the shapes. */
 export class ShapeError extends Error {
   constructor(op: string, detail: string) {
     super(`${op}: ${detail}`);
@@ -12,18 +13,22 @@ export class ShapeError extends Error {
   }
 }
 
+/** A shape as messages print it: `[2, 3]`. */
 export const fmt = (s: Shape): string => `[${s.join(', ')}]`;
 
+/** Number of elements of a tensor of `shape` (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** Whether two shapes are equal, axis by axis. */
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Checks that every dimension is a non-negative integer; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(op, `invalid shape ${fmt(shape)}`);
@@ -56,6 +61,7 @@ export function broadcastAxes(source: Shape, target: Shape): number[] {
   return axes;
 }
 
+/** `axis` (negative counts from the end) as an index in [0, rank); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) {
@@ -71,12 +77,14 @@ export function normalizeAxes(op: string, axes: readonly number[] | undefined, r
   return out;
 }
 
+/** The output shape of a reduction over `axes` (all when undefined), size-1 axes kept with `keepDims`; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function reduceShape(op: string, shape: Shape, axes: readonly number[] | undefined, keepDims = false): number[] {
   const ax = normalizeAxes(op, axes, shape.length);
   if (keepDims) return shape.map((d, i) => (ax.includes(i) ? 1 : d));
   return shape.filter((_, i) => !ax.includes(i));
 }
 
+/** The concrete target of a reshape (one -1 inferred), checking the sizes agree; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function reshapeShape(op: string, from: Shape, to: Shape): number[] {
   const out = [...to];
   const unknown = out.indexOf(-1);
@@ -93,6 +101,7 @@ export function reshapeShape(op: string, from: Shape, to: Shape): number[] {
   return out;
 }
 
+/** The output shape of a transpose by `perm` (a permutation of the axes); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function transposeShape(op: string, shape: Shape, perm: readonly number[]): number[] {
   const ok =
     perm.length === shape.length &&
@@ -101,12 +110,14 @@ export function transposeShape(op: string, shape: Shape, perm: readonly number[]
   return perm.map((p) => shape[p]);
 }
 
+/** The permutation that undoes `perm`: transposing by perm then by its inverse is the identity. */
 export function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return inv;
 }
 
+/** The output shape of broadcasting `from` to `to` (numpy rules, one direction); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function broadcastToShape(op: string, from: Shape, to: Shape): number[] {
   checkShape(op, to);
   if (to.length < from.length || !sameShape(broadcastShapes(op, from, to), to)) {
@@ -130,6 +141,7 @@ export function sliceShape(op: string, shape: Shape, begin: readonly number[], s
   });
 }
 
+/** The output shape of concatenating `shapes` along `axis` (all other axes equal); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function concatShape(op: string, shapes: readonly Shape[], axis: number): number[] {
   if (shapes.length === 0) throw new ShapeError(op, 'needs at least one tensor');
   const rank = shapes[0].length;
@@ -145,6 +157,7 @@ export function concatShape(op: string, shapes: readonly Shape[], axis: number):
   return out;
 }
 
+/** The output shape of constant padding, paddings[i] = [before, after] (non-negative); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function padShape(op: string, shape: Shape, paddings: readonly (readonly [number, number])[]): number[] {
   if (paddings.length !== shape.length || paddings.some(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)) {
     throw new ShapeError(op, `paddings ${JSON.stringify(paddings)} do not fit ${fmt(shape)} (one non-negative [before, after] per axis)`);
@@ -152,6 +165,7 @@ export function padShape(op: string, shape: Shape, paddings: readonly (readonly 
   return shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
 }
 
+/** The output shape of a batched matmul [...b, m, k] x [...b, k, n] -> [...b, m, n], batch axes broadcast; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function matmulShape(op: string, a: Shape, b: Shape, options: MatMulOptions = {}): number[] {
   if (a.length < 2 || b.length < 2) throw new ShapeError(op, `operands must have rank >= 2, got ${fmt(a)} and ${fmt(b)}`);
   const m = options.transposeA ? a[a.length - 1] : a[a.length - 2];
@@ -209,12 +223,14 @@ export function resolveConv2D(op: string, xShape: Shape, wShape: Shape, options:
   return { strides, pads, groups };
 }
 
+/** The NHWC output shape [n, oh, ow, cout] of conv2d with resolved options (no checks: see {@link conv2dShape}). */
 export function conv2dOutputShape(xShape: Shape, wShape: Shape, r: ResolvedConv2D): number[] {
   const oh = Math.floor((xShape[1] + r.pads[0][0] + r.pads[0][1] - wShape[0]) / r.strides[0]) + 1;
   const ow = Math.floor((xShape[2] + r.pads[1][0] + r.pads[1][1] - wShape[1]) / r.strides[1]) + 1;
   return [xShape[0], oh, ow, wShape[3]];
 }
 
+/** The NHWC output shape of conv2d(x [n, h, w, cin], w [kh, kw, cin / groups, cout]); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function conv2dShape(op: string, xShape: Shape, wShape: Shape, options?: Conv2DOptions): number[] {
   return conv2dOutputShape(xShape, wShape, resolveConv2D(op, xShape, wShape, options));
 }
@@ -229,6 +245,7 @@ export function checkConvBackprop(op: string, xShape: Shape, wShape: Shape, dySh
   return r;
 }
 
+/** The output shape of NHWC nearest-neighbour upsampling by an integer factor; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function upsampleShape(op: string, shape: Shape, factor: number): number[] {
   if (shape.length !== 4 || !Number.isInteger(factor) || factor < 1) {
     throw new ShapeError(op, `expects NHWC and an integer factor >= 1, got ${fmt(shape)} and ${factor}`);
@@ -236,6 +253,7 @@ export function upsampleShape(op: string, shape: Shape, factor: number): number[
   return [shape[0], shape[1] * factor, shape[2] * factor, shape[3]];
 }
 
+/** The output shape of NHWC average pooling over factor x factor windows (h, w divisible by factor); `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function avgPoolShape(op: string, shape: Shape, factor: number): number[] {
   if (shape.length !== 4 || !Number.isInteger(factor) || factor < 1 || shape[1] % factor !== 0 || shape[2] % factor !== 0) {
     throw new ShapeError(op, `expects NHWC with h and w divisible by the integer factor, got ${fmt(shape)} and ${factor}`);
@@ -243,6 +261,7 @@ export function avgPoolShape(op: string, shape: Shape, factor: number): number[]
   return [shape[0], shape[1] / factor, shape[2] / factor, shape[3]];
 }
 
+/** Checks that `length` values fill `shape` exactly; `op` names the primitive in the message; throws {@link ShapeError} on a mismatch. */
 export function checkData(op: string, length: number, shape: Shape): void {
   checkShape(op, shape);
   if (length !== sizeOf(shape)) {

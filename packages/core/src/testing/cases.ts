@@ -15,10 +15,15 @@ export type OpFn = <U>(o: TensorOps<U>, xs: readonly U[]) => U;
  */
 export type InputKind = 'normal' | 'positive' | 'mask' | 'int';
 
+/** One primitive on fixed input shapes: checked for its value, its JVP and its VJP against the reference. */
 export interface PrimitiveCase {
+  /** The op and its shapes, e.g. 'add [3,1] [1,4]'. */
   readonly name: string;
+  /** The shape of each input. */
   readonly inputs: readonly Shape[];
+  /** How each input is drawn. Default 'normal' for every input. */
   readonly kinds?: readonly InputKind[];
+  /** The call under test. */
   readonly fn: OpFn;
   /** false for ops whose derivative is zero everywhere (comparisons). */
   readonly differentiable?: boolean;
@@ -96,6 +101,7 @@ const matmulCases: [Shape, Shape, { transposeA?: boolean; transposeB?: boolean }
   [[2, 4, 3], [2, 2, 4], { transposeA: true, transposeB: true }],
 ];
 
+/** Every primitive of TensorOps on several shapes, including broadcasting, negative-axis and conv padding edge cases. */
 export function primitiveCases(): PrimitiveCase[] {
   return [
     unary('neg', (o, x) => o.neg(x)),

@@ -26,13 +26,19 @@ export const tinyUnetConfig: Partial<UnetConfig> = {
   logvarChannels: 8,
 };
 
+/** A small network composed from primitives, for checking whole-network values and derivatives on a backend. */
 export interface CompositeNet {
+  /** Name used in test titles. */
   readonly name: string;
+  /** Shape of the input x. */
   readonly inputShape: Shape;
+  /** Shape of each parameter, by name. */
   readonly params: Record<string, Shape>;
+  /** The network's output for input x and parameters p. */
   forward<U>(o: TensorOps<U>, p: Record<string, U>, x: U): U;
 }
 
+/** A three-layer MLP with SiLU, tanh and a skip connection: input [4, 3], output [4, 2]. */
 export const mlp: CompositeNet = {
   name: 'mlp',
   inputShape: [4, 3],
@@ -44,6 +50,7 @@ export const mlp: CompositeNet = {
   },
 };
 
+/** A conv net with GroupNorm, a grouped convolution, average pooling, softmax attention over pixels and upsampling: input [2, 6, 6, 3] (NHWC), output [2, 6, 6, 2]. */
 export const convNet: CompositeNet = {
   name: 'convnet',
   inputShape: [2, 6, 6, 3],
@@ -68,4 +75,5 @@ export const convNet: CompositeNet = {
   },
 };
 
+/** Every composite network the conformance suite runs. */
 export const compositeNets: readonly CompositeNet[] = [mlp, convNet];

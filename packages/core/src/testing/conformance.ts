@@ -16,16 +16,21 @@ import { primitiveCases, type InputKind, type OpFn, type PrimitiveCase } from '.
 import { compositeNets, type CompositeNet } from './composites.js';
 import { assertClose, assertShape, centralDifference, dot } from './numeric.js';
 
+/** One check of the conformance suite, to register with a test runner. */
 export interface ConformanceCase {
+  /** The check's title, e.g. 'jvp: add [3,4] [3,4] (tangent on inputs 0)'. */
   readonly name: string;
+  /** Runs the check; rejects with a message naming the op, shapes and error when it fails. */
   run(): Promise<void>;
 }
 
+/** Options of {@link conformanceCases}. */
 export interface ConformanceOptions {
   /** Relative tolerance: 1e-6 for float64 backends, 1e-3 for float32 ones. */
   readonly tolerance: number;
   /** Live tensor count of the backend, to check that repeated training steps leak nothing. */
   readonly liveTensors?: () => number;
+  /** Seed of the input draws. Default 1234. */
   readonly seed?: number;
 }
 

@@ -45,6 +45,11 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return worst;
 }
 
+/**
+ * Checks that two shapes are equal.
+ *
+ * @throws Error prefixed with `label` showing both shapes when they differ.
+ */
 export function assertShape(actual: Shape, expected: Shape, label: string): void {
   if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
     throw new Error(`${label}: shape ${fmt(actual)} differs from the expected ${fmt(expected)}`);

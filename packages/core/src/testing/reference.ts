@@ -31,7 +31,9 @@ import {
 /** A row-major float64 tensor. Treated as immutable: every op returns a tensor with its own buffer. */
 export class RefTensor {
   constructor(
+    /** Dimensions. */
     readonly shape: readonly number[],
+    /** The values, row-major. */
     readonly data: Float64Array,
   ) {}
 }

@@ -11,17 +11,24 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './
 import type { TrainConfig } from './config.js';
 import type { TrainState } from './state.js';
 
+/** The `format` metadata entry every checkpoint carries; {@link decodeCheckpoint} refuses any other. */
 export const CHECKPOINT_FORMAT = 'scm-ts/checkpoint@1';
 
+/** The data a run trains on, as a checkpoint records it. */
 export interface DataConfig {
+  /** The data source's name (e.g. 'checkerboard', 'mnist'). */
   readonly name: string;
+  /** Whether training used class labels. */
   readonly conditional: boolean;
 }
 
 /** What a run is, beyond its tensors. */
 export interface RunInfo {
+  /** The network's architecture, enough to rebuild it with `createModel`. */
   readonly model: ModelConfig;
+  /** The training settings. */
   readonly train: TrainConfig;
+  /** The data trained on. */
   readonly data: DataConfig;
   /** For consistency runs: the teacher run this one was initialised or distilled from. */
   readonly teacher?: string;
@@ -32,21 +39,31 @@ export interface RunInfo {
   readonly teacherFingerprint?: string;
 }
 
+/** A checkpoint's JSON metadata: the run, its counters and its random stream. */
 export interface CheckpointMeta extends RunInfo {
+  /** Always {@link CHECKPOINT_FORMAT}. */
   readonly format: typeof CHECKPOINT_FORMAT;
+  /** Steps taken, skipped ones included. */
   readonly step: number;
+  /** Steps whose update was skipped for a non-finite gradient norm. */
   readonly skipped: number;
+  /** The run's random stream, so a resumed run draws the batches it would have drawn. */
   readonly rng: RngState;
 }
 
+/** A run's tensors on the host, as a checkpoint stores them. */
 export interface HostState {
+  /** The trained weights (theta). */
   readonly params: HostParams;
+  /** The EMA of the weights, which sampling uses. */
   readonly ema: HostParams;
+  /** The optimiser's state (Adam moments), keyed by the optimiser. */
   readonly opt: HostParams;
 }
 
 const GROUPS = ['params', 'ema', 'opt'] as const;
 
+/** A checkpoint that cannot be read or would restore a broken run (wrong format, bad metadata, non-finite weights); the message names the problem. */
 export class CheckpointError extends Error {
   constructor(detail: string) {
     super(`checkpoint: ${detail}`);
@@ -54,6 +71,10 @@ export class CheckpointError extends Error {
   }
 }
 
+/**
+ * A checkpoint as safetensors bytes: the state's tensors as F32 under "params.", "ema." and "opt.",
+ * `meta` as JSON metadata. Writing the bytes atomically is the caller's job.
+ */
 export function encodeCheckpoint(meta: CheckpointMeta, state: HostState): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const group of GROUPS) {
@@ -62,7 +83,19 @@ export function encodeCheckpoint(meta: CheckpointMeta, state: HostState): Uint8A
   return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, run: JSON.stringify(meta) });
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; state: HostState } {
+/**
+ * Reads what {@link encodeCheckpoint} writes.
+ *
+ * @throws {@link CheckpointError} for another format, metadata that is not JSON or lacks a field,
+ *   tensors outside the three groups or not F32, non-finite weights, or no parameters at all; the
+ *   safetensors decoder's errors for corrupt bytes.
+ */
+export function decodeCheckpoint(bytes: Uint8Array): {
+  /** The run and its counters. */
+  meta: CheckpointMeta;
+  /** The tensors. */
+  state: HostState;
+} {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`not an scm-ts checkpoint (format ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`);
@@ -100,15 +133,18 @@ export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; sta
   return { meta, state };
 }
 
+/** The tensors of a training state copied to the host (read back from the backend), for a checkpoint. */
 export async function snapshot<T>(o: TensorOps<T>, s: TrainState<T>): Promise<HostState> {
   const [params, ema, opt] = await Promise.all([toHost(o, s.params), toHost(o, s.ema), toHost(o, s.opt)]);
   return { params, ema, opt };
 }
 
+/** The metadata of a checkpoint of `s`: `info` plus the step, skip count and random stream. */
 export function checkpointMeta(info: RunInfo, s: TrainState<unknown>): CheckpointMeta {
   return { format: CHECKPOINT_FORMAT, ...info, step: s.step, skipped: s.skipped, rng: s.rng.state() };
 }
 
+/** A training state on backend `o` from a decoded checkpoint: resuming from it continues bit for bit on the same backend. */
 export function restoreState<T>(o: TensorOps<T>, meta: CheckpointMeta, host: HostState): TrainState<T> {
   return {
     step: meta.step,

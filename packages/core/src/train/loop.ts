@@ -8,21 +8,31 @@ import { lrAt } from '../optim/schedule.js';
 import type { TrainState } from './state.js';
 import { trainStep, type StepContext } from './step.js';
 
+/** A progress report of {@link runLoop}, every `logEvery` steps and at the end. */
 export interface LogEntry {
+  /** Steps completed. */
   readonly step: number;
   /** Mean loss over the steps since the last log. */
   readonly loss: number;
+  /** Mean gradient norm (before clipping) over the applied steps since the last log. */
   readonly gradNorm: number;
+  /** The learning rate of the latest step. */
   readonly lr: number;
+  /** Steps skipped for a non-finite gradient since the run began. */
   readonly skipped: number;
+  /** Steps per second since this loop started. */
   readonly stepsPerSec: number;
+  /** Seconds since this loop started. */
   readonly elapsedSec: number;
+  /** Estimated seconds to `until` at the current rate. */
   readonly etaSec: number;
 }
 
 /** What one step reports, as host numbers. */
 export interface StepStats {
+  /** The step's loss. */
   readonly loss: number;
+  /** The gradient's global L2 norm before clipping. */
   readonly gradNorm: number;
   /** The learning rate the step used. */
   readonly lr: number;
@@ -42,17 +52,23 @@ export interface StepCounts {
 export interface Stepper<S extends StepCounts> {
   /** The state after the last step: what checkpoints are written from. */
   readonly state: S;
+  /** Trains one step, advancing `state`. */
   step(): StepStats | Promise<StepStats>;
 }
 
+/** Options of {@link runLoop} and {@link trainLoop}. */
 export interface LoopOptions<S> {
   /** Train until this many steps are done in total. */
   readonly until: number;
+  /** Call `onLog` whenever the step count is a multiple of this (and at the end). */
   readonly logEvery: number;
+  /** Call `onCheckpoint` whenever the step count is a multiple of this (and at the end). */
   readonly checkpointEvery: number;
+  /** Receives progress reports. */
   readonly onLog?: (entry: LogEntry) => void;
   /** Called every checkpointEvery steps and at the end; awaited, so a checkpoint is complete before training goes on. */
   readonly onCheckpoint?: (state: S) => Promise<void>;
+  /** The clock in milliseconds, for the rates and ETA. Default performance.now. */
   readonly now?: () => number;
 }
 
@@ -103,6 +119,7 @@ export class EagerStepper<T> implements Stepper<TrainState<T>> {
     public state: TrainState<T>,
   ) {}
 
+  /** One eager step; reads back three scalars (loss, gradient norm, applied) so the skip count is exact. */
   step(): StepStats {
     const { o } = this;
     const out = trainStep(o, this.ctx, this.state);
@@ -114,6 +131,7 @@ export class EagerStepper<T> implements Stepper<TrainState<T>> {
   }
 }
 
+/** {@link runLoop} with the eager step on `o` ({@link EagerStepper}): the usual way to train on a TensorOps backend. */
 export function trainLoop<T>(o: TensorOps<T>, ctx: StepContext<T>, state: TrainState<T>, opts: LoopOptions<TrainState<T>>): Promise<TrainState<T>> {
   return runLoop(new EagerStepper(o, ctx, state), opts);
 }

@@ -15,18 +15,30 @@ interface DtypeArrays {
   U8: Uint8Array;
 }
 
+/** The element types this codec reads and writes: float32/64, int32/64 and uint8. */
 export type SafetensorsDtype = keyof DtypeArrays;
 
 /** A tensor whose typed array matches its dtype (I64 holds bigints). Shape [] is a scalar. */
 export type SafetensorsTensor = {
-  [D in SafetensorsDtype]: { readonly dtype: D; readonly shape: readonly number[]; readonly data: DtypeArrays[D] };
+  [D in SafetensorsDtype]: {
+    /** The element type. */
+    readonly dtype: D;
+    /** Dimensions, row-major. */
+    readonly shape: readonly number[];
+    /** The values, as the typed array of `dtype`. */
+    readonly data: DtypeArrays[D];
+  };
 }[SafetensorsDtype];
 
+/** A decoded safetensors file. */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   readonly tensors: Record<string, SafetensorsTensor>;
+  /** The "__metadata__" string map ({} when the file has none). */
   readonly metadata: Record<string, string>;
 }
 
+/** Bytes that are not a valid safetensors file; the message names what is wrong (header, offsets, dtype, size). */
 export class SafetensorsError extends Error {
   constructor(detail: string) {
     super(`safetensors: ${detail}`);

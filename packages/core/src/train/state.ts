@@ -7,17 +7,23 @@ import { adam, radam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { TrainConfig } from './config.js';
 
+/** The complete state of a run on a backend: what a checkpoint holds and resuming restores exactly. */
 export interface TrainState<T> {
   /** Steps completed. */
   step: number;
+  /** The trained weights. */
   params: Record<string, T>;
+  /** The EMA of the weights. */
   ema: Record<string, T>;
+  /** The optimiser's state. */
   opt: Record<string, T>;
+  /** The run's random stream; every step's draws advance it. */
   rng: Rng;
   /** Optimiser steps skipped because the gradient norm was NaN or Inf. */
   skipped: number;
 }
 
+/** The optimiser `c` names (Adam or RAdam) with its betas and eps. */
 export function makeOptimizer(c: TrainConfig): Optimizer {
   const options = { beta1: c.beta1, beta2: c.beta2, eps: c.eps };
   return c.optimizer === 'radam' ? radam(options) : adam(options);
@@ -27,6 +33,8 @@ export function makeOptimizer(c: TrainConfig): Optimizer {
  * A fresh state. Consistency runs start from the teacher's EMA weights (`init`) with a
  * re-initialised logvar head (Lu & Song 2024). Params the teacher lacks (a student's guidance
  * embedding) start at zero, so the student starts out computing the teacher's function.
+ *
+ * @throws Error when `init` has tensors the model lacks, or a tensor of another shape.
  */
 export function initState<T>(o: TensorOps<T>, model: Model, c: TrainConfig, init?: HostParams): TrainState<T> {
   const rng = new Rng(c.seed);
@@ -51,6 +59,7 @@ export function initState<T>(o: TensorOps<T>, model: Model, c: TrainConfig, init
   return { step: 0, params, ema, opt: makeOptimizer(c).init(o, params), rng, skipped: 0 };
 }
 
+/** Frees a state's tensors (params, EMA, optimiser state) on `o`. */
 export function disposeState<T>(o: TensorOps<T>, s: Pick<TrainState<T>, 'params' | 'ema' | 'opt'>): void {
   o.dispose([...Object.values(s.params), ...Object.values(s.ema), ...Object.values(s.opt)]);
 }

@@ -22,16 +22,23 @@ import { scalarTensors, type Optimizer } from '../optim/optimizer.js';
 import type { EmaConfig, TrainConfig } from './config.js';
 import type { TrainState } from './state.js';
 
+/** The frozen teacher an sCD step distils from. */
 export interface Teacher<T> {
+  /** The teacher's network (its own architecture; need not match the student's). */
   readonly model: Model;
   /** The teacher's EMA weights. */
   readonly params: Record<string, T>;
 }
 
+/** Everything about a run that stays fixed from step to step. */
 export interface StepContext<T> {
+  /** The network being trained. */
   readonly model: Model;
+  /** The run's settings. */
   readonly config: TrainConfig;
+  /** Where batches come from (in model units). */
   readonly data: DataSource;
+  /** The optimiser that updates `params` from their gradients. */
   readonly optimizer: Optimizer;
   /** Required for sCD. */
   readonly teacher?: Teacher<T>;
@@ -39,29 +46,41 @@ export interface StepContext<T> {
 
 /** Everything a step computes with, as tensors: a traced step takes exactly these as graph inputs. */
 export interface StepInputs<T> {
+  /** The weights before the step. */
   readonly params: Record<string, T>;
+  /** The optimiser's state before the step. */
   readonly opt: Record<string, T>;
+  /** The weights' EMA before the step. */
   readonly ema: Record<string, T>;
+  /** The step's data, noise, times and conditioning. */
   readonly batch: Batch<T>;
   /** `stepScalars` as scalar tensors. */
   readonly scalars: Record<string, T>;
 }
 
+/** What a step computes: the updated tensors and its statistics, all on the device. */
 export interface StepResult<T> {
+  /** The weights after the step (unchanged when it was skipped). */
   readonly params: Record<string, T>;
+  /** The optimiser's state after the step. */
   readonly opt: Record<string, T>;
+  /** The weights' EMA after the step. */
   readonly ema: Record<string, T>;
   /** Scalars on the device; read them only when logging. */
   readonly loss: T;
+  /** Global L2 norm of the gradient before clipping. */
   readonly gradNorm: T;
   /** 1 if the step was applied, 0 if skipped for a non-finite gradient. */
   readonly applied: T;
 }
 
+/** A step's statistics with the whole training state after it (counters and stream advanced). */
 export interface StepOutput<T> extends Pick<StepResult<T>, 'loss' | 'gradNorm' | 'applied'> {
+  /** The state after the step. */
   readonly state: TrainState<T>;
 }
 
+/** The EMA decay to apply after step `step` (1-based): step-dependent for the power EMA, constant for a half-life. */
 export function emaDecay(c: EmaConfig, step: number): number {
   return c.kind === 'power' ? powerEmaDecay(step, c.sigmaRel) : emaDecayHalfLife(c.halfLifeSteps);
 }
@@ -76,12 +95,19 @@ export function stepScalars(ctx: StepContext<unknown>, step: number): Record<str
   };
 }
 
+/** One step's random draws on the host, before upload (see {@link drawBatch}). */
 export interface HostBatch {
+  /** Data x0 in model units, [batch, ...sampleShape] row-major. */
   x0: Float32Array;
+  /** Noise z ~ N(0, sigma_d^2), same shape as x0. */
   z: Float32Array;
+  /** TrigFlow times t in (0, pi/2), one per example. */
   t: Float32Array;
+  /** One-hot labels [batch, numClasses + 1] (last column: the null class) for class-conditional models. */
   labels?: Float32Array;
+  /** Guidance scales s ~ U[1, guidanceMax], one per example, for students that take guidance. */
   guidance?: Float32Array;
+  /** A stream split off for dropout masks, so dropout does not shift the run's later draws. */
   dropout: Rng;
 }
 
@@ -103,6 +129,7 @@ export function drawBatch(ctx: StepContext<unknown>, rng: Rng): HostBatch {
   return out;
 }
 
+/** The host draws as tensors on backend `o`: x0 and z as [batch, ...sampleShape], t as [batch]. */
 export function uploadBatch<T>(o: TensorOps<T>, ctx: StepContext<T>, h: HostBatch): Batch<T> {
   const shape = [ctx.config.batch, ...ctx.data.sampleShape];
   const n = ctx.config.batch;

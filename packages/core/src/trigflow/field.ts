@@ -5,6 +5,10 @@ import type { Conditioning, Model } from '../models/model.js';
 /** F(x_t / sigma_d, t) for x_t (unscaled), at a time shared by the batch or one per example [B]. */
 export type Field<T> = (xt: T, t: number | T) => T;
 
+/**
+ * The network as a {@link Field}: scales x_t by 1 / sigmaD before F and broadcasts a scalar time to
+ * the batch. `cond` (labels, guidance) is passed to every evaluation.
+ */
 export function modelField<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, cond: Conditioning<T> = {}): Field<T> {
   return (xt, t) => {
     const n = o.shape(xt)[0];

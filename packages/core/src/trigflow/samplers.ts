@@ -86,9 +86,18 @@ export function dpmSolver2Sample<T>(o: TensorOps<T>, field: Field<T>, x: T, grid
   return x;
 }
 
+/** The teacher ODE samplers by name: first-order DDIM, EDM's Heun, DPM-Solver-2. */
 export type TeacherSampler = 'ddim' | 'heun' | 'dpm2';
 
-export const teacherSamplers = { ddim: ddimSample, heun: heunSample, dpm2: dpmSolver2Sample } as const;
+/** Each {@link TeacherSampler} by name; all share the signature (ops, field, x at grid[0], grid, sigmaD) -> x at 0. */
+export const teacherSamplers = {
+  /** {@link ddimSample}. */
+  ddim: ddimSample,
+  /** {@link heunSample}. */
+  heun: heunSample,
+  /** {@link dpmSolver2Sample}. */
+  dpm2: dpmSolver2Sample,
+} as const;
 
 /** NFE of a sampler on a grid of `steps` intervals. */
 export function teacherNfe(sampler: TeacherSampler, steps: number): number {

@@ -42,12 +42,20 @@ export function noiseEstimate<T>(o: TensorOps<T>, xt: T, F: T, t: T, sigmaD: num
   return o.add(o.mul(sin, xt), o.mul(o.mul(cos, o.fill([], sigmaD)), F));
 }
 
+/**
+ * The log-normal proposal of training times: tau ~ N(pMean, pStd^2), t = arctan(exp(tau) / sigma_d)
+ * (EDM's log-normal sigma, mapped to TrigFlow time by sigma = sigma_d tan t).
+ */
 export interface TimeProposal {
+  /** Mean of log sigma. */
   readonly pMean: number;
+  /** Standard deviation of log sigma; > 0. */
   readonly pStd: number;
 }
 
+/** The teachers' proposal (P_mean, P_std) = (-0.8, 1.6), as for the paper's ImageNet 64x64 teachers. */
 export const TEACHER_PROPOSAL: TimeProposal = { pMean: -0.8, pStd: 1.6 };
+/** The consistency models' proposal (P_mean, P_std) = (-1.0, 1.4), as in the paper. */
 export const CONSISTENCY_PROPOSAL: TimeProposal = { pMean: -1.0, pStd: 1.4 };
 
 /** t = arctan(exp(tau) / sigma_d), tau ~ N(P_mean, P_std^2), drawn in float64 and clamped. */

@@ -4,7 +4,9 @@ import { LABEL_INPUT, modelMetadata } from '../metadata.js';
 import { guidanceInput, labelInput } from './conditioning.js';
 import { exportTrace } from './trace.js';
 
+/** Options of {@link exportDenoiser}. */
 export interface DenoiserExportOptions {
+  /** The data's per-element std the model was trained with, recorded in the model's metadata. */
   readonly sigmaD: number;
   /** A fixed batch size; omitted, the model takes any batch. */
   readonly batch?: number;

@@ -17,13 +17,17 @@ import { exportTrace } from './trace.js';
 
 /** Model units to data coordinates, x / scale + mean (mean per last-axis coordinate): a data source's toData for points. */
 export interface DataTransform {
+  /** Model units per data unit (the source's sigmaD / dataStd); finite and non-zero. */
   readonly scale: number;
+  /** The data's mean per last-axis coordinate, added back after dividing by scale. */
   readonly mean: readonly number[];
 }
 
+/** Options of {@link exportSampler}. */
 export interface SamplerExportOptions {
   /** 1, 2 (t_max then 1.1), N, or explicit decreasing times. */
   readonly steps: number | readonly number[];
+  /** TrigFlow's sigma_d: the std of the input noise and the model's output scale. */
   readonly sigmaD: number;
   /**
    * A guidance scale fixed in the graph. Omitted, models that take guidance (class-conditional ones

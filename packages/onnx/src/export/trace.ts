@@ -8,6 +8,7 @@ import { lowerGraph, type LowerOptions } from '../lower/graph.js';
 /** Builds the computation on the tracer for `batch` examples; returns its named outputs. */
 export type TraceFn = (tr: TraceOps, batch: number) => Record<string, Sym>;
 
+/** Options of {@link exportTrace}. */
 export interface TraceExportOptions extends LowerOptions {
   /** A fixed batch size; omitted, the model takes any batch. */
   readonly batch?: number;
@@ -23,6 +24,15 @@ const DEFAULT_OPTIMIZE: OptimizeOptions = { layout: 'nchw' };
 /** Two batch sizes above 1, so that no batch-dependent size can pass for a constant 1. */
 const PROBE_BATCHES = [2, 3] as const;
 
+/**
+ * Traces `fn` with core's graph tracer and lowers the graph to ONNX model bytes (IR_VERSION, opset
+ * OPSET). Without a fixed `batch`, `fn` is traced at two batch sizes and every size that depends on
+ * the batch becomes a symbolic dimension.
+ *
+ * @returns The serialised ModelProto.
+ * @throws {@link DynamicBatchError} when a size depends on the batch in a way ONNX dimensions cannot
+ *   express (export with a fixed `batch` then).
+ */
 export function exportTrace(fn: TraceFn, options: TraceExportOptions = {}): Uint8Array {
   const { batch } = options;
   const trace = (at: number) => {

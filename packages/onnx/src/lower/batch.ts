@@ -55,6 +55,7 @@ export function staticBatch(graph: Graph): BatchedGraph {
   };
 }
 
+/** Thrown by exports without a fixed batch when the traced graph's sizes depend on the batch in a way ONNX's symbolic dimensions cannot express. */
 export class DynamicBatchError extends Error {
   constructor(detail: string) {
     super(`dynamic batch: ${detail}; export with a fixed \`batch\` instead`);

@@ -10,6 +10,7 @@ export interface LowerOptions {
   readonly int64Inputs?: readonly string[];
   /** Stored as the model's metadata_props. */
   readonly metadata?: Record<string, string>;
+  /** The graph's name inside the model. Default 'scm'. */
   readonly name?: string;
 }
 

@@ -1,6 +1,7 @@
 /** Reading model bytes before a runtime sees them, so bad files fail with a message that says what is wrong. */
 import { decodeModelProto, type proto } from '../proto.js';
 
+/** Model bytes that are not a usable ONNX model (truncated, corrupt, or using unsupported features); the message says what is wrong. */
 export class OnnxModelError extends Error {
   constructor(message: string) {
     super(message);
@@ -14,6 +15,12 @@ export class OnnxModelError extends Error {
  */
 const IR_VERSION_TAG = 0x08;
 
+/**
+ * Parses ONNX model bytes into a ModelProto.
+ *
+ * @throws TypeError when `bytes` is not a Uint8Array; {@link OnnxModelError} when the bytes are cut
+ *   off or not a protobuf ModelProto.
+ */
 export function decodeModel(bytes: Uint8Array): proto.ModelProto {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`expected the ONNX model as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);

@@ -12,10 +12,19 @@ import { externalTensors } from './external.js';
 
 /** What is used of an onnxruntime-* module. */
 export interface OrtModule {
-  readonly InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  readonly Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => unknown;
+  /** The runtime's session class. */
+  readonly InferenceSession: {
+    /** Opens a session on serialised model bytes. */
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
+  /** The runtime's tensor class. */
+  readonly Tensor: {
+    /** A tensor of element type `type` holding row-major `data` with dimensions `dims`. */
+    new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): unknown;
+  };
 }
 
+/** An input's values, row-major: float32 for tensors, int64 (or int32, widened) for class labels. */
 export type InputData = Float32Array | BigInt64Array | Int32Array;
 
 interface InputSpec {
@@ -62,6 +71,11 @@ function checkGuidance(guidance: InputData | undefined, recorded: string | undef
 
 const fmt = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
 
+/**
+ * An exported model on ONNX Runtime, checked before the runtime sees it: inputs are validated by
+ * name, shape and range (labels within the model's classes, guidance within its trained range), so
+ * bad input fails with a message naming it rather than inside the runtime.
+ */
 export class OnnxSampler {
   private constructor(
     private readonly ort: OrtModule,
@@ -98,10 +112,12 @@ export class OnnxSampler {
     return new OnnxSampler(ort, await ort.InferenceSession.create(model, options), specs, metadata);
   }
 
+  /** The model's input names, as the session reports them. */
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }
 
+  /** The model's output names; `run` returns the first. */
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }

@@ -21,6 +21,7 @@ export const scalarInput = (name: string): string => `scalar.${name}`;
 /** The output that holds a state input's value after the step. */
 export const nextOutput = (input: string): string => `next.${input}`;
 
+/** A training step compiled to one ONNX graph by {@link compileTrainStep}. */
 export interface CompiledStep {
   /** The ONNX model bytes. */
   readonly model: Uint8Array;
@@ -28,14 +29,17 @@ export interface CompiledStep {
   readonly inputNames: readonly string[];
   /** `next.` + each state input, then loss, gradNorm and applied (1, or 0 for a skipped step). */
   readonly outputNames: readonly string[];
+  /** The shape of every input, by name (state tensors, batch tensors, scalars []). */
   readonly inputShapes: Readonly<Record<string, Shape>>;
 }
 
+/** Options of {@link compileTrainStep}. */
 export interface CompileOptions {
   /** The fixed batch the graph is traced at. */
   readonly batch: number;
 }
 
+/** A training step that cannot be compiled to one ONNX graph: a model with dropout, whose masks are drawn on the host every step. */
 export class CompileError extends Error {
   constructor(detail: string) {
     super(`compileTrainStep: ${detail}`);

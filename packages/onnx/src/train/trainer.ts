@@ -1,5 +1,5 @@
 /**
- * Training with ONNX Runtime as the engine: a compiled step (see compile.ts) run once per step, its
+ * Training with ONNX Runtime as the engine: a compiled step (compileTrainStep) run once per step, its
  * state kept as runtime tensors between steps. The host draws every step's random numbers with core's
  * `drawBatch` from the run's stream, so a seed gives the same batches as the eager step, and
  * snapshots are core's `HostState`, so checkpoints are interchangeable with the eager path's.
@@ -14,12 +14,15 @@ export type HostTrainState = TrainState<HostTensor>;
 
 /** The counters and random stream of a run; the tensors stay in the runtime (see `snapshot`). */
 export interface TrainerState {
+  /** Steps taken so far (skipped ones included). */
   readonly step: number;
+  /** Steps whose update was skipped for a non-finite gradient norm. */
   readonly skipped: number;
   /** The run's stream, advanced by every step's draws. */
   readonly rng: Rng;
 }
 
+/** Options of {@link OnnxTrainer.create}. */
 export interface OnnxTrainerOptions {
   /**
    * Merged over the defaults: all graph optimisations, sequential execution, and as many intra-op
@@ -53,6 +56,12 @@ function stateFeeds(compiled: CompiledStep, initial: HostTrainState): Record<str
   return feeds;
 }
 
+/**
+ * Training with ONNX Runtime as the engine: `ctx`'s step compiled to one graph, run once per
+ * {@link OnnxTrainer.step}, the state kept as runtime tensors between steps. Batches are drawn on the
+ * host from the run's stream, so a seed gives the same batches as core's eager step, and
+ * {@link OnnxTrainer.snapshot} is core's host state, so checkpoints are interchangeable.
+ */
 export class OnnxTrainer implements Stepper<TrainerState> {
   private current: TrainerState;
 
