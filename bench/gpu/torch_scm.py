@@ -764,9 +764,11 @@ CLIP_NORM_EPS = 1e-6
 def lr_at(schedule: Mapping, step: int) -> float:
     if schedule["kind"] == "constant":
         return float(schedule["lr"])
+    warm = min(step / schedule["warmupSteps"], 1) if schedule.get("warmupSteps", 0) > 0 else 1
     if schedule["kind"] == "inverse-sqrt":
-        warm = min(step / schedule["warmupSteps"], 1) if schedule["warmupSteps"] > 0 else 1
         return warm * schedule["lr"] / math.sqrt(max(step / schedule["refSteps"], 1))
+    if schedule["kind"] == "cosine":
+        return warm * schedule["lr"] * (1 + math.cos(math.pi * (min(step, schedule["decaySteps"]) - 1) / schedule["decaySteps"])) / 2
     raise ValueError(f"unknown lr schedule {schedule['kind']!r}")
 
 

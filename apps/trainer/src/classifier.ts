@@ -117,6 +117,32 @@ function gather(s: LabelledImages, idx: ArrayLike<number>, size: number): Labell
   return { x, labels, n: idx.length };
 }
 
+/**
+ * Each image [size, size, channels] moved by its own random whole-pixel offset in [-max, max] on
+ * both axes, edge pixels repeated into the gap: digits and garments are recognised wherever they
+ * sit, so the shifted copies are new training images at no cost.
+ */
+export function shiftImages(x: Float32Array, n: number, size: number, channels: number, max: number, rng: Rng): Float32Array {
+  if (max === 0) return x;
+  const out = new Float32Array(x.length);
+  const offsets = rng.randint(2 * n, 2 * max + 1);
+  const clamp = (v: number) => (v < 0 ? 0 : v >= size ? size - 1 : v);
+  for (let k = 0; k < n; k++) {
+    const dy = offsets[2 * k] - max;
+    const dx = offsets[2 * k + 1] - max;
+    const base = k * size * size * channels;
+    for (let y = 0; y < size; y++) {
+      const from = base + clamp(y - dy) * size * channels;
+      for (let xx = 0; xx < size; xx++) {
+        const src = from + clamp(xx - dx) * channels;
+        const dst = base + (y * size + xx) * channels;
+        for (let c = 0; c < channels; c++) out[dst + c] = x[src + c];
+      }
+    }
+  }
+  return out;
+}
+
 function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;

@@ -23,7 +23,7 @@ import { weightsFingerprint } from './fingerprint.js';
 import { isImageRun } from './images.js';
 import type { Io } from './io.js';
 import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
-import { loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
+import { loopFields, lrConfig, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
 
 export const GUIDANCE_MAX = 2;
 const CONSISTENCY_DEFAULTS = defaultTrainConfig('scd');
@@ -68,6 +68,7 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
         { flag: teacherFlag.slice(2), given: opts.teacher === undefined ? undefined : resolve(opts.teacher), stored: teacherDir },
         shared.batch,
         shared.lr,
+        shared.lrSchedule,
         { flag: 'tangent-warmup', given: opts.tangentWarmup, stored: (i) => i.train.tangentWarmup },
         shared.seed,
       ],
@@ -86,7 +87,7 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
           guidanceMax: guided ? GUIDANCE_MAX : 0,
           // An image student trains at its teacher's batch unless told otherwise (the 2-D default is far too big).
           ...(opts.batch !== undefined ? { batch: opts.batch } : isImageRun(teacher.meta) ? { batch: teacher.meta.train.batch } : {}),
-          ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
+          ...lrConfig(opts, steps, CONSISTENCY_LR),
           ...(opts.tangentWarmup !== undefined ? { tangentWarmup: opts.tangentWarmup } : {}),
         });
         const classifier = opts.classifier ?? recordedClassifier(resolve(opts.teacher), teacher.meta);

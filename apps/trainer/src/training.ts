@@ -5,6 +5,8 @@
  * steps and at the end; all while holding the folder's lock, and stopping a run that diverges.
  */
 import {
+  constantLr,
+  cosineLr,
   createModel,
   defaultTrainConfig,
   disposeState,
@@ -12,6 +14,7 @@ import {
   restoreState,
   runLoop,
   toDevice,
+  type LrSchedule,
   type ModelConfig,
   type RunInfo,
   type StepContext,
@@ -19,7 +22,7 @@ import {
   type TrainMode,
   type TrainState,
 } from '@scm/core';
-import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
+import { flag, optInteger, optNumber, parseChoice, str, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
 import { writeAtomic } from './atomic-file.js';
 import { openBackend, type Ops } from './backend.js';
 import { DivergenceWatch } from './divergence.js';
@@ -64,7 +67,15 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint; image runs always write a grid (samples.png, samples/step-N.png)',
   },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
+  'lr-schedule': {
+    type: 'string',
+    value: 'NAME',
+    help: 'constant (the default) or cosine: the rate falls along half a cosine to near 0 at --steps, which sharpens a short run',
+  },
 };
+
+export const LR_SCHEDULES = ['constant', 'cosine'] as const;
+export type LrScheduleName = (typeof LR_SCHEDULES)[number];
 
 /** The options of the training commands that every mode shares, parsed. */
 export function trainingOptions(values: OptionValues) {
@@ -76,7 +87,23 @@ export function trainingOptions(values: OptionValues) {
     samples: flag(values, 'samples'),
     resume: flag(values, 'resume'),
     lr: optNumber(values, 'lr'),
+    lrSchedule: optLrSchedule(values),
   };
+}
+
+function optLrSchedule(values: OptionValues): LrScheduleName | undefined {
+  const raw = str(values, 'lr-schedule');
+  return raw === undefined ? undefined : parseChoice('lr-schedule', raw, LR_SCHEDULES, 'lr schedule');
+}
+
+/**
+ * The `lr` field of a new run's TrainConfig from --lr and --lr-schedule (nothing where neither is
+ * given, so the mode's default applies). A cosine schedule ends at the run's total steps.
+ */
+export function lrConfig(opts: RunOptions, steps: number, defaultLr: number): { lr?: LrSchedule } {
+  if (opts.lr === undefined && opts.lrSchedule === undefined) return {};
+  const lr = opts.lr ?? defaultLr;
+  return { lr: opts.lrSchedule === 'cosine' ? cosineLr({ lr, decaySteps: steps }) : constantLr(lr) };
 }
 
 
@@ -93,6 +120,7 @@ export interface RunOptions {
   readonly steps?: number;
   readonly batch?: number;
   readonly lr?: number;
+  readonly lrSchedule?: LrScheduleName;
   readonly seed?: number;
   readonly logEvery?: number;
   readonly checkpointEvery?: number;
@@ -109,10 +137,11 @@ export function loopFields(opts: RunOptions) {
 }
 
 /** The settings every training command has, for each command to list in its own order. */
-export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'seed', Setting> {
+export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'lrSchedule' | 'seed', Setting> {
   return {
     batch: { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
-    lr: { flag: 'lr', given: opts.lr, stored: (i) => (i.train.lr.kind === 'constant' ? i.train.lr.lr : i.train.lr) },
+    lr: { flag: 'lr', given: opts.lr, stored: (i) => i.train.lr.lr },
+    lrSchedule: { flag: 'lr-schedule', given: opts.lrSchedule, stored: (i) => i.train.lr.kind },
     seed: { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
   };
 }
@@ -233,6 +262,11 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   if (initial.step > steps) {
     disposeState(o, initial);
     throw new UsageError(`--steps ${steps} is below the ${initial.step} steps ${req.out} has done (--steps is the total, not the steps to add)`);
+  }
+  const schedule = startInfo.train.lr;
+  if (schedule.kind === 'cosine' && steps > schedule.decaySteps) {
+    disposeState(o, initial);
+    throw new UsageError(`--steps ${steps} is past step ${schedule.decaySteps}, where ${req.out}'s cosine lr schedule ends: it cannot train further`);
   }
   if (initial.step === steps) {
     disposeState(o, initial);

@@ -108,6 +108,23 @@ describe('train-teacher, distill, train-ct', () => {
     for (const k of Object.keys(a)) expect(Buffer.from(b[k]).equals(Buffer.from(a[k])), k).toBe(true);
   });
 
+  it('--lr-schedule cosine records a schedule that ends at --steps, and a resume past it is refused', async () => {
+    const dir = join(root, 'cosine');
+    const r = await scm('train-teacher', '--steps', '4', '--lr', '0.004', '--lr-schedule', 'cosine', '--out', dir, ...TINY);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCheckpoint(dir).meta.train.lr).toEqual({ kind: 'cosine', lr: 0.004, decaySteps: 4, warmupSteps: 0 });
+    const past = await scm('train-teacher', '--resume', '--steps', '6', '--out', dir);
+    expect(past.code).toBe(2);
+    expect(oneLine(past.stderr)).toMatch(/--steps 6 is past step 4, where .*cosine lr schedule ends/);
+    const changed = await scm('train-teacher', '--resume', '--lr-schedule', 'constant', '--out', dir);
+    expect(changed.code).toBe(2);
+    expect(oneLine(changed.stderr)).toMatch(/--lr-schedule constant differs from the run's cosine/);
+    const student = join(root, 'cosine-scd');
+    const d = await scm('distill', '--teacher', teacher, '--steps', '3', '--lr-schedule', 'cosine', '--batch', '16', '--out', student);
+    expect(d.code, d.stderr).toBe(0);
+    expect(readCheckpoint(student).meta.train.lr).toEqual({ kind: 'cosine', lr: 2e-4, decaySteps: 3, warmupSteps: 0 });
+  });
+
   it('a class-conditional teacher gives an sCD student with a guidance input', async () => {
     const condTeacher = join(root, 'cond-teacher');
     const condScd = join(root, 'cond-scd');
@@ -199,6 +216,7 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     ['unknown backend', ['eval', '--run', 'x', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
     ['missing --out', ['train-teacher', '--steps', '5'], 2, /missing --out/],
     ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv, \.png or \.npy/],
+    ['unknown lr schedule', ['train-teacher', '--lr-schedule', 'linear', '--out', 'z'], 2, /unknown lr schedule "linear": choose one of constant, cosine/],
   ];
   for (const [name, argv, code, message] of cases) {
     it(name, async () => {

@@ -10,6 +10,7 @@ import {
   constantLr,
   emaDecayHalfLife,
   emaUpdate,
+  cosineLr,
   inverseSqrtLr,
   isFiniteScalar,
   lrAt,
@@ -473,14 +474,32 @@ describe('lr schedules', () => {
     expect(lrAt(s, 450)).toBeCloseTo(2e-3 / 3, 15);
   });
 
+  it('cosine decay from lr at step 1 to just above 0 at decaySteps, with warm-up', () => {
+    const s = cosineLr({ lr: 4e-3, decaySteps: 1000, warmupSteps: 10 });
+    expect(s).toEqual({ kind: 'cosine', lr: 4e-3, decaySteps: 1000, warmupSteps: 10 });
+    // (1 + cos(pi (t - 1) / 1000)) / 2 by hand: t = 5 (warm-up 1/2), 251 (cos = 1/sqrt 2), 501, 1000, after.
+    expect(lrAt(s, 5)).toBeCloseTo((0.5 * 4e-3 * (1 + Math.cos(Math.PI / 250))) / 2, 15);
+    expect(lrAt(s, 251)).toBeCloseTo((4e-3 * (1 + Math.SQRT1_2)) / 2, 15);
+    expect(lrAt(s, 501)).toBeCloseTo(2e-3, 15);
+    const last = (4e-3 * (1 + Math.cos((Math.PI * 999) / 1000))) / 2;
+    expect(lrAt(s, 1000)).toBeCloseTo(last, 18);
+    expect(lrAt(s, 1000)).toBeGreaterThan(0);
+    expect(lrAt(s, 5000)).toBe(lrAt(s, 1000));
+    expect(lrAt(cosineLr({ lr: 1e-3, decaySteps: 4 }), 1)).toBe(1e-3);
+    expect(lrAt(cosineLr({ lr: 1e-3, decaySteps: 4 }), 2)).toBeCloseTo((1e-3 * (1 + Math.SQRT1_2)) / 2, 15);
+  });
+
   it('rejects bad schedules and steps by name', () => {
     expect(() => constantLr(0)).toThrow(/lr schedule 'constant': lr must be a positive/);
     expect(() => inverseSqrtLr({ lr: 1e-3, refSteps: 0 })).toThrow(/refSteps/);
     expect(() => inverseSqrtLr({ lr: 1e-3, refSteps: 10, warmupSteps: -1 })).toThrow(/warmupSteps/);
     expect(() => lrAt(constantLr(1e-3), 0)).toThrow(/step must be an integer >= 1/);
-    expect(() => lrAt({ kind: 'cosine', lr: 1 } as unknown as LrSchedule, 1)).toThrow(
-      /unknown lr schedule kind 'cosine'/,
+    expect(() => lrAt({ kind: 'linear', lr: 1 } as unknown as LrSchedule, 1)).toThrow(
+      /unknown lr schedule kind 'linear'/,
     );
+    expect(() => lrAt({ kind: 'cosine', lr: 1 } as unknown as LrSchedule, 1)).toThrow(/decaySteps/);
+    expect(() => cosineLr({ lr: 1e-3, decaySteps: 0 })).toThrow(/lr schedule 'cosine': decaySteps/);
+    expect(() => cosineLr({ lr: 1e-3, decaySteps: 10, warmupSteps: -1 })).toThrow(/warmupSteps/);
     expect(() => lrAt({ kind: 'inverse-sqrt', lr: 1e-3 } as unknown as LrSchedule, 1)).toThrow(/refSteps/);
   });
 });

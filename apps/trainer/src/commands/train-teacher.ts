@@ -16,7 +16,7 @@ import { UsageError } from '../errors.js';
 import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../image-runs.js';
 import { DATA_HELP, describeData, IMAGE_BATCH, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
 import type { Io } from '../io.js';
-import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
+import { DEFAULT_STEPS, loopFields, lrConfig, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
 
 const TEACHER_LR = (defaultTrainConfig('teacher').lr as { lr: number }).lr;
 
@@ -74,6 +74,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
         { flag: 'conditional', given: opts.conditional || undefined, stored: (i) => i.data.conditional },
         shared.batch,
         shared.lr,
+        shared.lrSchedule,
         { flag: 'width', given: opts.width, stored: (i) => (i.model.kind === 'mlp' ? i.model.width : undefined) },
         { flag: 'blocks', given: opts.blocks, stored: (i) => (i.model.kind === 'mlp' ? i.model.blocks : undefined) },
         shared.seed,
@@ -84,7 +85,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           steps,
           seed: opts.seed ?? 0,
           ...(opts.batch !== undefined ? { batch: opts.batch } : opts.image ? { batch: IMAGE_BATCH } : {}),
-          ...(opts.lr !== undefined ? { lr: { kind: 'constant', lr: opts.lr } } : {}),
+          ...lrConfig(opts, steps, TEACHER_LR),
         });
         if (opts.image) return createImageTeacher(o, opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
         let data;
