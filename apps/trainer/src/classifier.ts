@@ -12,10 +12,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   adam,
+  constantLr,
+  cosineLr,
   createClassifier,
   decodeSafetensors,
   encodeSafetensors,
   linear,
+  lrAt,
   Rng,
   scalarTensors,
   toDevice,
@@ -27,7 +30,7 @@ import {
   type SafetensorsTensor,
 } from '@scm/core';
 import type { Ops } from './backend.js';
-import { RunError } from './errors.js';
+import { RunError, UsageError } from './errors.js';
 import { loadImages, type ImageDataSpec } from './images.js';
 import { writeAtomic, writeJson } from './atomic-file.js';
 import { checkpointPath, CONFIG_FILE, ensureFolder } from './run-folder.js';
@@ -37,7 +40,12 @@ export const CLASSIFIER_FORMAT = 'scm-ts/classifier@1';
 export interface ClassifierTrainSettings {
   readonly steps: number;
   readonly batch: number;
+  /** Adam's (peak) learning rate. */
   readonly lr: number;
+  /** 'cosine': the rate falls along half a cosine to near 0 at the last step. Absent in older runs: constant. */
+  readonly lrSchedule?: 'constant' | 'cosine';
+  /** Each training image is moved by a random whole-pixel offset of up to this many pixels per axis. Absent in older runs: 0. */
+  readonly shift?: number;
   readonly seed: number;
 }
 
@@ -205,6 +213,7 @@ export interface ClassifierTraining extends ClassifierTrainSettings {
 export async function trainClassifier(o: Ops, t: ClassifierTraining): Promise<ClassifierRunInfo> {
   const data = classifierData(t.data);
   const [imageSize, , channels] = data.shape;
+  if ((t.shift ?? 0) >= imageSize) throw new UsageError(`--shift ${t.shift} must be below the image size ${imageSize}`);
   let net: Classifier;
   try {
     net = createClassifier({ imageSize, channels, numClasses: data.classNames.length, width: t.width, stages: t.stages ?? defaultStages(imageSize) });
@@ -214,6 +223,7 @@ export async function trainClassifier(o: Ops, t: ClassifierTraining): Promise<Cl
   const rng = new Rng(t.seed);
   let params = toDevice(o, net.init(rng.fork('init')));
   const optimizer = adam();
+  const schedule = t.lrSchedule === 'cosine' ? cosineLr({ lr: t.lr, decaySteps: t.steps }) : constantLr(t.lr);
   let state = optimizer.init(o, params);
   const size = imageSize * imageSize * channels;
   const classes = net.config.numClasses;
@@ -221,11 +231,12 @@ export async function trainClassifier(o: Ops, t: ClassifierTraining): Promise<Cl
   let count = 0;
   for (let step = 1; step <= t.steps; step++) {
     const batch = gather(data.train, rng.randint(t.batch, data.train.n), size);
+    const images = shiftImages(batch.x, t.batch, imageSize, channels, t.shift ?? 0, rng);
     const next = o.tidy(() => {
-      const x = o.fromArray(batch.x, [t.batch, imageSize, imageSize, channels]);
+      const x = o.fromArray(images, [t.batch, imageSize, imageSize, channels]);
       const y = o.fromArray(oneHot(batch.labels, classes), [t.batch, classes]);
       const { value, grads } = valueAndGrad(o, (tape, p) => net.crossEntropy(tape, net.logits(tape, p, tape.lift(x)), tape.lift(y)), params);
-      const updated = optimizer.apply(o, params, grads, state, scalarTensors(o, optimizer.scalars(step, t.lr)));
+      const updated = optimizer.apply(o, params, grads, state, scalarTensors(o, optimizer.scalars(step, lrAt(schedule, step))));
       return { loss: value, params: updated.params, state: updated.state };
     });
     o.dispose([...Object.values(params), ...Object.values(state)]);
@@ -249,7 +260,7 @@ export async function trainClassifier(o: Ops, t: ClassifierTraining): Promise<Cl
     classifier: net.config,
     data: { ...t.data, conditional: true, imageSize, channels: channels as 1 | 3 },
     classNames: data.classNames,
-    train: { steps: t.steps, batch: t.batch, lr: t.lr, seed: t.seed },
+    train: { steps: t.steps, batch: t.batch, lr: t.lr, lrSchedule: t.lrSchedule ?? 'constant', shift: t.shift ?? 0, seed: t.seed },
     heldOut: { images: data.test.n, accuracy: accuracy(predicted.predictions, data.test.labels), what: data.heldOut },
   };
   await ensureFolder(t.out);

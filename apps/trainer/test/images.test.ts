@@ -221,6 +221,16 @@ describe('bad image data gets a one-line error', () => {
 });
 
 describe('train-classifier', () => {
+  it('records --shift and --lr-schedule, and refuses a shift as large as the images', async () => {
+    const out = join(root, 'shift-clf');
+    const r = await scm('train-classifier', '--data-dir', images, '--size', '8', '--channels', '1', '--steps', '2', '--width', '8', '--batch', '4', '--shift', '2', '--lr-schedule', 'cosine', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).train).toMatchObject({ steps: 2, lrSchedule: 'cosine', shift: 2 });
+    const big = await scm('train-classifier', '--data-dir', images, '--size', '8', '--channels', '1', '--steps', '1', '--shift', '8', '--out', join(root, 'big-shift'));
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/scm train-classifier: --shift 8 must be below the image size 8\n/);
+  });
+
   // Measured: 28% after these 50 steps (chance: 11%, the largest class); 45% after 100 steps of 64;
   // 91% after 600 steps of 64 (models/mnist-classifier).
   it('on MNIST, a few dozen steps reach clearly-above-chance held-out accuracy', async () => {
