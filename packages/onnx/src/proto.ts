@@ -16,7 +16,7 @@ export function encodeModelProto(model: ModelProto): Uint8Array {
 }
 
 /**
- * The model in ONNX bytes, without any check of what it holds (runtime/decode.ts's decodeModel checks).
+ * The model in ONNX bytes, without any check of what it holds (decodeModel checks).
  * Data that ends inside a field throws a RangeError; other malformed data an Error.
  */
 export function decodeModelProto(bytes: Uint8Array): ModelProto {

@@ -1,6 +1,6 @@
 /**
  * The ONNX messages this package reads and writes, as plain objects: the fields of the official
- * onnx.proto (IR version 8) that messages.ts lists, in camelCase. Fields it does not list
+ * onnx.proto (IR version 8) that this package models, in camelCase. Fields it does not model
  * (training_info, functions, quantization annotations, sequence/map types, ...) are skipped when
  * decoding and so are not written back.
  *
