@@ -69,14 +69,48 @@ if (!reportOnly) {
   }
 }
 
-const equivalentOf = (file: string, m: Mutant) =>
+const equivalentOf = (file: string, m: Pick<Mutant, 'mutatorName' | 'replacement'> & { location: { start: { line: number } } }) =>
   (equivalents as readonly Equivalent[]).find(
     (e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === m.replacement,
   );
 
-const folders = config.targets.map((target) => {
+interface Survivor {
+  readonly file: string;
+  readonly line: number;
+  readonly mutator: string;
+  readonly replacement: string;
+  readonly status: string;
+  readonly equivalent?: string;
+}
+interface Folder {
+  readonly name: string;
+  readonly goal: number;
+  readonly measured: boolean;
+  readonly score?: number;
+  readonly detected?: number;
+  readonly undetected?: number;
+  readonly survivors?: readonly Survivor[];
+}
+
+/**
+ * The Stryker reports stay in the ignored work folder of the checkout that measured them, so a folder
+ * without one here keeps the result the committed summary holds (its equivalence reasons re-read).
+ */
+const summaryPath = join(resultsDir, before ? 'mutation.before.json' : 'mutation.json');
+const committed: readonly Folder[] = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { folders: Folder[] }).folders : [];
+function committedResult(name: string, goal: number): Folder {
+  const f = committed.find((c) => c.name === name);
+  if (!f?.measured) return { name, goal, measured: false };
+  const survivors = (f.survivors ?? []).map((s) => {
+    const reason = equivalentOf(s.file, { mutatorName: s.mutator, replacement: s.replacement, location: { start: { line: s.line } } });
+    return { ...s, equivalent: reason?.reason };
+  });
+  return { ...f, goal, survivors };
+}
+
+const folders = config.targets.map((target): Folder => {
   const path = reportPath(target.name);
-  if (!existsSync(path)) return { name: target.name, goal: target.goal, measured: false as const };
+  if (!existsSync(path)) return committedResult(target.name, target.goal);
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   let detected = 0;
   let undetected = 0;
@@ -102,7 +136,7 @@ const earlier: Record<string, number | undefined> =
     ? {}
     : Object.fromEntries((JSON.parse(readFileSync(beforePath, 'utf8')) as { folders: { name: string; score?: number }[] }).folders.map((f) => [f.name, f.score]));
 const sections = folders.flatMap((f) =>
-  f.measured && f.survivors.length > 0
+  f.measured && f.survivors !== undefined && f.survivors.length > 0
     ? [
         `### ${f.name}`,
         markdownTable(
@@ -122,8 +156,8 @@ const markdown = [
     folders.map((f) => {
       const was = earlier[f.name];
       const beforeCell = before ? [] : [was === undefined ? '' : pct(was)];
-      return f.measured
-        ? [f.name, pct(f.score), ...beforeCell, `${f.goal}%`, f.detected, f.undetected]
+      return f.measured && f.score !== undefined
+        ? [f.name, pct(f.score), ...beforeCell, `${f.goal}%`, f.detected ?? '', f.undetected ?? '']
         : [f.name, 'not measured', ...beforeCell, `${f.goal}%`, '', ''];
     }),
   ),
