@@ -1,0 +1,120 @@
+/**
+ * The lowering branches that the default export (channels first, fused) never takes: convolutions,
+ * upsampling and pooling on traced NHWC nodes, fused normalisations over axes InstanceNormalization
+ * cannot take, and no-op scalar slices and pads. Each is run in ONNX Runtime and compared with the
+ * float64 reference ops of @scm/core; where two lowerings compute the same values, the ONNX operators
+ * emitted tell which branch was taken.
+ */
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng, sizeOf, type Shape, type TensorOps } from '@scm/core';
+import { primitiveCases, ReferenceOps } from '@scm/core/testing';
+import { checkModel, exportTrace, type TraceExportOptions } from '../src/index.js';
+import { onnx } from '../src/proto.js';
+import { draw, ErrorLog, relativeError } from './helpers.js';
+
+const ref = new ReferenceOps();
+const rng = new Rng(31);
+const errors = new ErrorLog();
+afterAll(() => errors.print('lowering paths, onnxruntime-node vs float64 reference (max relative error):'));
+
+const opTypes = (model: Uint8Array): string[] => (onnx.ModelProto.decode(model).graph?.node ?? []).map((n) => n.opType as string);
+
+/** Runs `model` on `x` (input "x0") and returns output "y", of shape `outShape`. */
+async function run(model: Uint8Array, x: Float64Array, shape: Shape, outShape: Shape = shape): Promise<Float32Array> {
+  checkModel(model);
+  const session = await ort.InferenceSession.create(model);
+  try {
+    const out = await session.run({ x0: new ort.Tensor('float32', Float32Array.from(x), [...shape]) });
+    expect(out.y.dims).toEqual(outShape);
+    return out.y.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+describe('traced NHWC nodes (no graph passes) lower to ONNX that computes what the float64 reference does', () => {
+  const layoutDependent = primitiveCases().filter((c) => /^(conv2d|upsampleNearest|avgPool)/.test(c.name));
+  it('covers every convolution, upsampling and pooling case', () => expect(layoutDependent.length).toBeGreaterThanOrEqual(22));
+  for (const c of layoutDependent) {
+    it(c.name, async () => {
+      const xs = c.inputs.map((s) => draw(rng, 'normal', sizeOf(s)));
+      const want = ref.readSync(c.fn(ref, xs.map((x, i) => ref.fromArray(x, c.inputs[i]))));
+      const model = exportTrace((tr) => ({ y: c.fn(tr, c.inputs.map((s, i) => tr.input(`x${i}`, s))) }), { optimize: false });
+      // Traced NHWC: core's images go to ONNX's NCHW and back around every Conv.
+      if (c.name.startsWith('conv2d')) expect(opTypes(model)).toContain('Transpose');
+      expect(opTypes(model)).not.toContain('Resize');
+      expect(opTypes(model)).not.toContain('AveragePool');
+      checkModel(model);
+      const session = await ort.InferenceSession.create(model);
+      const feeds = Object.fromEntries(xs.map((x, i) => [`x${i}`, new ort.Tensor('float32', Float32Array.from(x), [...c.inputs[i]])]));
+      const got = (await session.run(feeds)).y;
+      await session.release();
+      expect(got.dims).toEqual(ref.shape(c.fn(ref, xs.map((x, i) => ref.fromArray(x, c.inputs[i])))));
+      const err = errors.record(c.name.split(' ')[0], relativeError(got.data as Float32Array, want));
+      expect(err, c.name).toBeLessThan(1e-4);
+    });
+  }
+});
+
+/** Normalisation over `axes` written as nn writes it, which the fusion pass turns into one `normalize` node. */
+function normalization<T>(o: TensorOps<T>, x: T, axes: number[], eps: number): T {
+  const centered = o.sub(x, o.mean(x, axes, true));
+  const variance = o.mean(o.mul(centered, centered), axes, true);
+  return o.mul(centered, o.rsqrt(o.add(variance, o.fill([], eps))));
+}
+
+describe('fused normalisations', () => {
+  // A large eps, so that an eps lost or changed on the way shows in the values.
+  const EPS = 0.5;
+  const cases: { name: string; shape: Shape; axes: number[]; instanceNorm: boolean }[] = [
+    { name: 'trailing axes from 1', shape: [2, 3, 4], axes: [1, 2], instanceNorm: true },
+    { name: 'trailing axes from 2 (channels of 3)', shape: [2, 3, 4, 5], axes: [2, 3], instanceNorm: true },
+    { name: 'the last axis alone', shape: [2, 3, 4], axes: [2], instanceNorm: true },
+    { name: 'every axis, the batch included', shape: [2, 3, 4], axes: [0, 1, 2], instanceNorm: false },
+    { name: 'a middle axis', shape: [2, 3, 4], axes: [1], instanceNorm: false },
+    { name: 'axes with a gap', shape: [2, 3, 4, 5], axes: [1, 3], instanceNorm: false },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.instanceNorm ? 'InstanceNormalization' : 'the mean and variance chain'}`, async () => {
+      const x = draw(rng, 'normal', sizeOf(c.shape));
+      const want = ref.readSync(normalization(ref, ref.fromArray(x, c.shape), c.axes, EPS));
+      const options: TraceExportOptions = { optimize: { layout: 'nhwc' } };
+      const model = exportTrace((tr) => ({ y: normalization(tr, tr.input('x0', c.shape), c.axes, EPS) }), options);
+      const ops = opTypes(model);
+      expect(ops.includes('InstanceNormalization'), ops.join(' ')).toBe(c.instanceNorm);
+      expect(ops).not.toContain('Reciprocal');
+      const err = errors.record('normalize', relativeError(await run(model, x, c.shape), want));
+      expect(err, c.name).toBeLessThan(1e-5);
+    });
+  }
+
+  it('a dynamic batch on the leading axis keeps InstanceNormalization; one on a normalised axis takes the chain', async () => {
+    // The second graph moves the batch to axis 1 before normalising over axes 1 and 2.
+    const leading = <T>(o: TensorOps<T>, x: T) => normalization(o, x, [1, 2], EPS);
+    const inner = <T>(o: TensorOps<T>, x: T) => normalization(o, o.transpose(x, [1, 0, 2]), [1, 2], EPS);
+    for (const [f, instanceNorm] of [
+      [leading, true],
+      [inner, false],
+    ] as const) {
+      const model = exportTrace((tr, n) => ({ y: f(tr, tr.input('x0', [n, 3, 4])) }), { optimize: { layout: 'nhwc' } });
+      expect(opTypes(model).includes('InstanceNormalization')).toBe(instanceNorm);
+      for (const n of [1, 5]) {
+        const x = draw(rng, 'normal', n * 12);
+        const want = ref.readSync(f(ref, ref.fromArray(x, [n, 3, 4])));
+        const got = await run(model, x, [n, 3, 4], instanceNorm ? [n, 3, 4] : [3, n, 4]);
+        expect(relativeError(got, want), `batch ${n}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
+
+describe('no-op shapes', () => {
+  it('a scalar slice and a scalar pad are identities', async () => {
+    const x = draw(rng, 'normal', 1);
+    const model = exportTrace((tr) => ({ y: tr.pad(tr.slice(tr.input('x0', []), [], []), []) }), { optimize: false });
+    expect(opTypes(model)).not.toContain('Slice');
+    expect(opTypes(model)).not.toContain('Pad');
+    expect(Array.from(await run(model, x, []))).toEqual([Math.fround(x[0])]);
+  });
+});
