@@ -90,6 +90,8 @@ interface Folder {
   readonly detected?: number;
   readonly undetected?: number;
   readonly survivors?: readonly Survivor[];
+  /** What of the folder a restricted target leaves unmeasured (targets.json). */
+  readonly note?: string;
 }
 
 /**
@@ -110,7 +112,8 @@ function committedResult(name: string, goal: number): Folder {
 
 const folders = config.targets.map((target): Folder => {
   const path = reportPath(target.name);
-  if (!existsSync(path)) return committedResult(target.name, target.goal);
+  const note = 'note' in target ? { note: target.note } : {};
+  if (!existsSync(path)) return { ...committedResult(target.name, target.goal), ...note };
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   let detected = 0;
   let undetected = 0;
@@ -125,7 +128,7 @@ const folders = config.targets.map((target): Folder => {
     }
   }
   const score = detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected);
-  return { name: target.name, goal: target.goal, measured: true as const, score: Number(score.toFixed(2)), detected, undetected, survivors };
+  return { name: target.name, goal: target.goal, measured: true as const, score: Number(score.toFixed(2)), detected, undetected, survivors, ...note };
 });
 
 const pct = (v: number) => `${v.toFixed(1)}%`;
@@ -161,6 +164,7 @@ const markdown = [
         : [f.name, 'not measured', ...beforeCell, `${f.goal}%`, '', ''];
     }),
   ),
+  ...folders.flatMap((f) => (f.note ? ['', `${f.name}: ${f.note}.`] : [])),
   '',
   '## Surviving mutants',
   '',
