@@ -1,6 +1,6 @@
 /**
- * The lowering branches that the default export (channels first, fused) never takes: convolutions,
- * upsampling and pooling on traced NHWC nodes, fused normalisations over axes InstanceNormalization
+ * The lowering branches that the default export (channels first, fused) never takes: every primitive
+ * as traced, so convolutions, upsampling and pooling on NHWC nodes, fused normalisations over axes InstanceNormalization
  * cannot take, and no-op scalar slices and pads. Each is run in ONNX Runtime and compared with the
  * float64 reference ops of @scm/core; where two lowerings compute the same values, the ONNX operators
  * emitted tell which branch was taken.
@@ -33,12 +33,13 @@ async function run(model: Uint8Array, x: Float64Array, shape: Shape, outShape: S
   }
 }
 
-describe('traced NHWC nodes (no graph passes) lower to ONNX that computes what the float64 reference does', () => {
-  const layoutDependent = primitiveCases().filter((c) => /^(conv2d|upsampleNearest|avgPool)/.test(c.name));
-  it('covers every convolution, upsampling and pooling case', () => expect(layoutDependent.length).toBeGreaterThanOrEqual(22));
-  for (const c of layoutDependent) {
+describe('every primitive as traced (NHWC, no graph passes) lowers to ONNX that computes what the float64 reference does', () => {
+  const cases = primitiveCases();
+  it('covers every convolution, upsampling and pooling case', () => expect(cases.filter((c) => /^(conv2d|upsampleNearest|avgPool)/.test(c.name)).length).toBeGreaterThanOrEqual(22));
+  for (const c of cases) {
     it(c.name, async () => {
-      const xs = c.inputs.map((s) => draw(rng, 'normal', sizeOf(s)));
+      const kinds = c.kinds ?? c.inputs.map(() => 'normal' as const);
+      const xs = c.inputs.map((s, i) => draw(rng, kinds[i], sizeOf(s)));
       const want = ref.readSync(c.fn(ref, xs.map((x, i) => ref.fromArray(x, c.inputs[i]))));
       const model = exportTrace((tr) => ({ y: c.fn(tr, c.inputs.map((s, i) => tr.input(`x${i}`, s))) }), { optimize: false });
       // Traced NHWC: core's images go to ONNX's NCHW and back around every Conv.
