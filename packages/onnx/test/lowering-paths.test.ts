@@ -119,3 +119,45 @@ describe('no-op shapes', () => {
     expect(Array.from(await run(model, x, []))).toEqual([Math.fround(x[0])]);
   });
 });
+
+describe('leaves at a run-time batch', () => {
+  it('fills: fixed, one over the batch, and shaped outputs that follow the batch', async () => {
+    const model = exportTrace(
+      (tr, n) => ({
+        y: tr.add(tr.input('x0', [n, 3]), tr.fill([n, 3], 1 / n)),
+        filled: tr.fill([n, 2], 2.5),
+        scalar: tr.fill([], 1.5),
+      }),
+      { optimize: false },
+    );
+    checkModel(model);
+    const session = await ort.InferenceSession.create(model);
+    for (const n of [1, 4]) {
+      const x = Float32Array.from({ length: 3 * n }, (_, i) => i);
+      const out = await session.run({ x0: new ort.Tensor('float32', x, [n, 3]) });
+      expect(out.y.dims).toEqual([n, 3]);
+      Array.from(out.y.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(i + 1 / n, 6));
+      expect(out.filled.dims).toEqual([n, 2]);
+      expect(Array.from(out.filled.data as Float32Array)).toEqual(new Array(2 * n).fill(2.5));
+      expect(out.scalar.dims).toEqual([]);
+      expect(Array.from(out.scalar.data as Float32Array)).toEqual([1.5]);
+    }
+    await session.release();
+  });
+
+  it('an int64 input is cast to float; a float input is read as it is', async () => {
+    const model = exportTrace((tr, n) => ({ y: tr.add(tr.mul(tr.input('label', [n]), tr.fill([], 2)), tr.input('x0', [n])) }), {
+      optimize: false,
+      int64Inputs: ['label'],
+    });
+    checkModel(model);
+    expect(opTypes(model)).toContain('Cast');
+    const session = await ort.InferenceSession.create(model);
+    const out = await session.run({
+      label: new ort.Tensor('int64', BigInt64Array.from([3n, -1n, 0n]), [3]),
+      x0: new ort.Tensor('float32', Float32Array.from([0.5, 0.25, -2]), [3]),
+    });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([6.5, -1.75, -2]);
+    await session.release();
+  });
+});
