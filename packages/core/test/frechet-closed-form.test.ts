@@ -103,3 +103,41 @@ describe('symmetric square root and helpers', () => {
     expect(trace(b, 2)).toBe(9);
   });
 });
+
+describe('Jacobi accuracy and refusals', () => {
+  it('a small eigenvalue next to a huge one keeps its relative accuracy', () => {
+    // [[a, b], [b, d]] with a = 1e30: the off-diagonal is below the rounding of a but not of d, so it
+    // must still be rotated away. The small eigenvalue is det / (large one) = d - b^2 / a = 1 - 2.5e-7.
+    const [a, b, d] = [1e30, 5e11, 1];
+    const values = Array.from(symmetricEigen(Float64Array.from([a, b, b, d]), 2).values).sort((x, y) => x - y);
+    expect(values[0]).toBeCloseTo(1 - (b * b) / a, 12);
+    expect(values[1] / a).toBeCloseTo(1, 12);
+  });
+
+  it('refuses an empty matrix and reports a matrix on which it cannot converge', () => {
+    expect(() => symmetricEigen(new Float64Array(0), 0)).toThrow(/expected an n x n matrix for n = 0, got 0 entries/);
+    expect(() => symmetricEigen(Float64Array.from([1, NaN, NaN, 1]), 2)).toThrow(/no convergence after 100 sweeps/);
+  });
+});
+
+describe('Frechet distance input checks', () => {
+  const ok = stats([0, 0], [1, 0, 0, 1]);
+  it('names a covariance of the wrong size even when the mean fits', () => {
+    expect(() => frechetDistance(ok, { mean: Float64Array.from([0, 0]), cov: new Float64Array(3) })).toThrow(
+      'frechetDistance: stats b have mean [2] and cov of 3 entries; expected [2] and 2 x 2',
+    );
+    expect(() => frechetDistance({ mean: Float64Array.from([0, 0]), cov: new Float64Array(3) }, ok)).toThrow(/stats a have mean \[2\] and cov of 3 entries/);
+  });
+
+  it('names non-finite values in the mean or only in the covariance, of either side', () => {
+    expect(() => frechetDistance(stats([Infinity, 0], [1, 0, 0, 1]), ok)).toThrow('frechetDistance: stats a hold non-finite values');
+    expect(() => frechetDistance(ok, stats([0, 0], [1, NaN, NaN, 1]))).toThrow('frechetDistance: stats b hold non-finite values');
+  });
+
+  it('featureStats of two points: the mean and half the outer product of their difference, times 2 (unbiased)', () => {
+    const { mean, cov } = featureStats(Float32Array.from([1, 5, 3, 2]), 2, 2);
+    expect(Array.from(mean)).toEqual([2, 3.5]);
+    // Difference (2, -3): unbiased covariance = d d^T / 2.
+    expect(Array.from(cov)).toEqual([2, -3, -3, 4.5]);
+  });
+});
