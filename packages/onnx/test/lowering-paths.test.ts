@@ -7,7 +7,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, sizeOf, type Shape, type TensorOps } from '@scm/core';
+import { Rng, sizeOf, softmax, type Shape, type TensorOps } from '@scm/core';
 import { primitiveCases, ReferenceOps } from '@scm/core/testing';
 import { checkModel, exportTrace, type TraceExportOptions } from '../src/index.js';
 import { onnx } from '../src/proto.js';
@@ -108,6 +108,19 @@ describe('fused normalisations', () => {
       }
     }
   });
+});
+
+describe('fused softmax', () => {
+  for (const axis of [1, 2]) {
+    it(`over axis ${axis} of [2,3,4]`, async () => {
+      const shape = [2, 3, 4];
+      const x = draw(rng, 'normal', sizeOf(shape));
+      const want = ref.readSync(softmax(ref, ref.fromArray(x, shape), axis));
+      const model = exportTrace((tr) => ({ y: softmax(tr, tr.input('x0', shape), axis) }), { optimize: { layout: 'nhwc' } });
+      expect(opTypes(model)).toContain('Softmax');
+      expect(relativeError(await run(model, x, shape), want)).toBeLessThan(1e-5);
+    });
+  }
 });
 
 describe('no-op shapes', () => {
