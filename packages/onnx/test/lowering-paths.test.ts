@@ -110,6 +110,21 @@ describe('fused normalisations', () => {
   });
 });
 
+describe('conv2dBackpropInput', () => {
+  it('is a Conv of the flipped filter at stride 1 (1x1 filters included) and a ConvTranspose when strided, in both layouts', () => {
+    const cases = primitiveCases().filter((c) => c.name.startsWith('conv2dBackpropInput'));
+    expect(cases.length).toBeGreaterThanOrEqual(6);
+    for (const c of cases) {
+      const strided = /"strides"/.test(c.name);
+      for (const optimize of [false, undefined] as const) {
+        const ops = opTypes(exportTrace((tr) => ({ y: c.fn(tr, c.inputs.map((s, i) => tr.input(`x${i}`, s))) }), optimize === false ? { optimize } : {}));
+        expect(ops.includes('ConvTranspose'), `${c.name} ${optimize}`).toBe(strided);
+        expect(ops.includes('Conv'), `${c.name} ${optimize}`).toBe(!strided);
+      }
+    }
+  });
+});
+
 describe('fused softmax', () => {
   for (const axis of [1, 2]) {
     it(`over axis ${axis} of [2,3,4]`, async () => {
