@@ -125,6 +125,47 @@ describe('conv2dBackpropInput', () => {
   });
 });
 
+describe('conv2dBackpropFilter emits no dead nodes', () => {
+  const filterCase = (tag: string) => {
+    const c = primitiveCases().find((k) => k.name === `conv2dBackpropFilter ${tag}`);
+    if (!c) throw new Error(`no case ${tag}`);
+    return (optimize: false | undefined) =>
+      opTypes(exportTrace((tr) => ({ y: c.fn(tr, c.inputs.map((s, i) => tr.input(`x${i}`, s))) }), optimize === false ? { optimize } : {}));
+  };
+  const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+
+  it('channels first, 1x1 filter, one group: the whole image is the only view (no Slice, Pad or Concat)', () => {
+    const ops = filterCase('x=[2,4,4,3] w=[1,1,3,5] {}')(undefined);
+    expect(ops).toContain('MatMul');
+    for (const op of ['Slice', 'Pad', 'Concat']) expect(ops, op).not.toContain(op);
+  });
+
+  it('channels first, 3x3 unpadded filter, one group: nine views joined by one Concat, no Pad', () => {
+    const ops = filterCase('x=[2,5,5,3] w=[3,3,3,4] {}')(undefined);
+    expect(count(ops, 'Slice')).toBe(9);
+    expect(count(ops, 'Concat')).toBe(1);
+    expect(ops).not.toContain('Pad');
+  });
+
+  it('channels first, padded and grouped: one Pad, and the groups joined by a Concat', () => {
+    const ops = filterCase('x=[1,6,6,4] w=[3,3,2,6] {"padding":"same","groups":2}')(undefined);
+    expect(count(ops, 'Pad')).toBe(1);
+    expect(count(ops, 'MatMul')).toBe(2);
+    expect(count(ops, 'Concat')).toBe(3);
+  });
+
+  it('traced NHWC: one group is one Conv with one Slice of its taps and no Concat; two groups slice channels and concatenate', () => {
+    const one = filterCase('x=[2,5,5,3] w=[3,3,3,4] {}')(false);
+    expect(count(one, 'Conv')).toBe(1);
+    expect(count(one, 'Slice')).toBe(1);
+    expect(one).not.toContain('Concat');
+    const two = filterCase('x=[1,6,6,4] w=[3,3,2,6] {"padding":"same","groups":2}')(false);
+    expect(count(two, 'Conv')).toBe(2);
+    expect(count(two, 'Slice')).toBe(2 + 2 * 2);
+    expect(count(two, 'Concat')).toBe(1);
+  });
+});
+
 describe('fused softmax', () => {
   for (const axis of [1, 2]) {
     it(`over axis ${axis} of [2,3,4]`, async () => {
