@@ -63,7 +63,7 @@ if (!reportOnly) {
     forgetUndetectedStatic(target.name);
     const run = spawnSync('npx', ['stryker', 'run', 'bench/mutation/stryker.config.mjs'], {
       stdio: 'inherit',
-      env: { ...process.env, MUTATION_TARGET: target.name },
+      env: { ...process.env, MUTATION_TARGET: target.name, ...('tests' in target && target.tests ? { SCM_TEST_INCLUDE: target.tests.join(',') } : {}) },
     });
     if (run.status !== 0) throw new Error(`stryker failed on ${target.name} (exit ${run.status})`);
   }
