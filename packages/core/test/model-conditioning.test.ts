@@ -5,7 +5,8 @@
  * and the initial scale of the class embedding (unit variance per one-hot row).
  */
 import { describe, expect, it } from 'vitest';
-import { oneHotLabels, Rng, toDevice } from '../src/index.js';
+import { createMlp, createModel, defaultMlpConfig, oneHotLabels, Rng, toDevice } from '../src/index.js';
+import { blockParams } from '../src/models/unet-blocks.js';
 import { conditioningEmbedding, defaultTrunkConfig, type ConditioningConfig } from '../src/models/conditioning.js';
 import { fourierFrequencies, timeEmbedding, type TimeConfig } from '../src/models/time.js';
 import { ReferenceOps } from '../src/testing/index.js';
@@ -88,5 +89,37 @@ describe('oneHotLabels', () => {
   it('names a label outside the classes', () => {
     expect(() => oneHotLabels([4], 3)).toThrow('label 4 is outside 0..2 (or -1 for none)');
     expect(() => oneHotLabels([1.5], 3)).toThrow('label 1.5 is outside 0..2 (or -1 for none)');
+  });
+});
+
+describe('configs and parameter names', () => {
+  it('the defaults are sCM\'s stable choices (PAPER.md §4)', () => {
+    expect(defaultTrunkConfig).toMatchObject({ norm: 'double', cNoise: 'identity', timeEmbedding: 'positional', dropout: 0, numClasses: 0, guidanceInput: false });
+    expect(createMlp().config).toMatchObject({ kind: 'mlp', norm: 'double', cNoise: 'identity', timeEmbedding: 'positional' });
+  });
+
+  it('an MLP is rebuilt from its config and from the exported default config', () => {
+    const mlp = createMlp({ dim: 3, width: 8, blocks: 2, normGroups: 2 });
+    expect(mlp.sampleShape).toEqual([3]);
+    const rebuilt = createModel(JSON.parse(JSON.stringify(mlp.config)));
+    expect(rebuilt.config).toEqual(mlp.config);
+    expect(createModel(defaultMlpConfig).sampleShape).toEqual([2]);
+  });
+
+  it('an MLP has exactly its blocks\' parameters; an unconditional embedding has no class or guidance layers', () => {
+    const names = Object.keys(createMlp({ dim: 2, width: 8, blocks: 2, normGroups: 2 }).init(new Rng(1)));
+    expect(names.filter((k) => k.startsWith('blocks.')).map((k) => k.split('.')[1])).toEqual(expect.arrayContaining(['0', '1']));
+    expect(new Set(names.filter((k) => k.startsWith('blocks.')).map((k) => k.split('.')[1]))).toEqual(new Set(['0', '1']));
+    const plain = conditioningEmbedding('m', { ...defaultTrunkConfig, embChannels: 4 }, 8).init(new Rng(2));
+    expect(Object.keys(plain).sort()).toEqual(['map.0.bias', 'map.0.weight', 'map.1.bias', 'map.1.weight']);
+  });
+
+  it('a U-Net block has a skip conv only when its channels change, and qkv of 3 x cout', () => {
+    const ctx = { embWidth: 4, normGroups: 2, norm: 'double', dropout: 0, attentionHeads: 1 } as const;
+    const same = blockParams(new Rng(1), { name: 'b', cin: 8, cout: 8, attention: true, dropout: false }, ctx);
+    expect(Object.keys(same).some((k) => k.startsWith('b.skip'))).toBe(false);
+    expect(same['b.attn.qkv.weight'].shape).toEqual([8, 24]);
+    const changed = blockParams(new Rng(1), { name: 'b', cin: 4, cout: 8, attention: false, dropout: false }, ctx);
+    expect(changed['b.skip.weight'].shape).toEqual([1, 1, 4, 8]);
   });
 });
