@@ -112,6 +112,9 @@ describe('Jacobi accuracy and refusals', () => {
     const values = Array.from(symmetricEigen(Float64Array.from([a, b, b, d]), 2).values).sort((x, y) => x - y);
     expect(values[0]).toBeCloseTo(1 - (b * b) / a, 12);
     expect(values[1] / a).toBeCloseTo(1, 12);
+    // The same with the huge entry last: each diagonal entry of the pair is checked.
+    const swapped = Array.from(symmetricEigen(Float64Array.from([d, b, b, a]), 2).values).sort((x, y) => x - y);
+    expect(swapped[0]).toBeCloseTo(1 - (b * b) / a, 12);
   });
 
   it('refuses an empty matrix and reports a matrix on which it cannot converge', () => {
@@ -127,6 +130,16 @@ describe('Frechet distance input checks', () => {
       'frechetDistance: stats b have mean [2] and cov of 3 entries; expected [2] and 2 x 2',
     );
     expect(() => frechetDistance({ mean: Float64Array.from([0, 0]), cov: new Float64Array(3) }, ok)).toThrow(/stats a have mean \[2\] and cov of 3 entries/);
+  });
+
+  it('names a mean of the wrong size even when the covariance has d x d entries', () => {
+    expect(() => frechetDistance(ok, { mean: Float64Array.from([0]), cov: new Float64Array(4) })).toThrow(
+      'frechetDistance: stats b have mean [1] and cov of 4 entries; expected [2] and 2 x 2',
+    );
+  });
+
+  it('featureStats names its non-finite features', () => {
+    expect(() => featureStats(Float32Array.from([0, 1, NaN, 2]), 2, 2)).toThrow('featureStats: features holds a non-finite value (NaN) at point 1');
   });
 
   it('names non-finite values in the mean or only in the covariance, of either side', () => {
