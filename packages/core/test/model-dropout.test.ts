@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMlp, Rng, toDevice } from '../src/index.js';
 import { dropout } from '../src/models/dropout.js';
+import { block, blockParams, type BlockContext, type BlockSpec } from '../src/models/unet-blocks.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -54,5 +55,18 @@ describe('MLP dropout and sizes', () => {
     const p = toDevice(o, tiny.init(new Rng(1)));
     expect(o.shape(tiny.F(o, p, o.fromArray([0.5, -0.5], [2, 1]), t))).toEqual([2, 1]);
     expect(o.shape(tiny.logvar(o, p, t))).toEqual([2]);
+  });
+});
+
+describe('U-Net block dropout at rate 0', () => {
+  it('draws no masks from the stream it is given', () => {
+    const spec: BlockSpec = { name: 'b', cin: 4, cout: 4, attention: false, dropout: true };
+    const ctx: BlockContext = { embWidth: 3, normGroups: 2, norm: 'double', dropout: 0, attentionHeads: 1 };
+    const p = toDevice(o, blockParams(new Rng(1), spec, ctx));
+    const rng = new Rng(6);
+    const h = o.fromArray(new Rng(2).normal(2 * 2 * 2 * 4), [2, 2, 2, 4]);
+    const emb = o.fromArray(new Rng(3).normal(2 * 3), [2, 3]);
+    expect(o.readSync(block(o, p, h, emb, spec, ctx, rng))).toEqual(o.readSync(block(o, p, h, emb, spec, ctx)));
+    expect(rng.uniform(1)[0]).toBe(new Rng(6).uniform(1)[0]);
   });
 });
