@@ -7,8 +7,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, sizeOf, softmax, type Shape, type TensorOps } from '@scm/core';
-import { primitiveCases, ReferenceOps } from '@scm/core/testing';
+import { conv2dShape, Rng, sizeOf, softmax, type Conv2DOptions, type Shape, type TensorOps } from '@scm/core';
+import { primitiveCases, ReferenceOps, type OpFn } from '@scm/core/testing';
 import { checkModel, exportTrace, type TraceExportOptions } from '../src/index.js';
 import { onnx } from '../src/proto.js';
 import { draw, ErrorLog, relativeError } from './helpers.js';
@@ -228,5 +228,79 @@ describe('leaves at a run-time batch', () => {
     });
     expect(Array.from(out.y.data as Float32Array)).toEqual([6.5, -1.75, -2]);
     await session.release();
+  });
+});
+
+describe('convolution shapes that single out each branch of the conv lowerings', () => {
+  // [x, w, options]: kernels of one row or column, 1x1 kernels strided along one axis, a grouped 1x1
+  // kernel, padding beyond the kernel (negative pads for the flipped-filter Conv), stride 3.
+  const settings: [Shape, Shape, Conv2DOptions][] = [
+    [[2, 4, 5, 3], [2, 1, 3, 2], {}],
+    [[2, 5, 4, 3], [1, 2, 3, 2], {}],
+    [[1, 5, 5, 2], [1, 1, 2, 3], { strides: [2, 1] }],
+    [[1, 5, 5, 2], [1, 1, 2, 3], { strides: [1, 2] }],
+    [[1, 4, 4, 4], [1, 1, 2, 4], { groups: 2 }],
+    [[1, 4, 4, 2], [1, 1, 2, 3], { padding: [[1, 1], [0, 0]] }],
+    [[1, 7, 7, 2], [2, 2, 2, 3], { strides: 3, padding: [[1, 1], [1, 1]] }],
+  ];
+  for (const [xShape, wShape, opts] of settings) {
+    const yShape = conv2dShape('conv2d', xShape, wShape, opts);
+    const cases: [string, Shape[], OpFn][] = [
+      ['conv2d', [xShape, wShape], (o, [a, b]) => o.conv2d(a, b, opts)],
+      ['conv2dBackpropInput', [yShape, wShape], (o, [dy, b]) => o.conv2dBackpropInput(dy, b, xShape, opts)],
+      ['conv2dBackpropFilter', [xShape, yShape], (o, [a, dy]) => o.conv2dBackpropFilter(a, dy, wShape, opts)],
+    ];
+    for (const [op, inputs, fn] of cases) {
+      it(`${op} x=${JSON.stringify(xShape)} w=${JSON.stringify(wShape)} ${JSON.stringify(opts)}, channels first and as traced`, async () => {
+        const xs = inputs.map((s) => draw(rng, 'normal', sizeOf(s)));
+        const want = ref.readSync(fn(ref, xs.map((x, i) => ref.fromArray(x, inputs[i]))));
+        for (const options of [{}, { optimize: false }] as const) {
+          const model = exportTrace((tr) => ({ y: fn(tr, inputs.map((s, i) => tr.input(`x${i}`, s))) }), options);
+          checkModel(model);
+          const session = await ort.InferenceSession.create(model);
+          const feeds = Object.fromEntries(xs.map((x, i) => [`x${i}`, new ort.Tensor('float32', Float32Array.from(x), [...inputs[i]])]));
+          const got = (await session.run(feeds)).y;
+          await session.release();
+          const err = errors.record(op, relativeError(got.data as Float32Array, want));
+          expect(err, JSON.stringify(options)).toBeLessThan(1e-4);
+        }
+      });
+    }
+  }
+});
+
+describe('channels-first upsampling and pooling by 3 between convolutions', () => {
+  it('Resize reads pixel floor(i / 3) and AveragePool averages 3x3 windows', async () => {
+    const shape = [1, 6, 6, 2];
+    const w = draw(rng, 'normal', 3 * 3 * 2 * 2);
+    const net = <T>(o: TensorOps<T>, x: T, wt: T) => {
+      const up = o.upsampleNearest(o.conv2d(x, wt, { padding: 'same' }), 3);
+      return o.conv2d(o.avgPool(o.conv2d(up, wt, { padding: 'same' }), 3), wt, { padding: 'same' });
+    };
+    const x = draw(rng, 'normal', sizeOf(shape));
+    const want = ref.readSync(net(ref, ref.fromArray(x, shape), ref.fromArray(w, [3, 3, 2, 2])));
+    const model = exportTrace((tr) => ({ y: net(tr, tr.input('x0', shape), tr.fromArray(w, [3, 3, 2, 2])) }));
+    const ops = opTypes(model);
+    expect(ops).toContain('Resize');
+    expect(ops).toContain('AveragePool');
+    expect(relativeError(await run(model, x, shape), want)).toBeLessThan(1e-4);
+  });
+});
+
+describe('small lowerings', () => {
+  it('a reduction over no axes is an identity (ONNX would reduce every axis)', async () => {
+    const shape = [2, 3];
+    const x = draw(rng, 'normal', 6);
+    for (const op of ['sum', 'mean', 'max'] as const) {
+      const model = exportTrace((tr) => ({ y: tr[op](tr.input('x0', shape), [], false) }), { optimize: false });
+      expect(Array.from(await run(model, x, shape)), op).toEqual(Array.from(Float32Array.from(x)));
+    }
+  });
+
+  it('a square is a Mul, other powers a Pow', () => {
+    const square = opTypes(exportTrace((tr) => ({ y: tr.powScalar(tr.input('x0', [3]), 2) }), { optimize: false }));
+    expect(square).toContain('Mul');
+    expect(square).not.toContain('Pow');
+    expect(opTypes(exportTrace((tr) => ({ y: tr.powScalar(tr.input('x0', [3]), 3) }), { optimize: false }))).toContain('Pow');
   });
 });
