@@ -304,3 +304,12 @@ describe('small lowerings', () => {
     expect(opTypes(exportTrace((tr) => ({ y: tr.powScalar(tr.input('x0', [3]), 3) }), { optimize: false }))).toContain('Pow');
   });
 });
+
+describe('Resize attributes', () => {
+  it('spells out nearest, asymmetric and floor, which runtimes need not default alike', () => {
+    const model = exportTrace((tr) => ({ y: tr.conv2d(tr.upsampleNearest(tr.conv2d(tr.input('x0', [1, 2, 2, 1]), tr.fromArray(new Float32Array(1), [1, 1, 1, 1])), 2), tr.fromArray(new Float32Array(1), [1, 1, 1, 1])) }));
+    const resize = onnx.ModelProto.decode(model).graph?.node?.find((n) => n.opType === 'Resize');
+    const attrs = Object.fromEntries((resize?.attribute ?? []).map((a) => [a.name, new TextDecoder().decode(a.s ?? new Uint8Array())]));
+    expect(attrs).toEqual({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  });
+});
