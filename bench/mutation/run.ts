@@ -63,20 +63,57 @@ if (!reportOnly) {
     forgetUndetectedStatic(target.name);
     const run = spawnSync('npx', ['stryker', 'run', 'bench/mutation/stryker.config.mjs'], {
       stdio: 'inherit',
-      env: { ...process.env, MUTATION_TARGET: target.name },
+      env: { ...process.env, MUTATION_TARGET: target.name, ...('tests' in target && target.tests ? { SCM_TEST_INCLUDE: target.tests.join(',') } : {}) },
     });
     if (run.status !== 0) throw new Error(`stryker failed on ${target.name} (exit ${run.status})`);
   }
 }
 
-const equivalentOf = (file: string, m: Mutant) =>
+const equivalentOf = (file: string, m: Pick<Mutant, 'mutatorName' | 'replacement'> & { location: { start: { line: number } } }) =>
   (equivalents as readonly Equivalent[]).find(
     (e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === m.replacement,
   );
 
-const folders = config.targets.map((target) => {
+interface Survivor {
+  readonly file: string;
+  readonly line: number;
+  readonly mutator: string;
+  readonly replacement: string;
+  readonly status: string;
+  readonly equivalent?: string;
+}
+interface Folder {
+  readonly name: string;
+  readonly goal: number;
+  readonly measured: boolean;
+  readonly score?: number;
+  readonly detected?: number;
+  readonly undetected?: number;
+  readonly survivors?: readonly Survivor[];
+  /** What of the folder a restricted target leaves unmeasured (targets.json). */
+  readonly note?: string;
+}
+
+/**
+ * The Stryker reports stay in the ignored work folder of the checkout that measured them, so a folder
+ * without one here keeps the result the committed summary holds (its equivalence reasons re-read).
+ */
+const summaryPath = join(resultsDir, before ? 'mutation.before.json' : 'mutation.json');
+const committed: readonly Folder[] = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { folders: Folder[] }).folders : [];
+function committedResult(name: string, goal: number): Folder {
+  const f = committed.find((c) => c.name === name);
+  if (!f?.measured) return { name, goal, measured: false };
+  const survivors = (f.survivors ?? []).map((s) => {
+    const reason = equivalentOf(s.file, { mutatorName: s.mutator, replacement: s.replacement, location: { start: { line: s.line } } });
+    return { ...s, equivalent: reason?.reason };
+  });
+  return { ...f, goal, survivors };
+}
+
+const folders = config.targets.map((target): Folder => {
   const path = reportPath(target.name);
-  if (!existsSync(path)) return { name: target.name, goal: target.goal, measured: false as const };
+  const note = 'note' in target ? { note: target.note } : {};
+  if (!existsSync(path)) return { ...committedResult(target.name, target.goal), ...note };
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
   let detected = 0;
   let undetected = 0;
@@ -91,7 +128,7 @@ const folders = config.targets.map((target) => {
     }
   }
   const score = detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected);
-  return { name: target.name, goal: target.goal, measured: true as const, score: Number(score.toFixed(2)), detected, undetected, survivors };
+  return { name: target.name, goal: target.goal, measured: true as const, score: Number(score.toFixed(2)), detected, undetected, survivors, ...note };
 });
 
 const pct = (v: number) => `${v.toFixed(1)}%`;
@@ -102,7 +139,7 @@ const earlier: Record<string, number | undefined> =
     ? {}
     : Object.fromEntries((JSON.parse(readFileSync(beforePath, 'utf8')) as { folders: { name: string; score?: number }[] }).folders.map((f) => [f.name, f.score]));
 const sections = folders.flatMap((f) =>
-  f.measured && f.survivors.length > 0
+  f.measured && f.survivors !== undefined && f.survivors.length > 0
     ? [
         `### ${f.name}`,
         markdownTable(
@@ -122,11 +159,12 @@ const markdown = [
     folders.map((f) => {
       const was = earlier[f.name];
       const beforeCell = before ? [] : [was === undefined ? '' : pct(was)];
-      return f.measured
-        ? [f.name, pct(f.score), ...beforeCell, `${f.goal}%`, f.detected, f.undetected]
+      return f.measured && f.score !== undefined
+        ? [f.name, pct(f.score), ...beforeCell, `${f.goal}%`, f.detected ?? '', f.undetected ?? '']
         : [f.name, 'not measured', ...beforeCell, `${f.goal}%`, '', ''];
     }),
   ),
+  ...folders.flatMap((f) => (f.note ? ['', `${f.name}: ${f.note}.`] : [])),
   '',
   '## Surviving mutants',
   '',
