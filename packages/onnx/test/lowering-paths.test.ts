@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { conv2dShape, Rng, sizeOf, softmax, type Conv2DOptions, type Shape, type TensorOps } from '@scm/core';
 import { primitiveCases, ReferenceOps, type OpFn } from '@scm/core/testing';
 import { checkModel, exportTrace, type TraceExportOptions } from '../src/index.js';
-import { onnx } from '../src/proto.js';
+import { decodeModelProto } from '../src/proto.js';
 import { draw, ErrorLog, relativeError } from './helpers.js';
 
 const ref = new ReferenceOps();
@@ -18,7 +18,7 @@ const rng = new Rng(31);
 const errors = new ErrorLog();
 afterAll(() => errors.print('lowering paths, onnxruntime-node vs float64 reference (max relative error):'));
 
-const opTypes = (model: Uint8Array): string[] => (onnx.ModelProto.decode(model).graph?.node ?? []).map((n) => n.opType as string);
+const opTypes = (model: Uint8Array): string[] => (decodeModelProto(model).graph?.node ?? []).map((n) => n.opType as string);
 
 /** Runs `model` on `x` (input "x0") and returns output "y", of shape `outShape`. */
 async function run(model: Uint8Array, x: Float64Array, shape: Shape, outShape: Shape = shape): Promise<Float32Array> {
@@ -308,7 +308,7 @@ describe('small lowerings', () => {
 describe('Resize attributes', () => {
   it('spells out nearest, asymmetric and floor, which runtimes need not default alike', () => {
     const model = exportTrace((tr) => ({ y: tr.conv2d(tr.upsampleNearest(tr.conv2d(tr.input('x0', [1, 2, 2, 1]), tr.fromArray(new Float32Array(1), [1, 1, 1, 1])), 2), tr.fromArray(new Float32Array(1), [1, 1, 1, 1])) }));
-    const resize = onnx.ModelProto.decode(model).graph?.node?.find((n) => n.opType === 'Resize');
+    const resize = decodeModelProto(model).graph?.node?.find((n) => n.opType === 'Resize');
     const attrs = Object.fromEntries((resize?.attribute ?? []).map((a) => [a.name, new TextDecoder().decode(a.s ?? new Uint8Array())]));
     expect(attrs).toEqual({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
   });
