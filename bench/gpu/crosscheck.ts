@@ -320,6 +320,7 @@ const tinyUnet: UnetConfig = {
   normGroups: 4,
   numClasses: 3,
   guidanceInput: true,
+  guidanceGain: 3,
   dropout: 0,
   sigmaD: 0.6,
   norm: 'double',

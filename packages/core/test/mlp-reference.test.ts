@@ -147,6 +147,7 @@ describe('MLP forward pass against a host reference', () => {
     expect(() => createMlp({ blocks: 0 })).toThrow('mlp: blocks must be a positive integer, got 0');
     expect(() => createMlp({ dropout: 1 })).toThrow('mlp: dropout must be in [0, 1), got 1');
     expect(() => createMlp({ dropout: -0.1 })).toThrow('mlp: dropout must be in [0, 1), got -0.1');
+    for (const gain of [0, -1, Infinity, NaN]) expect(() => createMlp({ guidanceGain: gain })).toThrow(`mlp: guidanceGain must be a positive number, got ${gain}`);
     expect(() => createModel({ kind: 'transformer' } as never)).toThrow('unknown model kind "transformer" (known: mlp, unet)');
     const conditional = createMlp({ ...base, numClasses: 2 });
     const p = toDevice(o, conditional.init(new Rng(1)));
