@@ -151,14 +151,17 @@ export interface CommonOptions {
   readonly backend: BackendName;
 }
 
-/** --seed and --backend; `backends` are the ones the command runs on (default: the TensorFlow.js ones). */
-export function commonOptions(values: OptionValues, backends: readonly BackendName[] = TFJS_BACKENDS): CommonOptions {
+/**
+ * --seed and --backend; `backends` are the ones the command runs on (default: the TensorFlow.js
+ * ones), `fallback` the one it runs on when --backend is not given.
+ */
+export function commonOptions(values: OptionValues, backends: readonly BackendName[] = TFJS_BACKENDS, fallback: BackendName = 'wasm'): CommonOptions {
   const seed = optInteger(values, 'seed', 0);
   const backend = str(values, 'backend');
   if (backend !== undefined && (BACKENDS as readonly string[]).includes(backend) && !backends.includes(backend as BackendName)) {
     throw new UsageError(`--backend ${backend} does not apply to this command: choose one of ${backends.join(', ')}`);
   }
-  return { seed: seed ?? 0, seedGiven: seed !== undefined, backend: backend === undefined ? 'wasm' : parseChoice('backend', backend, backends, 'backend') };
+  return { seed: seed ?? 0, seedGiven: seed !== undefined, backend: backend === undefined ? fallback : parseChoice('backend', backend, backends, 'backend') };
 }
 
 // ---- help ------------------------------------------------------------------------------------

@@ -12,8 +12,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   adam,
-  constantLr,
-  cosineLr,
   createClassifier,
   decodeSafetensors,
   encodeSafetensors,
@@ -32,6 +30,7 @@ import {
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
 import { loadImages, type ImageDataSpec } from './images.js';
+import { lrScheduleFor, type LrScheduleName } from './lr-schedule.js';
 import { writeAtomic, writeJson } from './atomic-file.js';
 import { checkpointPath, CONFIG_FILE, ensureFolder } from './run-folder.js';
 
@@ -43,7 +42,7 @@ export interface ClassifierTrainSettings {
   /** Adam's (peak) learning rate. */
   readonly lr: number;
   /** 'cosine': the rate falls along half a cosine to near 0 at the last step. Absent in older runs: constant. */
-  readonly lrSchedule?: 'constant' | 'cosine';
+  readonly lrSchedule?: LrScheduleName;
   /** Each training image is moved by a random whole-pixel offset of up to this many pixels per axis. Absent in older runs: 0. */
   readonly shift?: number;
   readonly seed: number;
@@ -223,7 +222,7 @@ export async function trainClassifier(o: Ops, t: ClassifierTraining): Promise<Cl
   const rng = new Rng(t.seed);
   let params = toDevice(o, net.init(rng.fork('init')));
   const optimizer = adam();
-  const schedule = t.lrSchedule === 'cosine' ? cosineLr({ lr: t.lr, decaySteps: t.steps }) : constantLr(t.lr);
+  const schedule = lrScheduleFor(t.lrSchedule ?? 'constant', t.lr, t.steps);
   let state = optimizer.init(o, params);
   const size = imageSize * imageSize * channels;
   const classes = net.config.numClasses;

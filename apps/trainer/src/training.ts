@@ -5,8 +5,6 @@
  * steps and at the end; all while holding the folder's lock, and stopping a run that diverges.
  */
 import {
-  constantLr,
-  cosineLr,
   createModel,
   defaultTrainConfig,
   disposeState,
@@ -22,7 +20,7 @@ import {
   type TrainMode,
   type TrainState,
 } from '@scm/core';
-import { flag, optInteger, optNumber, parseChoice, str, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
+import { flag, optInteger, optNumber, type BackendName, type OptionSpecs, type OptionValues } from './args.js';
 import { writeAtomic } from './atomic-file.js';
 import { openBackend, type Ops } from './backend.js';
 import { DivergenceWatch } from './divergence.js';
@@ -32,6 +30,7 @@ import { checkBatchFits } from './limits.js';
 import { lockRun } from './run-lock.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
+import { LR_SCHEDULE_OPTION, lrScheduleFor, optLrSchedule, type LrScheduleName } from './lr-schedule.js';
 import {
   appendLog,
   checkpointPath,
@@ -67,15 +66,8 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint; image runs always write a grid (samples.png, samples/step-N.png)',
   },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
-  'lr-schedule': {
-    type: 'string',
-    value: 'NAME',
-    help: 'constant (the default) or cosine: the rate falls along half a cosine to near 0 at --steps, which sharpens a short run',
-  },
+  'lr-schedule': LR_SCHEDULE_OPTION,
 };
-
-export const LR_SCHEDULES = ['constant', 'cosine'] as const;
-export type LrScheduleName = (typeof LR_SCHEDULES)[number];
 
 /** The options of the training commands that every mode shares, parsed. */
 export function trainingOptions(values: OptionValues) {
@@ -91,19 +83,13 @@ export function trainingOptions(values: OptionValues) {
   };
 }
 
-function optLrSchedule(values: OptionValues): LrScheduleName | undefined {
-  const raw = str(values, 'lr-schedule');
-  return raw === undefined ? undefined : parseChoice('lr-schedule', raw, LR_SCHEDULES, 'lr schedule');
-}
-
 /**
  * The `lr` field of a new run's TrainConfig from --lr and --lr-schedule (nothing where neither is
  * given, so the mode's default applies). A cosine schedule ends at the run's total steps.
  */
 export function lrConfig(opts: RunOptions, steps: number, defaultLr: number): { lr?: LrSchedule } {
   if (opts.lr === undefined && opts.lrSchedule === undefined) return {};
-  const lr = opts.lr ?? defaultLr;
-  return { lr: opts.lrSchedule === 'cosine' ? cosineLr({ lr, decaySteps: steps }) : constantLr(lr) };
+  return { lr: lrScheduleFor(opts.lrSchedule ?? 'constant', opts.lr ?? defaultLr, steps) };
 }
 
 

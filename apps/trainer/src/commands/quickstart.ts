@@ -68,10 +68,10 @@ async function timed<R>(phases: Phase[], name: string, detail: (r: R) => string,
 const trainDetail = (r: TrainResult) => (r.trained > 0 ? `${r.trained} steps, ${r.stepsPerSec.toFixed(1)} steps/s` : `already at step ${r.step}`);
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
   // Training runs on ONNX Runtime unless told otherwise: its compiled MLP steps are about three
   // times as fast as TensorFlow.js on wasm, which buys the longer runs that draw sharp cell edges.
-  const backend = str(values, 'backend') === undefined ? 'onnx' : common.backend;
+  const common = commonOptions(values, BACKENDS, 'onnx');
+  const backend = common.backend;
   const out = str(values, 'out') ?? join('runs', 'quickstart');
   const teacherSteps = optInteger(values, 'teacher-steps') ?? QUICKSTART.teacherSteps;
   const distillSteps = optInteger(values, 'distill-steps') ?? QUICKSTART.distillSteps;

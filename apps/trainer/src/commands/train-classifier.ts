@@ -4,7 +4,7 @@
  * training images; reports the accuracy on held-out images and writes a classifier run folder.
  */
 import { join } from 'node:path';
-import { commonOptions, flag, optInteger, optNumber, parseChoice, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
+import { commonOptions, flag, optInteger, optNumber, requireStr, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
 import { openBackend } from '../backend.js';
 import { MAX_STAGES, trainClassifier } from '../classifier.js';
 import { UsageError } from '../errors.js';
@@ -12,7 +12,7 @@ import { DATA_HELP, IMAGE_DATA_OPTIONS, imageDataSpec } from '../images.js';
 import type { Io } from '../io.js';
 import { formatDuration, formatLoss, Progress } from '../progress.js';
 import { CONFIG_FILE, hasCheckpoint, prepareNewRunFolder } from '../run-folder.js';
-import { LR_SCHEDULES } from '../training.js';
+import { LR_SCHEDULE_OPTION, optLrSchedule } from '../lr-schedule.js';
 
 export const CLASSIFIER_DEFAULTS = { steps: 500, batch: 64, lr: 1e-2, width: 16, shift: 0 } as const;
 /**
@@ -29,7 +29,7 @@ const OPTIONS: OptionSpecs = {
   steps: { type: 'string', value: 'N', help: `training steps (default ${CLASSIFIER_DEFAULTS.steps})` },
   batch: { type: 'string', value: 'B', help: `batch size (default ${CLASSIFIER_DEFAULTS.batch})` },
   lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CLASSIFIER_DEFAULTS.lr})` },
-  'lr-schedule': { type: 'string', value: 'NAME', help: 'constant (the default) or cosine: the rate falls along half a cosine to near 0 at --steps' },
+  'lr-schedule': LR_SCHEDULE_OPTION,
   shift: {
     type: 'string',
     value: 'P',
@@ -67,7 +67,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const steps = optInteger(values, 'steps') ?? CLASSIFIER_DEFAULTS.steps;
   const batch = optInteger(values, 'batch') ?? CLASSIFIER_DEFAULTS.batch;
   const lr = optNumber(values, 'lr') ?? CLASSIFIER_DEFAULTS.lr;
-  const lrSchedule = parseChoice('lr-schedule', str(values, 'lr-schedule') ?? 'constant', LR_SCHEDULES, 'lr schedule');
+  const lrSchedule = optLrSchedule(values) ?? 'constant';
   const shift = optInteger(values, 'shift', 0) ?? CLASSIFIER_DEFAULTS.shift;
   const width = optInteger(values, 'width') ?? CLASSIFIER_DEFAULTS.width;
   const stages = optInteger(values, 'stages');
