@@ -117,6 +117,21 @@ describe('Jacobi accuracy and refusals', () => {
     expect(swapped[0]).toBeCloseTo(1 - (b * b) / a, 12);
   });
 
+  it('checks the diagonal entries of the pair it is at, deep inside a larger matrix', () => {
+    // The 2 x 2 case above has its pair at (0, 1); here the pair sits at (3, 4) or (1, 3) of a 5 x 5
+    // matrix, next to a third huge diagonal entry that reading any other diagonal would find.
+    const [a, b] = [1e30, 5e11];
+    const small = 1 - (b * b) / a;
+    const embed = (entries: [number, number, number][]) => {
+      const m = new Float64Array(25);
+      for (const [i, j, v] of entries) m[i * 5 + j] = m[j * 5 + i] = v;
+      return m;
+    };
+    const lowest = (m: Float64Array) => Math.min(...symmetricEigen(m, 5).values);
+    expect(lowest(embed([[0, 0, 2], [1, 1, 3], [2, 2, a], [3, 3, 1], [4, 4, a], [3, 4, b]]))).toBeCloseTo(small, 12);
+    expect(lowest(embed([[0, 0, 2], [1, 1, a], [2, 2, a], [3, 3, 1], [4, 4, 3], [1, 3, b]]))).toBeCloseTo(small, 12);
+  });
+
   it('refuses an empty matrix and reports a matrix on which it cannot converge', () => {
     expect(() => symmetricEigen(new Float64Array(0), 0)).toThrow(/expected an n x n matrix for n = 0, got 0 entries/);
     expect(() => symmetricEigen(Float64Array.from([1, NaN, NaN, 1]), 2)).toThrow(/no convergence after 100 sweeps/);

@@ -81,9 +81,13 @@ const FOURIER_SEED = 0x5eed;
 
 /** `model` names the network in error messages; `width` is the embedding's size. */
 export function conditioningEmbedding(model: string, c: ConditioningConfig, width: number): ConditioningEmbedding {
+  if (!(c.guidanceGain > 0 && Number.isFinite(c.guidanceGain))) throw new Error(`${model}: guidanceGain must be a positive number, got ${c.guidanceGain}`);
+  for (const key of ['embChannels', 'logvarChannels'] as const) {
+    // Caught here rather than at the first forward pass, which would fail far from the config.
+    if (c[key] % 2 !== 0) throw new Error(`${model}: ${key} must be even (a cosine and a sine per frequency), got ${c[key]}`);
+  }
   const time: TimeConfig = { cNoise: c.cNoise, embedding: c.timeEmbedding, channels: c.embChannels, fourierScale: c.fourierScale, sigmaD: c.sigmaD };
   const freqs = fourierFrequencies(new Rng(FOURIER_SEED), time);
-  if (!(c.guidanceGain > 0 && Number.isFinite(c.guidanceGain))) throw new Error(`${model}: guidanceGain must be a positive number, got ${c.guidanceGain}`);
   return {
     init(rng: Rng): HostParams {
       return {
