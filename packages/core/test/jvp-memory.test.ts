@@ -30,7 +30,14 @@ function scopedOps() {
           return result;
         };
       }
-      if (key === 'keep') return <X extends RefTensor>(x: X) => (scopes.at(-1)?.delete(x), x);
+      if (key === 'keep') {
+        // Like tf.keep, which reads fields of what it is given: anything but a tensor is an error.
+        return <X extends RefTensor>(x: X) => {
+          if (!isTensor(x)) throw new Error(`keep: not a tensor: ${String(x)}`);
+          scopes.at(-1)?.delete(x);
+          return x;
+        };
+      }
       if (key === 'dispose') return (x: RefTensor | readonly RefTensor[]) => (x instanceof RefTensor ? [x] : x).forEach((t) => live.delete(t));
       const value = Reflect.get(target, key, receiver);
       if (typeof value !== 'function') return value;
@@ -73,6 +80,14 @@ describe('forward mode scopes', () => {
     expect(live.has(kept.primal) && live.has(kept.tangent!)).toBe(true);
     d.dispose(kept);
     expect(live.has(kept.primal) || live.has(kept.tangent!)).toBe(false);
+    // A structural zero has no tangent tensor to keep.
+    let constant!: ReturnType<typeof d.exp>;
+    d.tidy(() => {
+      constant = d.keep(d.exp(d.lift(ops.fromArray([1], [1]))));
+      return 0;
+    });
+    expect(constant.tangent).toBeNull();
+    expect(live.has(constant.primal)).toBe(true);
     const pair = [d.lift(ops.fromArray([1], [1])), d.dual(ops.fromArray([1], [1]), ops.fromArray([3], [1]))];
     d.dispose(pair);
     expect(pair.some((p) => live.has(p.primal) || (p.tangent !== null && live.has(p.tangent)))).toBe(false);
