@@ -27,8 +27,8 @@ import type { EvalOptions } from './commands/eval.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
 import { writeJson } from './atomic-file.js';
-import { EVAL_FILE, type LoadedRun } from './run-folder.js';
-import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from './sampling.js';
+import { evalFile, type LoadedRun, type Weights } from './run-folder.js';
+import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
 
 export const IMAGE_EVAL_N = 1000;
 export const DEFAULT_GUIDANCE = 1.5;
@@ -68,6 +68,7 @@ export interface ImageEvalReport {
   readonly referenceImages: number;
   readonly reference: string;
   readonly seed: number;
+  readonly weights: Weights;
   readonly classifier: { readonly dir: string; readonly heldOutAccuracy: number; readonly featureDim: number; readonly imageSize: number };
   /** Coverage counts a class when it receives at least this fraction of the samples. */
   readonly coverageThreshold: number;
@@ -137,7 +138,8 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
   const d = run.meta.data;
   if (!isImageData(d)) throw new Error('evaluateImages: not an image run');
   const mode = run.meta.train.mode;
-  const s = openForSampling(o, run);
+  const weights = opts.weights ?? 'ema';
+  const s = openForSampling(o, run, weights);
   const numClasses = s.model.numClasses;
   const clfClasses = clf.net.config.numClasses;
   if (numClasses > 0 && numClasses !== clfClasses) {
@@ -210,6 +212,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
       referenceImages: refN,
       reference: folder ? `the first ${refN} images of the folder (the training images)` : `${refN} images of the ${d.name} test split (held out)`,
       seed: opts.seed,
+      weights,
       classifier: { dir: relative(process.cwd(), clf.dir) || '.', heldOutAccuracy: clf.info.heldOut.accuracy, featureDim: clf.net.featureDim, imageSize: clf.net.config.imageSize },
       coverageThreshold: threshold,
       rows,
@@ -234,12 +237,12 @@ export function formatImageEvalTable(r: ImageEvalReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const title =
-    `${r.run} (${r.mode}, step ${r.step}, ${r.data}, n ${r.n}; FD in the features of ${r.classifier.dir}, ` +
+    `${r.run} (${r.mode}, step ${r.step}, ${weightsLabel(r.weights)}, ${r.data}, n ${r.n}; FD in the features of ${r.classifier.dir}, ` +
     `held-out accuracy ${(100 * r.classifier.heldOutAccuracy).toFixed(1)}%; reference: ${r.reference})`;
   return [title, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
-/** The image branch of scm eval: parses its options, scores the run, writes eval.json and prints. */
+/** The image branch of scm eval: parses its options, scores the run, writes its report (eval.json) and prints. */
 export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io): Promise<void> {
   const common = commonOptions(values);
   const n = optInteger(values, 'n') ?? IMAGE_EVAL_N;
@@ -260,9 +263,10 @@ export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io)
       steps: stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw),
       nfe,
       guidance: optNumber(values, 'guidance'),
+      weights: optWeights(values),
     },
     new Progress(io),
   );
-  await writeJson(join(run.dir, EVAL_FILE), report);
+  await writeJson(join(run.dir, evalFile(report.weights)), report);
   io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatImageEvalTable(report));
 }

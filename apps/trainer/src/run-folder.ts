@@ -4,7 +4,7 @@
  *   checkpoint.safetensors  the latest checkpoint (params, EMA, optimiser state, step, RNG state)
  *   log.jsonl               one JSON line per log interval
  *   samples.png             optional: samples drawn at the latest checkpoint
- *   eval.json               written by `scm eval`
+ *   eval.json               written by `scm eval` (eval.params.json: of the raw weights)
  * Every file but the log is written through atomic-file.ts (a temporary beside it, renamed over
  * it), so a write that fails half-way leaves the previous file as it was.
  */
@@ -35,6 +35,12 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const LOG_FILE = 'log.jsonl';
 export const SAMPLES_FILE = 'samples.png';
 export const EVAL_FILE = 'eval.json';
+
+/** Which of a checkpoint's weights to sample: the EMA (every command's default) or the raw params. */
+export type Weights = 'ema' | 'params';
+export const WEIGHTS: readonly Weights[] = ['ema', 'params'];
+/** Where `scm eval` writes its report of the given weights, so the two can sit side by side. */
+export const evalFile = (weights: Weights) => (weights === 'ema' ? EVAL_FILE : 'eval.params.json');
 
 export const checkpointPath = (dir: string) => join(dir, CHECKPOINT_FILE);
 

@@ -18,7 +18,8 @@ import {
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
 import { imageDataOf, isImageRun } from './images.js';
-import type { LoadedRun } from './run-folder.js';
+import { parseChoice, str, type OptionValues } from './args.js';
+import { WEIGHTS, type LoadedRun, type Weights } from './run-folder.js';
 
 export const SAMPLERS: readonly SamplerName[] = ['consistency', 'ddim', 'heun', 'dpm2'];
 export const TEACHER_SAMPLERS: readonly SamplerName[] = ['ddim', 'heun', 'dpm2'];
@@ -61,9 +62,18 @@ export function dataOf(info: RunInfo): DataSource {
   }
 }
 
-/** The run's EMA weights on the device (dispose with `o.dispose(Object.values(s.params))`). */
-export function openForSampling(o: Ops, run: LoadedRun): Sampleable {
-  return { info: run.meta, model: createModel(run.meta.model), params: toDevice(o, run.state.ema), data: dataOf(run.meta) };
+/** --weights: the EMA unless told otherwise. */
+export function optWeights(values: OptionValues): Weights {
+  const raw = str(values, 'weights');
+  return raw === undefined ? 'ema' : parseChoice('weights', raw, WEIGHTS);
+}
+
+/** How a report names the weights it sampled. */
+export const weightsLabel = (w: Weights) => (w === 'ema' ? 'EMA weights' : 'raw weights');
+
+/** The run's EMA (or raw) weights on the device (dispose with `o.dispose(Object.values(s.params))`). */
+export function openForSampling(o: Ops, run: LoadedRun, weights: Weights = 'ema'): Sampleable {
+  return { info: run.meta, model: createModel(run.meta.model), params: toDevice(o, run.state[weights]), data: dataOf(run.meta) };
 }
 
 export function defaultSampler(mode: TrainMode): SamplerChoice {

@@ -204,6 +204,22 @@ describe('eval', () => {
     const saved = JSON.parse(readFileSync(join(scd, 'eval.json'), 'utf8'));
     expect(saved.rows.map((row: { steps?: number }) => row.steps)).toEqual([undefined, 1, 2, 3]);
   });
+
+  it('--weights params scores the raw weights into eval.params.json, beside the EMA report', async () => {
+    const ema = await scm('eval', '--run', scd, '--steps', '1', '--n', '30', '--json');
+    expect(ema.code, ema.stderr).toBe(0);
+    const raw = await scm('eval', '--run', scd, '--steps', '1', '--n', '30', '--weights', 'params', '--json');
+    expect(raw.code, raw.stderr).toBe(0);
+    const [emaReport, rawReport] = [JSON.parse(ema.stdout), JSON.parse(raw.stdout)];
+    expect([emaReport.weights, rawReport.weights]).toEqual(['ema', 'params']);
+    expect(JSON.parse(readFileSync(join(scd, 'eval.params.json'), 'utf8'))).toEqual(rawReport);
+    expect(JSON.parse(readFileSync(join(scd, 'eval.json'), 'utf8'))).toEqual(emaReport);
+    // Same data row and seed; the samples differ, as the EMA lags the raw weights after a few steps.
+    expect(rawReport.rows[0]).toEqual(emaReport.rows[0]);
+    expect(rawReport.rows[1].energyDistance).not.toBe(emaReport.rows[1].energyDistance);
+    const table = await scm('eval', '--run', scd, '--steps', '1', '--n', '30', '--weights', 'params');
+    expect(table.stdout).toMatch(/step \d+, raw weights,/);
+  });
 });
 
 describe('bad input exits non-zero with a one-line message naming the problem', () => {
@@ -216,6 +232,7 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     ['unknown backend', ['eval', '--run', 'x', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
     ['missing --out', ['train-teacher', '--steps', '5'], 2, /missing --out/],
     ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv, \.png or \.npy/],
+    ['unknown weights', ['eval', '--run', 'x', '--weights', 'last'], 2, /unknown --weights "last": choose one of ema, params/],
     ['unknown lr schedule', ['train-teacher', '--lr-schedule', 'linear', '--out', 'z'], 2, /unknown lr schedule "linear": choose one of constant, cosine/],
   ];
   for (const [name, argv, code, message] of cases) {

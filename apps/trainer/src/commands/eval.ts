@@ -13,8 +13,8 @@ import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
 import { isImageRun } from '../images.js';
 import { Progress } from '../progress.js';
 import { writeJson } from '../atomic-file.js';
-import { EVAL_FILE, loadRun, type LoadedRun } from '../run-folder.js';
-import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, type SamplerChoice } from '../sampling.js';
+import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
+import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
 
 const DEFAULT_N = 10000;
 const DEFAULT_STEPS = [1, 2];
@@ -28,7 +28,8 @@ export const TEACHER_EVAL: readonly SamplerChoice[] = [
 ];
 
 const OPTIONS: OptionSpecs = {
-  run: { type: 'string', value: 'DIR', help: 'run folder to evaluate (its EMA weights)' },
+  run: { type: 'string', value: 'DIR', help: 'run folder to evaluate (its EMA weights, unless --weights params)' },
+  weights: { type: 'string', value: 'W', help: `ema (default) or params: which of the checkpoint's weights to sample; params reports go to ${evalFile('params')}` },
   n: { type: 'string', value: 'N', help: `samples per row, and fresh data points to compare with (default ${DEFAULT_N})` },
   steps: { type: 'string', value: 'LIST', help: `consistency runs: comma-separated step counts (default ${DEFAULT_STEPS.join(',')})` },
   guidance: { type: 'string', value: 'S', help: 'class-conditional runs: guidance scale (default 1)' },
@@ -78,6 +79,7 @@ export interface EvalReport {
   readonly data: string;
   readonly n: number;
   readonly seed: number;
+  readonly weights: Weights;
   readonly rows: readonly EvalRow[];
 }
 
@@ -87,6 +89,8 @@ export interface EvalOptions {
   /** Consistency step counts (consistency runs only). */
   readonly steps?: readonly number[];
   readonly guidance?: number;
+  /** Default: the EMA. */
+  readonly weights?: Weights;
 }
 
 function score(points: Float32Array, reference: Float32Array, checkerboard: boolean, seed: number) {
@@ -101,7 +105,8 @@ export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progre
   const mode = run.meta.train.mode;
   const choices: readonly SamplerChoice[] =
     mode === 'teacher' ? TEACHER_EVAL : (opts.steps ?? DEFAULT_STEPS).map((steps) => ({ sampler: 'consistency' as const, steps }));
-  const s = openForSampling(o, run);
+  const weights = opts.weights ?? 'ema';
+  const s = openForSampling(o, run, weights);
   try {
     checkConditioning({ guidance: opts.guidance }, s, run.dir);
     const rng = new Rng(opts.seed);
@@ -117,7 +122,7 @@ export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progre
       rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
     }
     progress.done();
-    return { run: run.dir, mode, step: run.meta.step, data: run.meta.data.name, n: opts.n, seed: opts.seed, rows };
+    return { run: run.dir, mode, step: run.meta.step, data: run.meta.data.name, n: opts.n, seed: opts.seed, weights, rows };
   } finally {
     o.dispose(Object.values(s.params));
   }
@@ -136,13 +141,13 @@ export function formatEvalTable(r: EvalReport): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const title = `${r.run} (${r.mode}, step ${r.step}, ${r.data}, n ${r.n}, data coordinates)`;
+  const title = `${r.run} (${r.mode}, step ${r.step}, ${weightsLabel(r.weights)}, ${r.data}, n ${r.n}, data coordinates)`;
   return [title, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
 export async function evaluateAndSave(o: Ops, run: LoadedRun, opts: EvalOptions, io: Io): Promise<EvalReport> {
   const report = await evaluate(o, run, opts, new Progress(io));
-  await writeJson(join(run.dir, EVAL_FILE), report);
+  await writeJson(join(run.dir, evalFile(report.weights)), report);
   return report;
 }
 
@@ -154,6 +159,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const stepsRaw = str(values, 'steps');
   const steps = stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw);
   const guidance = optNumber(values, 'guidance');
+  const weights = optWeights(values);
   const loaded = await loadRun(dir);
   if (isImageRun(loaded.meta)) return runImageEval(values, loaded, io);
   for (const f of ['classifier', 'nfe']) if (str(values, f) !== undefined) throw new UsageError(`--${f} is for image runs; ${dir} is a 2-D run`);
@@ -161,6 +167,6 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     throw new UsageError(`--steps is for consistency runs; ${dir} is a teacher run, evaluated with DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE`);
   }
   const o = await openBackend(common.backend);
-  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance }, io);
+  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance, weights }, io);
   io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatEvalTable(report));
 }
