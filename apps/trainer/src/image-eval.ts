@@ -24,11 +24,12 @@ import { RunError, UsageError } from './errors.js';
 import { recordedClassifier } from './image-runs.js';
 import { describeData, isImageData, loadImages, specOf, type ImageDataConfig } from './images.js';
 import type { EvalOptions } from './commands/eval.js';
+import { drawSamplesOn } from './onnx-backend.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
 import { writeJson } from './atomic-file.js';
 import { evalFile, type LoadedRun, type Weights } from './run-folder.js';
-import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
+import { checkConditioning, describeSampler, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
 
 export const IMAGE_EVAL_N = 1000;
 export const DEFAULT_GUIDANCE = 1.5;
@@ -189,7 +190,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
     for (const c of choices) {
       progress.update(`eval ${run.dir}: ${describeSampler(c)}${guidance !== undefined ? `, guidance ${guidance}` : ''}, ${opts.n} samples`);
       const began = performance.now();
-      const images = await drawSamples(o, s, { ...c, n: opts.n, seed: opts.seed, ...(labels ? { labels } : {}), ...(guidance !== undefined ? { guidance } : {}) });
+      const images = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, ...(labels ? { labels } : {}), ...(guidance !== undefined ? { guidance } : {}) });
       const seconds = (performance.now() - began) / 1000;
       const out = await features(images, opts.n);
       rows.push({
@@ -264,6 +265,7 @@ export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io)
       nfe,
       guidance: optNumber(values, 'guidance'),
       weights: optWeights(values),
+      backend: common.backend,
     },
     new Progress(io),
   );

@@ -9,8 +9,10 @@ import { availableParallelism } from 'node:os';
 import { createModel, type Engine, type TensorOps } from '@scm/core';
 import type { DataTransform, OrtModule } from '@scm/onnx';
 import { RunError, UsageError } from './errors.js';
-import type { LoadedRun } from './run-folder.js';
-import { dataOf, sampleLabels, type DrawOptions } from './sampling.js';
+import type { LoadedRun, Weights } from './run-folder.js';
+import type { BackendName } from './args.js';
+import type { Ops } from './backend.js';
+import { dataOf, drawSamples, sampleLabels, type DrawOptions, type Sampleable } from './sampling.js';
 
 type OnnxModule = typeof import('@scm/onnx');
 
@@ -103,19 +105,23 @@ export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: stri
 
 // ---- sampling --------------------------------------------------------------------------------
 
+/** drawSamples on the command's ops, or drawSamplesOnnx where the command runs on ONNX Runtime (--backend onnx). */
+export function drawSamplesOn(backend: BackendName | undefined, o: Ops, s: Sampleable, run: LoadedRun, weights: Weights, opts: DrawOptions): Promise<Float32Array> {
+  return backend === 'onnx' ? drawSamplesOnnx(run, opts, weights) : drawSamples(o, s, opts);
+}
+
 /**
- * n consistency samples of a run in data coordinates on ONNX Runtime: the same noise, labels and
- * guidance as drawSamples on a TensorOps for the same options.
+ * n samples of a run in data coordinates on ONNX Runtime, through an exported sampler graph (a
+ * teacher's ODE sampler with every network evaluation unrolled): the same noise, labels and guidance
+ * as drawSamples on a TensorOps for the same options.
  */
-export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions): Promise<Float32Array> {
-  if (opts.sampler !== 'consistency') {
-    throw new UsageError(`--backend onnx samples consistency runs only (an exported sampler); sample with ${opts.sampler} on --backend wasm or cpu`);
-  }
+export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions, weights: Weights = 'ema'): Promise<Float32Array> {
   const model = createModel(run.meta.model);
   const labels = sampleLabels(model.numClasses, opts);
-  const x = await (await onnxEngine()).generate(model, run.state.ema, run.meta.train.sigmaD, {
-    sampler: 'consistency',
-    steps: opts.steps ?? 1,
+  const x = await (await onnxEngine()).generate(model, run.state[weights], run.meta.train.sigmaD, {
+    sampler: opts.sampler,
+    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
     n: opts.n,
     seed: opts.seed,
     ...(labels ? { labels } : {}),

@@ -187,13 +187,30 @@ describe('scm sample --backend onnx', () => {
     }
   });
 
-  it('refuses teacher samplers, and eval refuses the backend', async () => {
-    const r = await scm('sample', '--run', teacher, '--backend', 'onnx', '--out', join(root, 'y.csv'));
-    expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/--backend onnx samples consistency runs only/);
-    const e = await scm('eval', '--run', scd, '--backend', 'onnx');
-    expect(e.code).toBe(2);
-    expect(oneLine(e.stderr)).toMatch(/--backend onnx does not apply to this command: choose one of wasm, cpu/);
+  it('samples a teacher run with its ODE sampler unrolled into one graph, as --backend wasm does', async () => {
+    for (const [dir, extra] of [
+      [teacher, ['--sampler', 'heun', '--nfe', '9']],
+      [condTeacher, ['--sampler', 'ddim', '--nfe', '4', '--guidance', '2']],
+    ] as const) {
+      const args = ['--n', '300', '--seed', '2', ...extra];
+      const onnx = await sampleCsv(dir, 'teacher-onnx', ...args, '--backend', 'onnx');
+      const wasm = await sampleCsv(dir, 'teacher-wasm', ...args);
+      expect(onnx).toHaveLength(600);
+      expect(relativeError(onnx, wasm), extra.join(' ')).toBeLessThan(TOL);
+    }
+  });
+
+  it('eval --backend onnx scores what --backend wasm scores, the raw weights too', async () => {
+    const scores = async (...extra: string[]) => {
+      const r = await scm('eval', '--run', teacher, '--n', '200', '--json', ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).rows.map((row: { energyDistance: number }) => row.energyDistance) as number[];
+    };
+    for (const weights of ['ema', 'params']) {
+      const [onnx, wasm] = [await scores('--backend', 'onnx', '--weights', weights), await scores('--weights', weights)];
+      expect(onnx).toHaveLength(6);
+      for (const [i, v] of onnx.entries()) expect(Math.abs(v - wasm[i]), `${weights} row ${i}`).toBeLessThan(1e-4);
+    }
   });
 });
 

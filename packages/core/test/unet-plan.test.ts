@@ -3,7 +3,7 @@
  * Stryker does not activate mutants in time for code that runs while a test file loads.
  */
 import { describe, expect, it } from 'vitest';
-import { createUnet, Rng, type UnetConfig } from '../src/index.js';
+import { createModel, createUnet, defaultUnetConfig, Rng, type UnetConfig } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -177,6 +177,10 @@ describe('U-Net config checks', () => {
 
   it('accepts dropout 0 and just below 1', () => {
     for (const dropout of [0, 0.99]) expect(createUnet({ ...base, dropout }).config.dropout).toBe(dropout);
+  });
+
+  it('the exported default config builds the default U-Net through the registry', () => {
+    expect(createModel(defaultUnetConfig).config).toEqual(createUnet().config);
   });
 
   it('names an unknown option, and fixes kind to unet', () => {

@@ -6,8 +6,9 @@
  * numbers on the host from the run's stream, so its states are those of the eager engine (to float32
  * rounding) and either engine continues the other's run.
  *
- * Sampling: the weights as one exported consistency-sampler graph, fed the noise core's generate()
- * draws for the same seed, chunk by chunk, so a seed gives the eager engine's samples.
+ * Sampling: the weights as one exported sampler graph (consistency, or a teacher's ODE sampler
+ * unrolled), fed the noise core's generate() draws for the same seed, chunk by chunk, so a seed gives
+ * the eager engine's samples.
  *
  * onnxruntime-node is an optional peer dependency, imported on first use unless `ort` is given.
  */
@@ -25,7 +26,7 @@ import {
 } from '@scm/core';
 import { ReferenceOps } from '@scm/core/testing';
 import type { InferenceSession } from 'onnxruntime-common';
-import { exportSampler } from './export/sampler.js';
+import { exportSampler, samplerDraws } from './export/sampler.js';
 import { OnnxSampler, type OrtModule } from './runtime/sampler.js';
 import { OnnxTrainer } from './train/trainer.js';
 
@@ -56,10 +57,10 @@ async function importOnnxruntimeNode(): Promise<OrtModule> {
 /**
  * An engine (core's driver API: `train`, `sample`) on ONNX Runtime: each training step is one
  * compiled ONNX graph ({@link compileTrainStep}, run by {@link OnnxTrainer}); sampling runs an
- * exported consistency sampler ({@link exportSampler}, run by {@link OnnxSampler}).
+ * exported sampler ({@link exportSampler}, run by {@link OnnxSampler}): consistency sampling, or a
+ * teacher sampler with its network evaluations unrolled into the graph.
  *
- * @throws Error when onnxruntime-node cannot be imported and no `ort` is given, saying what to install;
- *   sampling rejects teacher samplers (they need an eager engine).
+ * @throws Error when onnxruntime-node cannot be imported and no `ort` is given, saying what to install.
  */
 export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise<Engine> {
   const ort = options.ort ?? (await importOnnxruntimeNode());
@@ -77,19 +78,22 @@ export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise
       return { stepper: trainer, hostState: async () => trainer.snapshot(), close: () => trainer.release() };
     },
     generate: async (model, params, sigmaD, opts) => {
-      if (opts.sampler !== 'consistency') {
-        throw new Error(`the ONNX Runtime engine samples consistency models (an exported sampler); ${opts.sampler} is a teacher sampler: use an eager engine`);
-      }
       if (!Number.isInteger(opts.n) || opts.n < 1) throw new Error(`the number of samples must be a positive integer, got ${opts.n}`);
       if (model.numClasses > 0 && !opts.labels) throw new Error('this model is class-conditional: pass labels');
+      const consistency = opts.sampler === 'consistency';
       const steps = opts.steps ?? 1;
       // Fixed in the graph as generate() applies it: scale 1 (no guidance batch) unless given.
       const takesGuidance = model.numClasses > 0 || model.guidanceInput;
-      const bytes = exportSampler(model, params, { steps, sigmaD, ...(takesGuidance ? { guidance: opts.guidance ?? 1 } : {}) });
+      const bytes = exportSampler(model, params, {
+        sampler: opts.sampler,
+        ...(consistency ? { steps } : opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
+        sigmaD,
+        ...(takesGuidance ? { guidance: opts.guidance ?? 1 } : {}),
+      });
       const sampler = await OnnxSampler.create(ort, bytes, options.sessionOptions);
       try {
         const dim = model.sampleShape.reduce((a, b) => a * b, 1);
-        const draws = consistencyTimes(steps, sigmaD).length;
+        const draws = samplerDraws(consistency ? consistencyTimes(steps, sigmaD) : []);
         const rng = new Rng(opts.seed);
         const chunk = opts.batch ?? defaultSampleBatch(model.sampleShape);
         const out = new Float32Array(opts.n * dim);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consistencySample,
   consistencyTimes,
+  edmGrid,
   guidedField,
   modelField,
   oneHotLabels,
@@ -183,6 +184,20 @@ describe('sampler options', () => {
     );
     expect(relativeError(got, want)).toBeLessThan(TOL);
     await expect(sampler.run({ z0: noise[0], z1: noise[1], z2: noise[2] }, 3)).rejects.toThrow(/exported for a fixed batch of 2, got batch 3/);
+  });
+
+  it('a teacher sampler: one noise input, the grid in the metadata, and steps or nfe only where they belong', async () => {
+    const { model, params } = smallMlp();
+    const bytes = exportSampler(model, params, { sampler: 'heun', nfe: 5, sigmaD: SIGMA_D });
+    checkModel(bytes);
+    const sampler = await OnnxSampler.create(ort, bytes);
+    expect(sampler.inputNames).toEqual(['z0']);
+    expect(sampler.metadata['scm.sampler']).toBe('heun');
+    // Heun spends 2 evaluations per interval but the last: 5 NFE walk 3 intervals of the EDM grid.
+    expect(JSON.parse(sampler.metadata['scm.grid'])).toEqual(Array.from(edmGrid(3, SIGMA_D)));
+    expect(sampler.metadata['scm.times']).toBeUndefined();
+    expect(() => exportSampler(model, params, { sampler: 'ddim', steps: 2, sigmaD: SIGMA_D })).toThrow('exportSampler: steps are for consistency sampling; ddim takes nfe');
+    expect(() => exportSampler(model, params, { nfe: 4, sigmaD: SIGMA_D })).toThrow('exportSampler: nfe is for teacher samplers; consistency sampling takes steps');
   });
 
   it('an unconditional model rejects a guidance scale', () => {

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { checkerboardSupportFraction, energyDistance, Rng, slicedWasserstein2, type SamplerName } from '@scm/core';
-import { commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
+import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type BackendName, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
 import { openBackend, type Ops } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -14,7 +14,8 @@ import { isImageRun } from '../images.js';
 import { Progress } from '../progress.js';
 import { writeJson } from '../atomic-file.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
-import { checkConditioning, describeSampler, drawSamples, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
+import { drawSamplesOn } from '../onnx-backend.js';
+import { checkConditioning, describeSampler, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
 
 const DEFAULT_N = 10000;
 const DEFAULT_STEPS = [1, 2];
@@ -91,7 +92,10 @@ export interface EvalOptions {
   readonly guidance?: number;
   /** Default: the EMA. */
   readonly weights?: Weights;
+  /** 'onnx': samples come from exported sampler graphs on ONNX Runtime; else from core's samplers on the ops. */
+  readonly backend?: BackendName;
 }
+
 
 function score(points: Float32Array, reference: Float32Array, checkerboard: boolean, seed: number) {
   return {
@@ -117,7 +121,7 @@ export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progre
     for (const c of choices) {
       progress.update(`eval ${run.dir}: ${describeSampler(c)}, ${opts.n} samples`);
       const began = performance.now();
-      const points = await drawSamples(o, s, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance });
+      const points = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance });
       const seconds = (performance.now() - began) / 1000;
       rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
     }
@@ -152,7 +156,7 @@ export async function evaluateAndSave(o: Ops, run: LoadedRun, opts: EvalOptions,
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, BACKENDS);
   const dir = requireStr(values, 'run', help.name);
   const n = optInteger(values, 'n') ?? DEFAULT_N;
   if (n < 2) throw new UsageError(`--n must be at least 2 for the energy distance, got ${n}`);
@@ -167,6 +171,6 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     throw new UsageError(`--steps is for consistency runs; ${dir} is a teacher run, evaluated with DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE`);
   }
   const o = await openBackend(common.backend);
-  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance, weights }, io);
+  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance, weights, backend: common.backend }, io);
   io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatEvalTable(report));
 }

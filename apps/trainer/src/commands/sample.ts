@@ -15,7 +15,7 @@ import {
 import { openBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
-import { drawSamplesOnnx } from '../onnx-backend.js';
+import { drawSamplesOn } from '../onnx-backend.js';
 import { isImageRun } from '../images.js';
 import { checkSampleCount } from '../limits.js';
 import { samplingProgress } from '../progress.js';
@@ -64,8 +64,9 @@ export const help: CommandHelp = {
   notes: [
     'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
     'Images:  scm sample --run models/mnist-scd --steps 1 --class 7 --guidance 1.5 --n 64 --out grid.png',
-    '--backend onnx samples a consistency run with its exported sampler (scm export) on ONNX Runtime: the same noise and\n' +
-      'labels as the other backends for a seed, so the same samples up to float32 rounding.',
+    '--backend onnx samples with an exported sampler graph on ONNX Runtime (consistency sampling, or a teacher\'s ODE\n' +
+      'sampler with its network evaluations unrolled): the same noise and labels as the other backends for a seed, so the\n' +
+      'same samples up to float32 rounding.',
   ],
 };
 
@@ -110,7 +111,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     const began = performance.now();
     const progress = samplingProgress(io, n, began);
     const draw = { ...choice, n, seed: common.seed, classLabel, guidance, onBatch: progress.onBatch };
-    const points = common.backend === 'onnx' ? await drawSamplesOnnx(loaded, draw) : await drawSamples(o, s, draw);
+    const points = await drawSamplesOn(common.backend, o, s, loaded, 'ema', draw);
     progress.done();
     const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw));
     const seconds = (performance.now() - began) / 1000;

@@ -55,6 +55,15 @@ export function appliesCfg(model: Model, guidance: number | undefined): boolean 
   return model.numClasses > 0 && !model.guidanceInput && guidance !== undefined && guidance !== 1;
 }
 
+/**
+ * The time grid a teacher sampler walks for an evaluation budget (default 8 for DDIM, 35 otherwise):
+ * DDIM on a uniform grid from t_max, Heun and DPM-Solver-2 on the EDM grid. Exported samplers use it
+ * too, so they walk generate()'s grid.
+ */
+export function teacherGrid(sampler: TeacherSampler, nfe: number | undefined, sigmaD: number): number[] {
+  return sampler === 'ddim' ? uniformGrid(stepsForNfe('ddim', nfe ?? 8), tMaxFor(sigmaD)) : edmGrid(stepsForNfe(sampler, nfe ?? 35), sigmaD);
+}
+
 function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, labels: T | undefined, opts: GenerateOptions, n: number): Field<T> {
   if (model.numClasses > 0 && !labels) throw new Error('this model is class-conditional: pass labels');
   const guidance = opts.guidance ?? 1;
@@ -83,12 +92,7 @@ export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<
   const dim = model.sampleShape.reduce((a, b) => a * b, 1);
   const rng = new Rng(opts.seed);
   const times = opts.sampler === 'consistency' ? consistencyTimes(opts.steps ?? 1, sigmaD) : [];
-  const grid =
-    opts.sampler === 'consistency'
-      ? []
-      : opts.sampler === 'ddim'
-        ? uniformGrid(stepsForNfe('ddim', opts.nfe ?? 8), tMaxFor(sigmaD))
-        : edmGrid(stepsForNfe(opts.sampler, opts.nfe ?? 35), sigmaD);
+  const grid = opts.sampler === 'consistency' ? [] : teacherGrid(opts.sampler, opts.nfe, sigmaD);
   const out = new Float32Array(opts.n * dim);
   for (let start = 0; start < opts.n; start += batch) {
     const n = Math.min(batch, opts.n - start);

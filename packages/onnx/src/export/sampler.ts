@@ -1,13 +1,20 @@
-/** A whole 1-, 2- or N-step consistency sampler as one ONNX graph: noise in, samples out. */
+/**
+ * A whole sampler as one ONNX graph, noise in, samples out: a 1-, 2- or N-step consistency sampler,
+ * or a teacher's ODE sampler (DDIM, Heun, DPM-Solver-2) with every network evaluation unrolled, so
+ * that evaluating a teacher costs one session run per batch instead of an eager op per layer and step.
+ */
 import {
   consistencySample,
   consistencyTimes,
   guidedField,
   modelField,
+  teacherGrid,
+  teacherSamplers,
   toDevice,
   type Field,
   type HostParams,
   type Model,
+  type SamplerName,
   type Sym,
   type TraceOps,
 } from '@scm/core';
@@ -25,8 +32,12 @@ export interface DataTransform {
 
 /** Options of {@link exportSampler}. */
 export interface SamplerExportOptions {
-  /** 1, 2 (t_max then 1.1), N, or explicit decreasing times. */
-  readonly steps: number | readonly number[];
+  /** 'consistency' (the default) or a teacher ODE sampler, as in core's generate(). */
+  readonly sampler?: SamplerName;
+  /** Consistency sampling: 1 (the default), 2 (t_max then 1.1), N, or explicit decreasing times. */
+  readonly steps?: number | readonly number[];
+  /** Teacher samplers: the evaluation budget (default 8 for DDIM, 35 for Heun and DPM-Solver-2). */
+  readonly nfe?: number;
   /** TrigFlow's sigma_d: the std of the input noise and the model's output scale. */
   readonly sigmaD: number;
   /**
@@ -62,6 +73,9 @@ function samplerField(tr: TraceOps, model: Model, params: Record<string, Sym>, n
   return guidedField(tr, model, params, sigmaD, labels, guidance ?? guidanceInput(tr, n));
 }
 
+/** Noise inputs of a sampler: one per consistency time, one (z0) for a teacher sampler's grid. */
+export const samplerDraws = (times: readonly number[]) => Math.max(times.length, 1);
+
 function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransform): Sym {
   const width = model.sampleShape[model.sampleShape.length - 1];
   if (!Number.isFinite(scale) || scale === 0) throw new Error(`exportSampler: dataTransform.scale must be finite and non-zero, got ${scale}`);
@@ -70,12 +84,19 @@ function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransfo
 }
 
 /**
- * Inputs: z0, z1, ... standard-normal noise [batch, ...sampleShape], one per step (the graph scales
- * it by sigma_d); int64 `label` [batch] (-1: the null class) for class-conditional models;
- * `guidance` [batch] where it is not fixed. Output: `x` [batch, ...sampleShape].
+ * Inputs: z0, z1, ... standard-normal noise [batch, ...sampleShape], one per consistency step (a
+ * teacher sampler takes z0 alone; the graph scales it by sigma_d); int64 `label` [batch] (-1: the
+ * null class) for class-conditional models; `guidance` [batch] where it is not fixed. Output: `x`
+ * [batch, ...sampleShape]. Metadata: `scm.times` (consistency) or `scm.sampler` and `scm.grid`.
+ *
+ * @throws Error for consistency steps given to a teacher sampler or an NFE to a consistency one.
  */
 export function exportSampler(model: Model, params: HostParams, options: SamplerExportOptions): Uint8Array {
-  const times = consistencyTimes(options.steps, options.sigmaD);
+  const sampler = options.sampler ?? 'consistency';
+  if (sampler === 'consistency' && options.nfe !== undefined) throw new Error('exportSampler: nfe is for teacher samplers; consistency sampling takes steps');
+  if (sampler !== 'consistency' && options.steps !== undefined) throw new Error(`exportSampler: steps are for consistency sampling; ${sampler} takes nfe`);
+  const times = sampler === 'consistency' ? consistencyTimes(options.steps ?? 1, options.sigmaD) : [];
+  const grid = sampler === 'consistency' ? [] : teacherGrid(sampler, options.nfe, options.sigmaD);
   const range = guidanceRangeEntry(options.guidanceRange);
   const [lo, hi] = options.guidanceRange ?? [0, Infinity];
   if (options.guidance !== undefined && !(options.guidance >= lo && options.guidance <= hi)) {
@@ -83,16 +104,23 @@ export function exportSampler(model: Model, params: HostParams, options: Sampler
   }
   return exportTrace(
     (tr, n) => {
-      const noise = times.map((_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
+      const noise = Array.from({ length: samplerDraws(times) }, (_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
       const field = samplerField(tr, model, toDevice(tr, params), n, options);
-      const x = consistencySample(tr, field, noise, times, options.sigmaD);
+      const x =
+        sampler === 'consistency'
+          ? consistencySample(tr, field, noise, times, options.sigmaD)
+          : teacherSamplers[sampler](tr, field, tr.mul(noise[0], tr.fill([], options.sigmaD)), grid, options.sigmaD);
       return { x: options.dataTransform ? toData(tr, x, model, options.dataTransform) : x };
     },
     {
       batch: options.batch,
       int64Inputs: [LABEL_INPUT],
       name: 'scm_sampler',
-      metadata: { ...modelMetadata('sampler', model, options.sigmaD), 'scm.times': JSON.stringify(times), ...range },
+      metadata: {
+        ...modelMetadata('sampler', model, options.sigmaD),
+        ...(sampler === 'consistency' ? { 'scm.times': JSON.stringify(times) } : { 'scm.sampler': sampler, 'scm.grid': JSON.stringify(grid) }),
+        ...range,
+      },
     },
   );
 }
