@@ -55,13 +55,14 @@ interface EvalRow {
 }
 
 function evaluate(dir: string): EvalRow[] {
-  const { stdout } = scm(['eval', '--run', dir, '--n', EVAL_N, '--guidance', GUIDANCE, '--json']);
+  // Exported sampler graphs on ONNX Runtime: the teacher's Heun + CFG row took minutes per 100 samples on wasm.
+  const { stdout } = scm(['eval', '--run', dir, '--n', EVAL_N, '--guidance', GUIDANCE, '--backend', 'onnx', '--json']);
   return (JSON.parse(stdout) as { rows: EvalRow[] }).rows;
 }
 
 function grid(dir: string, name: string, sampler: (string | number)[]): string {
   const file = join(gridDir, `${name}.png`);
-  scm(['sample', '--run', dir, ...sampler, '--guidance', GUIDANCE, '--n', 100, '--seed', 1, '--out', file]);
+  scm(['sample', '--run', dir, ...sampler, '--guidance', GUIDANCE, '--n', 100, '--seed', 1, '--backend', 'onnx', '--out', file]);
   return `mnist/${name}.png`;
 }
 
@@ -101,7 +102,7 @@ const f = (v: number, d = 3) => v.toFixed(d);
 const md = [
   '# bench/mnist',
   '',
-  `Class-conditional MNIST (28x28, the \`mnist\` package's 9000 training digits), U-Net base 16 x [1, 2] (182k parameters), batch ${BATCH}, ONNX Runtime (compiled training steps, 2 threads). ` +
+  `Class-conditional MNIST (28x28, the \`mnist\` package's 9000 training digits), U-Net base 16 x [1, 2] (182k parameters), batch ${BATCH}, ONNX Runtime (compiled training steps and exported sampler graphs, 2 threads). ` +
     `Teacher ${plan.teacher.steps} steps (lr ${plan.teacher.lr}); sCD ${plan.scd.steps} steps (lr ${plan.scd.lr}, tangent warmup ${plan.scd.tangentWarmup}, s ~ U[1, 2]); ` +
     `sCT ${plan.sct.steps} steps (lr ${plan.sct.lr}, tangent warmup ${plan.sct.tangentWarmup}); both students start from the teacher's EMA weights. ` +
     `Each row: ${EVAL_N} samples (class i mod 10) at guidance ${GUIDANCE} against ${EVAL_N} held-out digits, scored by \`scm eval\` with models/mnist-classifier. ` +
