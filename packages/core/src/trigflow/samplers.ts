@@ -50,7 +50,9 @@ export function heunSample<T>(o: TensorOps<T>, field: Field<T>, x: T, grid: read
     const t1 = grid[i + 1];
     xs = o.tidy(() => {
       const h = sigma(t1) - sigma(t0);
-      const d0 = slope(xs, t0);
+      // The first evaluation in its own scope: its activations are freed before the second runs, so a
+      // step peaks at one evaluation's memory, not two (tfjs wasm's heap ran out at a batch of 200).
+      const d0 = o.tidy(() => slope(xs, t0));
       const euler = o.add(xs, o.mul(d0, scalar(o, h)));
       if (t1 === 0) return euler;
       const d1 = slope(euler, t1);
@@ -73,7 +75,8 @@ export function dpmSolver2Sample<T>(o: TensorOps<T>, field: Field<T>, x: T, grid
     const s = grid[i];
     const t = grid[i + 1];
     x = o.tidy(() => {
-      const Fs = field(x, s);
+      // As in Heun: the first evaluation's activations are freed before the second runs.
+      const Fs = o.tidy(() => field(x, s));
       if (t === 0) return ddimStep(o, x, Fs, s, t, sigmaD);
       const m = Math.atan(Math.sqrt(Math.tan(s) * Math.tan(t)));
       const u = ddimStep(o, x, Fs, s, m, sigmaD);
