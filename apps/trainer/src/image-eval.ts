@@ -17,7 +17,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { appliesCfg, featureStats, frechetDistance, toDevice, type SamplerName } from '@scm/core';
-import { commonOptions, flag, optInteger, optNumber, parseIntegerList, str, type OptionValues } from './args.js';
+import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, str, type OptionValues } from './args.js';
 import { openBackend, type Ops } from './backend.js';
 import { accuracy, classify, loadClassifier, type LoadedClassifier } from './classifier.js';
 import { RunError, UsageError } from './errors.js';
@@ -245,7 +245,7 @@ export function formatImageEvalTable(r: ImageEvalReport): string {
 
 /** The image branch of scm eval: parses its options, scores the run, writes its report (eval.json) and prints. */
 export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, BACKENDS);
   const n = optInteger(values, 'n') ?? IMAGE_EVAL_N;
   if (n < 2) throw new UsageError(`--n must be at least 2 for the Frechet distance, got ${n}`);
   const stepsRaw = str(values, 'steps');

@@ -128,6 +128,12 @@ describe('image runs on a folder', () => {
     expect(r.code, r.stderr).toBe(0);
     const [row] = JSON.parse(r.stdout).rows;
     expect(row).toMatchObject({ sampler: 'heun', nfe: 5, guidance: 1.5, cfg: true });
+    // On ONNX Runtime (an exported Heun + CFG graph) the same samples, so the same scores to float32 rounding.
+    const o = await scm('eval', '--run', teacher, '--classifier', clf, '--n', '4', '--nfe', '5', '--backend', 'onnx', '--json');
+    expect(o.code, o.stderr).toBe(0);
+    const [onnx] = JSON.parse(o.stdout).rows;
+    expect(onnx).toMatchObject({ sampler: 'heun', nfe: 5, guidance: 1.5, cfg: true, classHistogram: row.classHistogram });
+    expect(Math.abs(onnx.fd - row.fd)).toBeLessThan(1e-3 * Math.max(1, row.fd));
   });
 
   it('eval of an sCT run (no guidance input) says that --guidance was applied as CFG, at twice the evaluations', async () => {
