@@ -21,8 +21,11 @@ export function checkOutput(out: string, image: boolean, dir?: string): void {
   if (image && format === '.csv') throw new UsageError(`--out ${out}: ${dir ?? 'the run'} is an image run; write a .png grid or a .npy array`);
 }
 
-/** Writes the samples (data units) to `out`, and the labels beside a .npy; returns the files written. */
-export async function writeSamples(out: string, samples: Float32Array, n: number, sampleShape: readonly number[], labels?: Int32Array): Promise<string[]> {
+/**
+ * Writes the samples (data units) to `out`, and the labels beside a .npy; returns the files written.
+ * `cols`: an image grid's columns (default near-square).
+ */
+export async function writeSamples(out: string, samples: Float32Array, n: number, sampleShape: readonly number[], labels?: Int32Array, cols?: number): Promise<string[]> {
   const format = extname(out).toLowerCase();
   const image = sampleShape.length > 1;
   if (format === '.npy') {
@@ -30,7 +33,7 @@ export async function writeSamples(out: string, samples: Float32Array, n: number
     await writeAllAtomic(files);
     return files.map(([path]) => path);
   }
-  if (format === '.png') await writeAtomic(out, image ? gridPng(samples, n, sampleShape) : scatterPng(samples));
+  if (format === '.png') await writeAtomic(out, image ? gridPng(samples, n, sampleShape, cols) : scatterPng(samples));
   else await writeAtomic(out, toCsv(samples));
   return [out];
 }

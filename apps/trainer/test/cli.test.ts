@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeNpy } from '@scm/datasets';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointTensors, oneLine, readCheckpoint, scm, spawnScm, tempDir, TINY } from './helpers.js';
@@ -139,6 +140,10 @@ describe('train-teacher, distill, train-ct', () => {
     const s = await scm('sample', '--run', condScd, '--n', '20', '--class', '3', '--guidance', '1.5', '--out', out);
     expect(s.code, s.stderr).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(21);
+    // 2-D conditional runs take --class rows too: the labels file says which class each point is.
+    const rows = await scm('sample', '--run', condScd, '--n', '16', '--class', 'rows', '--out', join(root, 'cond.npy'));
+    expect(rows.code, rows.stderr).toBe(0);
+    expect([...decodeNpy(new Uint8Array(readFileSync(join(root, 'cond.labels.npy')))).data]).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]);
     const bad = await scm('sample', '--run', condScd, '--class', '8', '--out', out);
     expect(bad.code).toBe(2);
     expect(oneLine(bad.stderr)).toMatch(/--class 8 is out of range/);
@@ -146,6 +151,12 @@ describe('train-teacher, distill, train-ct', () => {
 });
 
 describe('sample', () => {
+  it('--class rows refuses an unconditional run', async () => {
+    const r = await scm('sample', '--run', scd, '--class', 'rows', '--out', join(root, 'rows.csv'));
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/--class rows needs a class-conditional run; .* is unconditional/);
+  });
+
   it('writes a CSV with header x,y and one row per sample, in data coordinates', async () => {
     const out = join(root, 's.csv');
     const r = await scm('sample', '--run', scd, '--steps', '2', '--n', '50', '--out', out);

@@ -82,6 +82,43 @@ describe('image runs on a folder', () => {
     expect([png.width, png.height]).toEqual([3 * 9 - 1, 2 * 9 - 1]);
   });
 
+  it('sample --class rows puts class c in row c, each sample drawn with the noise of its index', async () => {
+    const grid = join(root, 'rows.png');
+    const g = await scm('sample', '--run', scd, '--steps', '1', '--class', 'rows', '--n', '6', '--out', grid);
+    expect(g.code, g.stderr).toBe(0);
+    const png = decodePng(grid);
+    // Two classes, three samples each: two rows of three tiles.
+    expect([png.width, png.height]).toEqual([3 * 9 - 1, 2 * 9 - 1]);
+
+    const rows = await scm('sample', '--run', scd, '--steps', '1', '--class', 'rows', '--n', '6', '--out', join(root, 'rows.npy'));
+    expect(rows.code, rows.stderr).toBe(0);
+    const labels = decodeNpy(new Uint8Array(readFileSync(join(root, 'rows.labels.npy'))));
+    expect([...labels.data]).toEqual([0, 0, 0, 1, 1, 1]);
+    // Row 1 holds what --class 1 draws at indices 3..5 (same seed, same noise per index).
+    const ones = await scm('sample', '--run', scd, '--steps', '1', '--class', '1', '--n', '6', '--out', join(root, 'ones.npy'));
+    expect(ones.code, ones.stderr).toBe(0);
+    const byRow = decodeNpy(new Uint8Array(readFileSync(join(root, 'rows.npy')))).data as Float32Array;
+    const single = decodeNpy(new Uint8Array(readFileSync(join(root, 'ones.npy')))).data as Float32Array;
+    const tile = 8 * 8;
+    expect([...byRow.subarray(3 * tile)]).toEqual([...single.subarray(3 * tile)]);
+    expect([...byRow.subarray(0, 3 * tile)]).not.toEqual([...single.subarray(0, 3 * tile)]);
+
+    // Without --n: ten of each class.
+    const d = await scm('sample', '--run', scd, '--steps', '1', '--class', 'rows', '--out', join(root, 'rows10.png'));
+    expect(d.code, d.stderr).toBe(0);
+    const ten = decodePng(join(root, 'rows10.png'));
+    expect([ten.width, ten.height]).toEqual([10 * 9 - 1, 2 * 9 - 1]);
+  });
+
+  it('sample --class refuses what is neither a class nor rows, and rows that do not divide --n', async () => {
+    const bad = await scm('sample', '--run', scd, '--class', 'row', '--out', join(root, 'x.png'));
+    expect(bad.code).toBe(2);
+    expect(oneLine(bad.stderr)).toMatch(/--class must be a class number \(a non-negative integer\) or rows, got "row"/);
+    const uneven = await scm('sample', '--run', scd, '--class', 'rows', '--n', '5', '--out', join(root, 'x.png'));
+    expect(uneven.code).toBe(2);
+    expect(oneLine(uneven.stderr)).toMatch(/--class rows needs --n a multiple of the 2 classes of .*scd, got 5/);
+  });
+
   it('sample writes .npy samples [n, H, W, C] in [-1, 1] and int32 labels', async () => {
     const out = join(root, 's.npy');
     const r = await scm('sample', '--run', scd, '--steps', '2', '--n', '5', '--out', out);

@@ -52,7 +52,11 @@ const OPTIONS: OptionSpecs = {
   },
   steps: { type: 'string', value: 'N', help: 'consistency sampling steps (default 2)' },
   nfe: { type: 'string', value: 'K', help: 'teacher samplers: network evaluations (default 35 for heun and dpm2, 8 for ddim)' },
-  class: { type: 'string', value: 'L', help: 'class-conditional runs: sample class L only (default: classes drawn uniformly)' },
+  class: {
+    type: 'string',
+    value: 'L|rows',
+    help: 'class-conditional runs: sample class L only, or rows: class c in row c of the grid, n / K per class (default n: 10 per class; without --class: classes drawn uniformly)',
+  },
   guidance: { type: 'string', value: 'S', help: 'class-conditional runs: classifier-free guidance scale (teacher) or guidance input (sCD student, 1..2)' },
 };
 
@@ -64,11 +68,27 @@ export const help: CommandHelp = {
   notes: [
     'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
     'Images:  scm sample --run models/mnist-scd --steps 1 --class 7 --guidance 1.5 --n 64 --out grid.png',
+    '         scm sample --run models/mnist-scd --steps 2 --class rows --n 100 --out digits.png   # row c: ten of class c',
     '--backend onnx samples with an exported sampler graph on ONNX Runtime (consistency sampling, or a teacher\'s ODE\n' +
       'sampler with its network evaluations unrolled): the same noise and labels as the other backends for a seed, so the\n' +
       'same samples up to float32 rounding.',
   ],
 };
+
+const CLASS_ROWS = 'rows';
+/** --class rows' default --n: ten samples of each class. */
+const ROW_SAMPLES = 10;
+
+/**
+ * --class rows: class c fills row c, n / K samples wide, so a grid shows every class with its label
+ * given by the row; each sample keeps the noise it has at its index under any other --class.
+ */
+export function classRows(n: number, classes: number, dir: string): { labels: Int32Array; cols: number } {
+  if (classes === 0) throw new UsageError(`--class ${CLASS_ROWS} needs a class-conditional run; ${dir} is unconditional`);
+  if (n % classes !== 0) throw new UsageError(`--class ${CLASS_ROWS} needs --n a multiple of the ${classes} classes of ${dir}, got ${n}`);
+  const cols = n / classes;
+  return { labels: Int32Array.from({ length: n }, (_, i) => Math.floor(i / cols)), cols };
+}
 
 /** --sampler/--steps/--nfe, checked against each other (the run's kind is checked once it is loaded). */
 export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
@@ -90,12 +110,18 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   checkOutput(out, false);
   const nGiven = optInteger(values, 'n');
   const chosen = samplerOption(values);
-  const classLabel = optInteger(values, 'class', 0);
+  const classArg = str(values, 'class');
+  const byRow = classArg === CLASS_ROWS;
+  if (classArg !== undefined && !byRow && !/^\+?\d+$/.test(classArg.trim())) {
+    throw new UsageError(`--class must be a class number (a non-negative integer) or ${CLASS_ROWS}, got ${JSON.stringify(classArg)}`);
+  }
+  const classLabel = byRow ? undefined : optInteger(values, 'class', 0);
   const guidance = optNumber(values, 'guidance');
 
   const loaded = await loadRun(dir);
   checkOutput(out, isImageRun(loaded.meta), dir);
-  const n = nGiven ?? (isImageRun(loaded.meta) ? IMAGE_SAMPLE_N : DEFAULT_N);
+  const model = createModel(loaded.meta.model);
+  const n = nGiven ?? (byRow ? ROW_SAMPLES * model.numClasses : isImageRun(loaded.meta) ? IMAGE_SAMPLE_N : DEFAULT_N);
   const fallback = defaultSampler(loaded.meta.train.mode);
   const sampler = chosen.sampler ?? fallback.sampler;
   const choice: SamplerChoice =
@@ -103,17 +129,18 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       ? { sampler, steps: chosen.steps ?? 2 }
       : { sampler, nfe: chosen.nfe ?? (sampler === 'ddim' ? 8 : 35) };
   checkSamplerFits(choice, loaded.meta, dir);
-  checkSampleCount(n, createModel(loaded.meta.model).sampleShape);
+  const rows = byRow ? classRows(n, model.numClasses, dir) : undefined;
+  checkSampleCount(n, model.sampleShape);
   const o = await openBackend(common.backend);
   const s = openForSampling(o, loaded);
   try {
     checkConditioning({ classLabel, guidance }, s, dir);
     const began = performance.now();
     const progress = samplingProgress(io, n, began);
-    const draw = { ...choice, n, seed: common.seed, classLabel, guidance, onBatch: progress.onBatch };
+    const draw = { ...choice, n, seed: common.seed, classLabel, guidance, ...(rows ? { labels: rows.labels } : {}), onBatch: progress.onBatch };
     const points = await drawSamplesOn(common.backend, o, s, loaded, 'ema', draw);
     progress.done();
-    const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw));
+    const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw), rows?.cols);
     const seconds = (performance.now() - began) / 1000;
     io.err(`${n} samples (${describeSampler(choice)}, step ${loaded.meta.step}) in ${seconds.toFixed(1)}s\n`);
     io.out(`${written.join('\n')}\n`);
