@@ -16,6 +16,7 @@ import {
   consistencyTimes,
   defaultSampleBatch,
   disposeState,
+  noiseDraws,
   Rng,
   snapshot,
   toHost,
@@ -26,7 +27,7 @@ import {
 } from '@scm/core';
 import { ReferenceOps } from '@scm/core/testing';
 import type { InferenceSession } from 'onnxruntime-common';
-import { exportSampler, samplerDraws } from './export/sampler.js';
+import { exportSampler } from './export/sampler.js';
 import { OnnxSampler, type OrtModule } from './runtime/sampler.js';
 import { OnnxTrainer } from './train/trainer.js';
 
@@ -93,7 +94,7 @@ export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise
       const sampler = await OnnxSampler.create(ort, bytes, options.sessionOptions);
       try {
         const dim = model.sampleShape.reduce((a, b) => a * b, 1);
-        const draws = samplerDraws(consistency ? consistencyTimes(steps, sigmaD) : []);
+        const draws = noiseDraws(consistency ? consistencyTimes(steps, sigmaD) : []);
         const rng = new Rng(opts.seed);
         const chunk = opts.batch ?? defaultSampleBatch(model.sampleShape);
         const out = new Float32Array(opts.n * dim);

@@ -64,6 +64,9 @@ export function teacherGrid(sampler: TeacherSampler, nfe: number | undefined, si
   return sampler === 'ddim' ? uniformGrid(stepsForNfe('ddim', nfe ?? 8), tMaxFor(sigmaD)) : edmGrid(stepsForNfe(sampler, nfe ?? 35), sigmaD);
 }
 
+/** Noise draws per sample: one per consistency time, one (z0) for a teacher sampler's ODE. */
+export const noiseDraws = (times: readonly number[]): number => Math.max(times.length, 1);
+
 function field<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, sigmaD: number, labels: T | undefined, opts: GenerateOptions, n: number): Field<T> {
   if (model.numClasses > 0 && !labels) throw new Error('this model is class-conditional: pass labels');
   const guidance = opts.guidance ?? 1;
@@ -97,7 +100,7 @@ export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<
   for (let start = 0; start < opts.n; start += batch) {
     const n = Math.min(batch, opts.n - start);
     const shape = [n, ...model.sampleShape];
-    const noise = Array.from({ length: Math.max(times.length, 1) }, () => rng.normal(n * dim));
+    const noise = Array.from({ length: noiseDraws(times) }, () => rng.normal(n * dim));
     const x = o.tidy(() => {
       const labels = opts.labels ? o.fromArray(oneHotLabels(opts.labels.subarray(start, start + n), model.numClasses), [n, model.numClasses + 1]) : undefined;
       const f = field(o, model, params, sigmaD, labels, opts, n);

@@ -8,6 +8,7 @@ import {
   consistencyTimes,
   guidedField,
   modelField,
+  noiseDraws,
   teacherGrid,
   teacherSamplers,
   toDevice,
@@ -73,9 +74,6 @@ function samplerField(tr: TraceOps, model: Model, params: Record<string, Sym>, n
   return guidedField(tr, model, params, sigmaD, labels, guidance ?? guidanceInput(tr, n));
 }
 
-/** Noise inputs of a sampler: one per consistency time, one (z0) for a teacher sampler's grid. */
-export const samplerDraws = (times: readonly number[]) => Math.max(times.length, 1);
-
 function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransform): Sym {
   const width = model.sampleShape[model.sampleShape.length - 1];
   if (!Number.isFinite(scale) || scale === 0) throw new Error(`exportSampler: dataTransform.scale must be finite and non-zero, got ${scale}`);
@@ -104,7 +102,7 @@ export function exportSampler(model: Model, params: HostParams, options: Sampler
   }
   return exportTrace(
     (tr, n) => {
-      const noise = Array.from({ length: samplerDraws(times) }, (_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
+      const noise = Array.from({ length: noiseDraws(times) }, (_, i) => tr.input(`z${i}`, [n, ...model.sampleShape]));
       const field = samplerField(tr, model, toDevice(tr, params), n, options);
       const x =
         sampler === 'consistency'
