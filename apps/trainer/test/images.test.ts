@@ -72,6 +72,21 @@ describe('image runs on a folder', () => {
     expect(meta.train.batch).toBe(4);
     expect((meta as unknown as { classifier: string }).classifier).toBe('../clf');
     expect(existsSync(join(scd, 'samples.png'))).toBe(true);
+    // An image student's tangent warmup spans its run unless told otherwise (the 2-D default is 500).
+    expect(meta.train.tangentWarmup).toBe(2);
+  });
+
+  it('distill and train-ct take --tangent-warmup over the image default', async () => {
+    for (const [command, flag] of [['distill', '--teacher'], ['train-ct', '--init']] as const) {
+      const out = join(root, `${command}-warmup`);
+      const r = await scm(command, flag, teacher, '--steps', '3', '--tangent-warmup', '1', '--out', out, '--classifier', clf);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readCheckpoint(out).meta.train.tangentWarmup).toBe(1);
+    }
+    const ct = join(root, 'sct-default-warmup');
+    const d = await scm('train-ct', '--init', teacher, '--steps', '3', '--out', ct, '--classifier', clf);
+    expect(d.code, d.stderr).toBe(0);
+    expect(readCheckpoint(ct).meta.train.tangentWarmup).toBe(3);
   });
 
   it('sample writes a grid PNG for image runs', async () => {
