@@ -83,7 +83,7 @@ const ROW_SAMPLES = 10;
  * --class rows: class c fills row c, n / K samples wide, so a grid shows every class with its label
  * given by the row; each sample keeps the noise it has at its index under any other --class.
  */
-export function classRows(n: number, classes: number, dir: string): { labels: Int32Array; cols: number } {
+function classRows(n: number, classes: number, dir: string): { labels: Int32Array; cols: number } {
   if (classes === 0) throw new UsageError(`--class ${CLASS_ROWS} needs a class-conditional run; ${dir} is unconditional`);
   if (n % classes !== 0) throw new UsageError(`--class ${CLASS_ROWS} needs --n a multiple of the ${classes} classes of ${dir}, got ${n}`);
   const cols = n / classes;
