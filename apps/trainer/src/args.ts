@@ -82,9 +82,12 @@ function explainParseError(e: unknown): string {
 
 const show = (raw: string) => JSON.stringify(raw);
 
+/** Whether `raw` is written as a whole number (digits, an optional leading +): what parseInteger reads. */
+export const isIntegerText = (raw: string) => /^\+?\d+$/.test(raw.trim());
+
 /** An integer >= min (default 1). */
 export function parseInteger(flag: string, raw: string, min = 1): number {
-  const v = /^\+?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  const v = isIntegerText(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(v) || v < min) {
     const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
     throw new UsageError(`--${flag} must be ${what}, got ${show(raw)}`);

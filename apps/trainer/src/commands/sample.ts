@@ -3,6 +3,7 @@ import { createModel } from '@scm/core';
 import {
   BACKENDS,
   commonOptions,
+  isIntegerText,
   optInteger,
   optNumber,
   parseChoice,
@@ -112,7 +113,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const chosen = samplerOption(values);
   const classArg = str(values, 'class');
   const byRow = classArg === CLASS_ROWS;
-  if (classArg !== undefined && !byRow && !/^\+?\d+$/.test(classArg.trim())) {
+  if (classArg !== undefined && !byRow && !isIntegerText(classArg)) {
     throw new UsageError(`--class must be a class number (a non-negative integer) or ${CLASS_ROWS}, got ${JSON.stringify(classArg)}`);
   }
   const classLabel = byRow ? undefined : optInteger(values, 'class', 0);
