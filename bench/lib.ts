@@ -31,7 +31,8 @@ export function markdownTable(headers: string[], rows: (string | number)[][]): s
 }
 
 export function writeResults(name: string, json: unknown, markdown: string): void {
-  mkdirSync(resultsDir, { recursive: true });
+  // `name` may hold a folder (tmp/ for smoke runs).
+  mkdirSync(dirname(join(resultsDir, name)), { recursive: true });
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(json, null, 2) + '\n');
   writeFileSync(join(resultsDir, `${name}.md`), markdown + '\n');
 }

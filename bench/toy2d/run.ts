@@ -1,44 +1,53 @@
 /**
  * bench/toy2d: teacher, sCD and sCT on checkerboard and moons with fixed seeds, evaluated against
  * fresh data; then the stabilisers of PAPER.md §4 switched off one at a time. Writes
- * bench/results/toy2d.{json,md}. Run: npm run bench:toy2d (after npm run build). Takes about an hour on 2 cores.
- * SCALE=0.1 npm run bench:toy2d runs a tenth of the steps (a smoke run).
+ * bench/results/toy2d.{json,md}. Run: npm run bench:toy2d (after npm run build). About 15 minutes on
+ * 2 cores. SCALE=0.1 npm run bench:toy2d runs a tenth of the steps (a smoke run, results under
+ * bench/results/tmp/).
+ *
+ * The recipe is the quick start's (`scm quickstart`: its model, batch, rates and schedule), so these
+ * rows say what a user's first run reaches and what each stabiliser adds to it. Training and sampling
+ * run on @scm/onnx's engine through core's driver API (train, sample), as the command line does.
  */
 import {
   checkerboardSupportFraction,
+  cosineLr,
   createMlp,
   defaultTrainConfig,
   energyDistance,
-  generate,
-  initState,
-  makeOptimizer,
   Rng,
+  sample,
   slicedWasserstein2,
-  toHost,
   toy2dSource,
-  trainLoop,
+  train,
   type DataSource,
+  type Engine,
   type GenerateOptions,
+  type HostParams,
   type MlpConfig,
   type Model,
-  type TensorOps,
   type TrainConfig,
-  type TrainState,
-  type HostParams,
 } from '@scm/core';
-import { createTfjsOps } from '@scm/tfjs';
+import { createOnnxEngine, type OrtModule } from '@scm/onnx';
+import * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 import { markdownTable, writeResults } from '../lib.js';
 
 const SCALE = Number(process.env.SCALE ?? 1);
+const smoke = SCALE < 1;
 const steps = (n: number) => Math.max(10, Math.round(n * SCALE));
-const TEACHER_STEPS = steps(4000);
-const STUDENT_STEPS = steps(2000);
+/** The quick start's recipe (apps/trainer/src/commands/quickstart.ts). */
+const RECIPE = {
+  width: 128,
+  blocks: 2,
+  batch: 256,
+  teacher: { steps: steps(8000), lr: 2e-3 },
+  student: { steps: steps(2000), lr: 3e-4, tangentWarmup: steps(500) },
+};
 const EVAL_N = 5000;
-const BATCH = 256;
 const SIGMA_D = 0.5;
 
-type Tensor = unknown;
-const o = (await createTfjsOps({ backend: 'wasm' })) as TensorOps<Tensor>;
+const engine: Engine = await createOnnxEngine({ ort: ort as unknown as OrtModule, sessionOptions: { intraOpNumThreads: availableParallelism(), logSeverityLevel: 3 } });
 
 interface Metrics {
   sw2: number;
@@ -56,83 +65,98 @@ function metrics(data: DataSource, samples: Float32Array, ref: Float32Array): Me
   return m;
 }
 
-async function train(model: Model, data: DataSource, config: TrainConfig, init?: HostParams, teacher?: { model: Model; params: Record<string, Tensor> }) {
-  const ctx = { model, config, data, optimizer: makeOptimizer(config), teacher };
-  const t0 = performance.now();
+async function fit(model: Model, data: DataSource, config: TrainConfig, init?: HostParams, teacher?: { model: Model; params: HostParams }) {
+  const began = performance.now();
   let diverged = false;
-  const state: TrainState<Tensor> = await trainLoop(o, ctx, initState(o, model, config, init), {
-    until: config.steps,
-    logEvery: Math.max(1, Math.floor(config.steps / 10)),
-    checkpointEvery: config.steps,
+  const state = await train(engine, {
+    model,
+    data,
+    config,
+    ...(init ? { init } : {}),
+    ...(teacher ? { teacher } : {}),
     onLog: (e) => {
       if (!Number.isFinite(e.loss)) diverged = true;
       process.stderr.write(`  ${config.mode} step ${e.step}/${config.steps} loss ${e.loss.toFixed(4)} ${e.stepsPerSec.toFixed(1)} steps/s\n`);
     },
   });
-  return { state, seconds: (performance.now() - t0) / 1000, diverged: diverged || state.skipped > config.steps / 10 };
+  return { ema: state.ema as HostParams, skipped: state.skipped, seconds: (performance.now() - began) / 1000, diverged: diverged || state.skipped > config.steps / 10 };
 }
 
-async function evaluate(label: string, model: Model, params: Record<string, Tensor>, data: DataSource, ref: Float32Array, opts: Omit<GenerateOptions, 'n' | 'seed'>) {
-  const samples = await generate(o, model, params, SIGMA_D, { ...opts, n: EVAL_N, seed: 7 });
-  const m = metrics(data, samples, ref);
+async function evaluate(label: string, model: Model, params: HostParams, data: DataSource, ref: Float32Array, opts: Omit<GenerateOptions, 'n' | 'seed'>) {
+  const samples = await sample(engine, model, params, SIGMA_D, { ...opts, n: EVAL_N, seed: 7 });
   const nfe = opts.sampler === 'consistency' ? (typeof opts.steps === 'number' ? opts.steps : 1) : opts.nfe;
-  return { label, nfe, ...m, finite: samples.every(Number.isFinite) };
+  return { label, nfe, ...metrics(data, samples, ref), finite: samples.every(Number.isFinite) };
 }
 
 const rows: Awaited<ReturnType<typeof evaluate>>[] = [];
-const record: Record<string, unknown>[] = [];
+const record: { data: string; run: string; seconds: number; diverged: boolean; skipped?: number }[] = [];
 
-async function pipeline(dataName: string, arch: Partial<MlpConfig>, tag: string, ablation?: Partial<TrainConfig>, reuseTeacher?: { model: Model; ema: HostParams }) {
-  const data = toy2dSource(dataName, { sigmaD: SIGMA_D });
-  const ref = data.toData(data.sample(new Rng(99), EVAL_N).x);
-  const model = createMlp({ sigmaD: SIGMA_D, ...arch });
-  let teacherModel = reuseTeacher?.model;
-  let teacherEma = reuseTeacher?.ema;
-  if (!teacherModel || !teacherEma) {
-    const t = await train(model, data, defaultTrainConfig('teacher', { steps: TEACHER_STEPS, batch: BATCH, seed: 1, lr: { kind: 'constant', lr: 2e-3 } }));
-    teacherModel = model;
-    teacherEma = await toHost(o, t.state.ema);
-    const params = t.state.ema;
-    record.push({ data: dataName, run: `${tag} teacher`, seconds: t.seconds, diverged: t.diverged });
-    if (!reuseTeacher) {
-      const self = await evaluate(`data vs data`, model, params, data, ref, { sampler: 'consistency', steps: 1 });
-      // The baseline row compares two independent data samples, not the model.
-      const base = metrics(data, data.fromData(data.toData(data.sample(new Rng(5), EVAL_N).x)), ref);
-      rows.push({ ...self, label: `${dataName}: data vs data`, nfe: 0, ...base, finite: true });
-      for (const nfe of [1, 2, 4, 8]) rows.push(await evaluate(`${dataName} ${tag}: teacher DDIM`, model, params, data, ref, { sampler: 'ddim', nfe }));
-      rows.push(await evaluate(`${dataName} ${tag}: teacher Heun`, model, params, data, ref, { sampler: 'heun', nfe: 35 }));
-    }
-  }
-  const teacherParams = Object.fromEntries(Object.entries(teacherEma).map(([k, v]) => [k, o.fromArray(v.data, v.shape)]));
-  for (const mode of ablation ? (['scd'] as const) : (['scd', 'sct'] as const)) {
-    const cfg = defaultTrainConfig(mode, { steps: STUDENT_STEPS, batch: BATCH, seed: 2, tangentWarmup: Math.round(STUDENT_STEPS / 4), ...ablation });
-    const s = await train(model, data, cfg, teacherEma, { model: teacherModel, params: teacherParams });
-    record.push({ data: dataName, run: `${tag} ${mode}`, seconds: s.seconds, diverged: s.diverged, skipped: s.state.skipped });
-    for (const k of [1, 2]) rows.push({ ...(await evaluate(`${dataName} ${tag}: ${mode.toUpperCase()}${s.diverged ? ' (diverged)' : ''}`, model, s.state.ema, data, ref, { sampler: 'consistency', steps: k })) });
-  }
-  return { model: teacherModel, ema: teacherEma };
+interface Teacher {
+  readonly model: Model;
+  readonly params: HostParams;
 }
 
-const baseArch: Partial<MlpConfig> = {};
-const cb = await pipeline('checkerboard', baseArch, 'baseline');
-await pipeline('moons', baseArch, 'baseline');
-// Stabilisers off one at a time (checkerboard, sCD). Architecture ablations retrain their own teacher.
+/**
+ * A teacher (or `reuse`'s) and its students on `dataName`. A teacher trained here has its samplers
+ * scored (an architecture ablation needs its own teacher's rows to tell the teacher's share of a
+ * failure from the distillation's). Without `ablation` both students are trained; with one, only
+ * the sCD student under those settings.
+ */
+async function pipeline(dataName: string, arch: Partial<MlpConfig>, tag: string, ablation?: Partial<TrainConfig>, reuse?: Teacher): Promise<Teacher> {
+  const data = toy2dSource(dataName, { sigmaD: SIGMA_D });
+  const ref = data.toData(data.sample(new Rng(99), EVAL_N).x);
+  const model = createMlp({ sigmaD: SIGMA_D, width: RECIPE.width, blocks: RECIPE.blocks, ...arch });
+  let teacher = reuse;
+  if (!teacher) {
+    const { teacher: t } = RECIPE;
+    const run = await fit(model, data, defaultTrainConfig('teacher', { steps: t.steps, batch: RECIPE.batch, seed: 1, lr: cosineLr({ lr: t.lr, decaySteps: t.steps }) }));
+    record.push({ data: dataName, run: `${tag} teacher`, seconds: run.seconds, diverged: run.diverged, skipped: run.skipped });
+    teacher = { model, params: run.ema };
+    if (!ablation) {
+      // The baseline row compares two independent data samples, not the model.
+      const base = metrics(data, data.fromData(data.toData(data.sample(new Rng(5), EVAL_N).x)), ref);
+      rows.push({ label: `${dataName}: data vs data`, nfe: 0, ...base, finite: true });
+    }
+    for (const nfe of [1, 2, 4, 8]) rows.push(await evaluate(`${dataName} ${tag}: teacher DDIM`, model, teacher.params, data, ref, { sampler: 'ddim', nfe }));
+    rows.push(await evaluate(`${dataName} ${tag}: teacher Heun`, model, teacher.params, data, ref, { sampler: 'heun', nfe: 35 }));
+  }
+  const { student: s } = RECIPE;
+  for (const mode of ablation ? (['scd'] as const) : (['scd', 'sct'] as const)) {
+    const cfg = defaultTrainConfig(mode, { steps: s.steps, batch: RECIPE.batch, seed: 2, lr: cosineLr({ lr: s.lr, decaySteps: s.steps }), tangentWarmup: s.tangentWarmup, ...ablation });
+    const run = await fit(model, data, cfg, teacher.params, teacher);
+    record.push({ data: dataName, run: `${tag} ${mode}`, seconds: run.seconds, diverged: run.diverged, skipped: run.skipped });
+    for (const k of [1, 2]) rows.push(await evaluate(`${dataName} ${tag}: ${mode.toUpperCase()}${run.diverged ? ' (diverged)' : ''}`, model, run.ema, data, ref, { sampler: 'consistency', steps: k }));
+  }
+  return teacher;
+}
+
+const began = performance.now();
+const cb = await pipeline('checkerboard', {}, 'baseline');
+await pipeline('moons', {}, 'baseline');
+// Stabilisers off one at a time (checkerboard, sCD). Architecture ablations train their own teacher.
 await pipeline('checkerboard', { timeEmbedding: 'fourier', cNoise: 'log-tan', fourierScale: 16 }, 'fourier16+log-tan', {});
 await pipeline('checkerboard', { norm: 'adagn' }, 'adagn', {});
-await pipeline('checkerboard', baseArch, 'no tangent normalisation', { tangentNormalize: false }, cb);
-await pipeline('checkerboard', baseArch, 'no tangent warmup', { tangentWarmup: 0 }, cb);
+await pipeline('checkerboard', {}, 'no tangent normalisation', { tangentNormalize: false }, cb);
+await pipeline('checkerboard', {}, 'no tangent warmup', { tangentWarmup: 0 }, cb);
+const totalSeconds = (performance.now() - began) / 1000;
 
 const f = (v: number | undefined, d = 4) => (v === undefined ? '' : Number.isFinite(v) ? v.toFixed(d) : String(v));
+const { teacher: t, student: s } = RECIPE;
 const md = [
   '# bench/toy2d',
   '',
-  `MLP width 128, 4 blocks, batch ${BATCH}, tfjs wasm. Teacher ${TEACHER_STEPS} steps (lr 2e-3), students ${STUDENT_STEPS} steps (lr 2e-4, tangent warmup ${Math.round(STUDENT_STEPS / 4)}), ${EVAL_N} samples against ${EVAL_N} fresh data points. sliced W2 is the squared distance (lower is better); energy distance likewise; support = fraction inside the checkerboard.`,
+  `The quick start's recipe: MLP width ${RECIPE.width}, ${RECIPE.blocks} blocks, batch ${RECIPE.batch}; teacher ${t.steps} steps (lr ${t.lr}, cosine decay), ` +
+    `students ${s.steps} steps (lr ${s.lr}, cosine decay, tangent warmup ${s.tangentWarmup}), trained and sampled on ${engine.name}. ` +
+    `${EVAL_N} samples (seed 7) against ${EVAL_N} fresh data points. Sliced W2 is the squared distance (lower is better); energy distance likewise ` +
+    '(an unbiased estimate, so it can fall below 0); in support = fraction inside the checkerboard\'s cells.',
   '',
   markdownTable(['run', 'NFE', 'sliced W2²', 'energy dist.', 'in support'], rows.map((r) => [r.label, r.nfe ?? '', f(r.sw2), f(r.energy), f(r.support, 3)])),
   '',
   '## Training runs',
   '',
-  markdownTable(['data', 'run', 'seconds', 'diverged', 'skipped steps'], record.map((r) => [String(r.data), String(r.run), f(r.seconds as number, 0), String(r.diverged), String(r.skipped ?? '')])),
+  markdownTable(['data', 'run', 'seconds', 'diverged', 'skipped steps'], record.map((r) => [r.data, r.run, f(r.seconds, 0), String(r.diverged), String(r.skipped ?? '')])),
+  '',
+  `Whole benchmark: ${f(totalSeconds / 60, 1)} minutes.`,
 ].join('\n');
-writeResults('toy2d', { scale: SCALE, teacherSteps: TEACHER_STEPS, studentSteps: STUDENT_STEPS, rows, runs: record }, md);
+writeResults(smoke ? 'tmp/toy2d' : 'toy2d', { scale: SCALE, recipe: RECIPE, engine: engine.name, evalN: EVAL_N, rows, runs: record, totalSeconds }, md);
 console.log(md);
