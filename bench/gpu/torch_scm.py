@@ -16,8 +16,9 @@ GPU benchmark compares the same work on both sides:
 - samplers/consistency.ts: 1-step and 2-step consistency sampling (T_MID = 1.1).
 
 Only the configuration sCM uses is ported: double normalisation, c_noise(t) = t, positional time
-embeddings and no dropout. The ablations (AdaGN, log-tan c_noise, Fourier features, whose frequencies
-come from our Philox stream) raise NotImplementedError rather than compute something else.
+embeddings, no dropout and no input features. The ablations (AdaGN, log-tan c_noise, Fourier time
+features) and the MLP's input Fourier features, whose frequencies come from our Philox stream, raise
+NotImplementedError rather than compute something else.
 
 Layouts. Parameters keep our names and our shapes on disk: conv weights are HWIO [kh, kw, in, out],
 dense weights [in, out]. `TwinNet.load` converts conv weights to PyTorch's OIHW once and
@@ -555,7 +556,7 @@ class UnetNet(TwinNet):
         return self.F_ours(p, x, t, labels, guidance)
 
 
-MLP_KEYS = "kind dim width blocks".split() + TRUNK_KEYS
+MLP_KEYS = "kind dim width blocks inputFeatures inputFeatureScale".split() + TRUNK_KEYS
 
 
 def check_mlp_config(c: Mapping) -> None:
@@ -565,6 +566,8 @@ def check_mlp_config(c: Mapping) -> None:
             raise ValueError(f"mlp: {key} must be a positive integer, got {c[key]!r}")
     if c["width"] % c["normGroups"] != 0:
         raise ValueError(f"mlp: width {c['width']} is not divisible by normGroups {c['normGroups']}")
+    if c["inputFeatures"] != 0:
+        raise NotImplementedError("the PyTorch port has no input Fourier features (their frequencies come from our Philox stream)")
 
 
 def mlp_param_shapes(c: Mapping) -> Shapes:

@@ -69,6 +69,21 @@ describe('train-teacher, distill, train-ct', () => {
     expect(meta.model).toMatchObject({ kind: 'mlp', width: 16 });
   });
 
+  it('--input-features K widens the first layer by K (cos, sin) pairs; a student inherits them', async () => {
+    const dir = join(root, 'features');
+    const r = await scm('train-teacher', '--steps', '2', '--input-features', '3', '--input-feature-scale', '0.5', '--out', dir, ...TINY);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCheckpoint(dir).meta.model).toMatchObject({ inputFeatures: 3, inputFeatureScale: 0.5 });
+    expect(readCheckpoint(dir).state.params['in.weight'].shape).toEqual([2 + 2 * 3, 16]);
+    const student = join(root, 'features-scd');
+    const d = await scm('distill', '--teacher', dir, '--steps', '1', '--out', student, ...TINY.slice(4));
+    expect(d.code, d.stderr).toBe(0);
+    expect(readCheckpoint(student).state.params['in.weight'].shape).toEqual([8, 16]);
+    const bad = await scm('train-teacher', '--input-feature-scale', '0', '--out', join(root, 'features-bad'));
+    expect(bad.code).toBe(2);
+    expect(oneLine(bad.stderr)).toContain('--input-feature-scale must be a positive number, got "0"');
+  });
+
   it('train-ct trains an sCT run from the teacher', async () => {
     const r = await scm('train-ct', '--init', teacher, '--steps', '3', '--out', sct, '--batch', '16');
     expect(r.code, r.stderr).toBe(0);

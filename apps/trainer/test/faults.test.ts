@@ -237,8 +237,8 @@ describe('consistent options', () => {
     }
   });
 
-  it('options that do not apply are errors: --width and --blocks with image data', async () => {
-    for (const f of ['width', 'blocks']) {
+  it('options that do not apply are errors: the MLP sizes with image data', async () => {
+    for (const f of ['width', 'blocks', 'input-features', 'input-feature-scale']) {
       const r = await scm('train-teacher', '--data', `folder:${root}`, `--${f}`, '8', '--out', join(root, `unet-${f}`));
       expect(r.code, f).toBe(2);
       expect(oneLine(r.stderr)).toMatch(new RegExp(`--${f} sizes the MLP of 2-D data; image data trains a U-Net`));

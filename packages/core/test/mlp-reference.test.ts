@@ -5,7 +5,7 @@
  * term of the network shows in the output.
  */
 import { describe, expect, it } from 'vitest';
-import { cNoise, createMlp, createModel, Rng, toDevice, type HostParams, type MlpConfig } from '../src/index.js';
+import { cNoise, createMlp, createModel, jvp, Rng, toDevice, type HostParams, type MlpConfig } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -65,7 +65,7 @@ function hostF(c: MlpConfig, p: Host, x: Matrix, t: number[], cond: Cond): Matri
   }
   emb = silu(emb);
   const rng = cond.dropoutSeed === undefined ? undefined : new Rng(cond.dropoutSeed);
-  let h = linear(x, p, 'in');
+  let h = linear(c.inputFeatures > 0 ? withFeatures(x, c) : x, p, 'in');
   for (let i = 0; i < c.blocks; i++) {
     const b = `blocks.${i}`;
     let a = linear(silu(groupNorm(h, c.normGroups)), p, `${b}.fc0`);
@@ -89,6 +89,19 @@ function hostF(c: MlpConfig, p: Host, x: Matrix, t: number[], cond: Cond): Matri
   return linear(silu(groupNorm(h, c.normGroups)), p, 'out');
 }
 
+/**
+ * [x, cos(2 pi x B), sin(2 pi x B)] with B [dim, K] drawn row-major from the documented seed, std
+ * inputFeatureScale (rounded to float32 as the model stores it).
+ */
+function withFeatures(x: Matrix, c: MlpConfig): Matrix {
+  const z = new Rng(0xf0f0).normal(c.dim * c.inputFeatures);
+  const b = (d: number, k: number) => Math.fround(2 * Math.PI * c.inputFeatureScale * z[d * c.inputFeatures + k]);
+  return x.map((row) => {
+    const angles = Array.from({ length: c.inputFeatures }, (_, k) => row.reduce((a, v, d) => a + v * b(d, k), 0));
+    return [...row, ...angles.map(Math.cos), ...angles.map(Math.sin)];
+  });
+}
+
 const base = { dim: 3, width: 4, blocks: 2, embChannels: 4, normGroups: 2, logvarChannels: 6 } as const;
 const x = [
   [0.3, -1.2, 0.8],
@@ -102,6 +115,7 @@ describe('MLP forward pass against a host reference', () => {
     ['AdaGN and c_noise = log(sigma_d tan t)', { norm: 'adagn', cNoise: 'log-tan', sigmaD: 0.7 }, {}],
     ['class labels (one null) and a guidance input', { numClasses: 3, guidanceInput: true, guidanceGain: 3 }, { labels: [2, -1], guidance: [1.5, 3] }],
     ['dropout 0.3 with a mask stream', { dropout: 0.3 }, { dropoutSeed: 11 }],
+    ['random Fourier features of the input', { inputFeatures: 5, inputFeatureScale: 0.7 }, {}],
   ])('%s', (_label, overrides, cond) => {
     const model = createMlp({ ...base, ...overrides });
     const host = randomize(model.init(new Rng(1)), 2);
@@ -119,6 +133,24 @@ describe('MLP forward pass against a host reference', () => {
     const got = Array.from(o.readSync(model.F(o, params, o.fromArray(x.flat(), [B, 3]), o.fromArray(t, [B]), deviceCond)));
     const expected = hostF(model.config, rounded, x, t, cond).flat();
     got.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(expected[i], 9));
+  });
+
+  it('with input features, the JVP in (x, t) matches float64 central differences', () => {
+    const model = createMlp({ ...base, inputFeatures: 4, inputFeatureScale: 1.3 });
+    const params = toDevice(o, Object.fromEntries(Object.entries(randomize(model.init(new Rng(1)), 2)).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+    const dx = [0.7, -0.2, 0.5, -1.1, 0.4, 0.9];
+    const dt = [0.3, -0.8];
+    const F = (xs: number[], ts: number[]) => Array.from(o.readSync(model.F(o, params, o.fromArray(xs, [B, 3]), o.fromArray(ts, [B]))));
+    const { tangent } = jvp(
+      o,
+      (d, xx, tt) => model.F(d, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, d.lift(v)])), xx, tt),
+      [o.fromArray(x.flat(), [B, 3]), o.fromArray(t, [B])],
+      [o.fromArray(dx, [B, 3]), o.fromArray(dt, [B])],
+    );
+    const h = 1e-5;
+    const plus = F(x.flat().map((v, i) => v + h * dx[i]), t.map((v, i) => v + h * dt[i]));
+    const minus = F(x.flat().map((v, i) => v - h * dx[i]), t.map((v, i) => v - h * dt[i]));
+    Array.from(o.readSync(tangent)).forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo((plus[i] - minus[i]) / (2 * h), 6));
   });
 
   it('the logvar head u(t) = linear(positional embedding of t), zero at init', () => {
@@ -147,6 +179,9 @@ describe('MLP forward pass against a host reference', () => {
     expect(() => createMlp({ blocks: 0 })).toThrow('mlp: blocks must be a positive integer, got 0');
     expect(() => createMlp({ dropout: 1 })).toThrow('mlp: dropout must be in [0, 1), got 1');
     expect(() => createMlp({ dropout: -0.1 })).toThrow('mlp: dropout must be in [0, 1), got -0.1');
+    expect(() => createMlp({ inputFeatures: -1 })).toThrow('mlp: inputFeatures must be a non-negative integer, got -1');
+    expect(() => createMlp({ inputFeatures: 1.5 })).toThrow('mlp: inputFeatures must be a non-negative integer, got 1.5');
+    for (const scale of [0, -1, NaN]) expect(() => createMlp({ inputFeatures: 4, inputFeatureScale: scale })).toThrow(`mlp: inputFeatureScale must be positive, got ${scale}`);
     expect(() => createMlp({ embChannels: 3 })).toThrow('mlp: embChannels must be even (a cosine and a sine per frequency), got 3');
     expect(() => createMlp({ logvarChannels: 7 })).toThrow('mlp: logvarChannels must be even (a cosine and a sine per frequency), got 7');
     for (const gain of [0, -1, Infinity, NaN]) expect(() => createMlp({ guidanceGain: gain })).toThrow(`mlp: guidanceGain must be a positive number, got ${gain}`);

@@ -5,6 +5,7 @@ import {
   commonOptions,
   flag,
   optInteger,
+  optNumber,
   parseChoice,
   requireStr,
   str,
@@ -31,6 +32,12 @@ const OPTIONS: OptionSpecs = {
   lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TEACHER_LR})` },
   width: { type: 'string', value: 'W', help: `MLP width (default ${defaultMlpConfig.width})` },
   blocks: { type: 'string', value: 'N', help: `residual blocks (default ${defaultMlpConfig.blocks})` },
+  'input-features': {
+    type: 'string',
+    value: 'K',
+    help: `random Fourier features of the input point, K (cos, sin) pairs beside it (default ${defaultMlpConfig.inputFeatures}: none)`,
+  },
+  'input-feature-scale': { type: 'string', value: 'S', help: `std of their frequencies per unit of x_t / sigma_d (default ${defaultMlpConfig.inputFeatureScale})` },
   ...UNET_OPTIONS,
   classifier: { type: 'string', value: 'DIR', help: 'images: classifier run (scm train-classifier) that scm eval uses, recorded in config.json' },
 };
@@ -53,6 +60,8 @@ export interface TeacherOptions extends RunOptions {
   readonly conditional?: boolean;
   readonly width?: number;
   readonly blocks?: number;
+  readonly inputFeatures?: number;
+  readonly inputFeatureScale?: number;
   /** Image data (from imageDataSpec); `data` then only names it. */
   readonly image?: ImageDataSpec;
   readonly unet?: UnetOptions;
@@ -77,6 +86,8 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
         shared.lrSchedule,
         { flag: 'width', given: opts.width, stored: (i) => (i.model.kind === 'mlp' ? i.model.width : undefined) },
         { flag: 'blocks', given: opts.blocks, stored: (i) => (i.model.kind === 'mlp' ? i.model.blocks : undefined) },
+        { flag: 'input-features', given: opts.inputFeatures, stored: (i) => (i.model.kind === 'mlp' ? i.model.inputFeatures : undefined) },
+        { flag: 'input-feature-scale', given: opts.inputFeatureScale, stored: (i) => (i.model.kind === 'mlp' ? i.model.inputFeatureScale : undefined) },
         shared.seed,
       ],
       create: async (o, steps) => {
@@ -101,6 +112,8 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           numClasses: data.numClasses,
           ...(opts.width !== undefined ? { width: opts.width } : {}),
           ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}),
+          ...(opts.inputFeatures !== undefined ? { inputFeatures: opts.inputFeatures } : {}),
+          ...(opts.inputFeatureScale !== undefined ? { inputFeatureScale: opts.inputFeatureScale } : {}),
         };
         let model;
         try {
@@ -120,7 +133,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const common = commonOptions(values, BACKENDS);
   const t = trainingOptions(values);
   const image = imageDataSpec(values);
-  for (const f of ['width', 'blocks']) {
+  for (const f of ['width', 'blocks', 'input-features', 'input-feature-scale']) {
     if (image && values[f] !== undefined) throw new UsageError(`--${f} sizes the MLP of 2-D data; image data trains a U-Net: size it with --base-channels, --channel-mult, --blocks-per-level`);
   }
   await trainTeacher(
@@ -130,6 +143,8 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       conditional: flag(values, 'conditional'),
       width: optInteger(values, 'width'),
       blocks: optInteger(values, 'blocks'),
+      inputFeatures: optInteger(values, 'input-features', 0),
+      inputFeatureScale: optNumber(values, 'input-feature-scale'),
       image,
       unet: unetOptions(values),
       classifier: str(values, 'classifier'),
