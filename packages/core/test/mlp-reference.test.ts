@@ -153,6 +153,14 @@ describe('MLP forward pass against a host reference', () => {
     Array.from(o.readSync(tangent)).forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo((plus[i] - minus[i]) / (2 * h), 6));
   });
 
+  it('a config stored before input features existed builds the same network, without them', () => {
+    const { inputFeatures: _k, inputFeatureScale: _s, ...stored } = createMlp(base).config;
+    const model = createModel(stored as MlpConfig);
+    expect(model.config.inputFeatures).toBe(0);
+    expect(model.init(new Rng(1))['in.weight'].shape).toEqual([3, 4]);
+    expect(createMlp({ ...base, inputFeatures: 2 }).init(new Rng(1))['in.weight'].shape).toEqual([3 + 4, 4]);
+  });
+
   it('the logvar head u(t) = linear(positional embedding of t), zero at init', () => {
     const model = createMlp(base);
     const init = model.init(new Rng(1));

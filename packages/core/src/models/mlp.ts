@@ -33,7 +33,7 @@ export interface MlpConfig extends TrunkConfig {
   /**
    * Random Fourier features of the input point fed to the first layer beside it (Tancik et al.
    * 2020), as pairs [cos, sin]; 0 for none. A plain MLP on raw coordinates is biased towards smooth
-   * maps, and a 1-step sampler has to tear the noise into separate regions with sharp seams.
+   * maps: without them a checkerboard teacher rounds its cells' corners.
    */
   readonly inputFeatures: number;
   /** Std of those features' frequencies, per unit of x_t / sigma_d. */
