@@ -40,9 +40,11 @@ const steps = (n: number) => Math.max(10, Math.round(n * SCALE));
 const RECIPE = {
   width: 128,
   blocks: 2,
+  inputFeatures: 32,
+  inputFeatureScale: 1,
   batch: 256,
-  teacher: { steps: steps(8000), lr: 2e-3 },
-  student: { steps: steps(2000), lr: 3e-4, tangentWarmup: steps(500) },
+  teacher: { steps: steps(4000), lr: 2e-3 },
+  student: { steps: steps(4000), lr: 3e-4, tangentWarmup: steps(500) },
 };
 const EVAL_N = 5000;
 const SIGMA_D = 0.5;
@@ -105,7 +107,7 @@ interface Teacher {
 async function pipeline(dataName: string, arch: Partial<MlpConfig>, tag: string, ablation?: Partial<TrainConfig>, reuse?: Teacher): Promise<Teacher> {
   const data = toy2dSource(dataName, { sigmaD: SIGMA_D });
   const ref = data.toData(data.sample(new Rng(99), EVAL_N).x);
-  const model = createMlp({ sigmaD: SIGMA_D, width: RECIPE.width, blocks: RECIPE.blocks, ...arch });
+  const model = createMlp({ sigmaD: SIGMA_D, width: RECIPE.width, blocks: RECIPE.blocks, inputFeatures: RECIPE.inputFeatures, inputFeatureScale: RECIPE.inputFeatureScale, ...arch });
   let teacher = reuse;
   if (!teacher) {
     const { teacher: t } = RECIPE;
@@ -145,7 +147,7 @@ const { teacher: t, student: s } = RECIPE;
 const md = [
   '# bench/toy2d',
   '',
-  `The quick start's recipe: MLP width ${RECIPE.width}, ${RECIPE.blocks} blocks, batch ${RECIPE.batch}; teacher ${t.steps} steps (lr ${t.lr}, cosine decay), ` +
+  `The quick start's recipe: MLP width ${RECIPE.width}, ${RECIPE.blocks} blocks, ${RECIPE.inputFeatures} input Fourier features (scale ${RECIPE.inputFeatureScale}), batch ${RECIPE.batch}; teacher ${t.steps} steps (lr ${t.lr}, cosine decay), ` +
     `students ${s.steps} steps (lr ${s.lr}, cosine decay, tangent warmup ${s.tangentWarmup}), trained and sampled on ${engine.name}. ` +
     `${EVAL_N} samples (seed 7) against ${EVAL_N} fresh data points. Sliced W2 is the squared distance (lower is better); energy distance likewise ` +
     '(an unbiased estimate, so it can fall below 0); in support = fraction inside the checkerboard\'s cells.',
