@@ -156,7 +156,7 @@ describe('MLP forward pass against a host reference', () => {
   it('a config stored before input features existed builds the same network, without them', () => {
     const { inputFeatures: _k, inputFeatureScale: _s, ...stored } = createMlp(base).config;
     const model = createModel(stored as MlpConfig);
-    expect(model.config.inputFeatures).toBe(0);
+    expect((model.config as MlpConfig).inputFeatures).toBe(0);
     expect(model.init(new Rng(1))['in.weight'].shape).toEqual([3, 4]);
     expect(createMlp({ ...base, inputFeatures: 2 }).init(new Rng(1))['in.weight'].shape).toEqual([3 + 4, 4]);
   });
