@@ -49,4 +49,10 @@ describe('decodeCheckpoint reads older checkpoints', () => {
     // Unguided models never read the gain, so theirs is left as stored (absent: the default applies).
     expect(decodeCheckpoint(encodeCheckpoint(meta, state())).meta.model.guidanceGain).toBeUndefined();
   });
+
+  it('as MLPs without input features, which they had none of, and keeps stored ones', () => {
+    expect(decodeCheckpoint(encodeCheckpoint(meta, state())).meta.model).toMatchObject({ inputFeatures: 0, inputFeatureScale: 1 });
+    const featured = { ...meta, model: { ...meta.model, inputFeatures: 8, inputFeatureScale: 0.5 } } as CheckpointMeta;
+    expect(decodeCheckpoint(encodeCheckpoint(featured, state())).meta.model).toMatchObject({ inputFeatures: 8, inputFeatureScale: 0.5 });
+  });
 });

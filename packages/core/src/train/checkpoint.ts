@@ -113,6 +113,10 @@ export function decodeCheckpoint(bytes: Uint8Array): {
     // Written before the guidance gain existed: those students were trained with a gain of 1.
     meta = { ...meta, model: { ...meta.model, guidanceGain: 1 } };
   }
+  if (meta.model.kind === 'mlp' && (meta.model as { inputFeatures?: number }).inputFeatures === undefined) {
+    // Written before the MLP's input features existed: it had none.
+    meta = { ...meta, model: { ...meta.model, inputFeatures: 0, inputFeatureScale: 1 } };
+  }
   for (const key of ['step', 'skipped'] as const) {
     if (!Number.isSafeInteger(meta[key]) || meta[key] < 0) throw new CheckpointError(`its ${key} ${JSON.stringify(meta[key])} is not a non-negative integer`);
   }
