@@ -31,20 +31,21 @@ import {
 import { createOnnxEngine, type OrtModule } from '@scm/onnx';
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
+import { QUICKSTART } from '../../apps/trainer/src/commands/quickstart.js';
 import { markdownTable, writeResults } from '../lib.js';
 
 const SCALE = Number(process.env.SCALE ?? 1);
 const smoke = SCALE < 1;
 const steps = (n: number) => Math.max(10, Math.round(n * SCALE));
-/** The quick start's recipe (apps/trainer/src/commands/quickstart.ts). */
+/** The quick start's recipe, read from the command itself so the two cannot drift apart. */
 const RECIPE = {
-  width: 128,
-  blocks: 2,
-  inputFeatures: 32,
-  inputFeatureScale: 1,
-  batch: 256,
-  teacher: { steps: steps(4000), lr: 2e-3 },
-  student: { steps: steps(4000), lr: 3e-4, tangentWarmup: steps(500) },
+  width: QUICKSTART.width,
+  blocks: QUICKSTART.blocks,
+  inputFeatures: QUICKSTART.inputFeatures,
+  inputFeatureScale: QUICKSTART.inputFeatureScale,
+  batch: QUICKSTART.batch,
+  teacher: { steps: steps(QUICKSTART.teacherSteps), lr: QUICKSTART.teacherLr },
+  student: { steps: steps(QUICKSTART.distillSteps), lr: QUICKSTART.distillLr, tangentWarmup: steps(QUICKSTART.tangentWarmup) },
 };
 const EVAL_N = 5000;
 const SIGMA_D = 0.5;
