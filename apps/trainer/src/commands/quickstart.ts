@@ -22,7 +22,7 @@ export const QUICKSTART = {
   data: 'checkerboard',
   width: 128,
   blocks: 2,
-  // Random Fourier features of the point let the MLP draw square cells (teacher in support 0.97 vs 0.91 without).
+  // Random Fourier features of the point let the MLP draw square cells: in support 0.950 at 4000 steps, 0.911 without at 8000.
   inputFeatures: 32,
   inputFeatureScale: 1,
   batch: 256,
