@@ -29,7 +29,7 @@ import type { Io } from './io.js';
 import { Progress } from './progress.js';
 import { writeJson } from './atomic-file.js';
 import { evalFile, type LoadedRun, type Weights } from './run-folder.js';
-import { checkConditioning, describeSampler, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
+import { checkConditioning, consistencyChoices, describeConsistency, describeSampler, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
 
 export const IMAGE_EVAL_N = 1000;
 export const DEFAULT_GUIDANCE = 1.5;
@@ -40,6 +40,8 @@ export interface ImageEvalRow {
   /** "data" for n training images, else the sampler. */
   readonly sampler: SamplerName | 'data';
   readonly steps?: number;
+  /** Consistency rows of 2 or more steps sampled with a moved intermediate time (absent: the paper's 1.1). */
+  readonly midT?: number;
   readonly nfe: number;
   readonly guidance?: number;
   /**
@@ -149,7 +151,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
   const guided = numClasses > 0 && (mode === 'teacher' || s.model.guidanceInput);
   const guidance = guided ? (opts.guidance ?? DEFAULT_GUIDANCE) : opts.guidance;
   const choices: readonly SamplerChoice[] =
-    mode === 'teacher' ? [{ sampler: 'heun', nfe: opts.nfe ?? DEFAULT_TEACHER_NFE }] : (opts.steps ?? DEFAULT_STEPS).map((steps) => ({ sampler: 'consistency' as const, steps }));
+    mode === 'teacher' ? [{ sampler: 'heun', nfe: opts.nfe ?? DEFAULT_TEACHER_NFE }] : consistencyChoices(opts.steps ?? DEFAULT_STEPS, opts.midT);
   const clfParams = toDevice(o, clf.params);
   const shape = { size: d.imageSize, channels: d.channels };
   const threshold = 1 / (2 * clfClasses);
@@ -196,6 +198,7 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
       rows.push({
         sampler: c.sampler,
         ...(c.steps !== undefined ? { steps: c.steps } : {}),
+        ...(c.midT !== undefined ? { midT: c.midT } : {}),
         nfe: nfeOf(c),
         ...(guidance !== undefined ? { guidance } : {}),
         ...(appliesCfg(s.model, guidance) ? { cfg: true } : {}),
@@ -227,7 +230,7 @@ export function formatImageEvalTable(r: ImageEvalReport): string {
   const conditional = r.rows.some((row) => row.sampler !== 'data' && row.accuracy !== undefined);
   const header = ['sampler', 'NFE', 'guidance', 'FD', ...(conditional ? ['class acc'] : []), 'coverage', 'time'];
   const body = r.rows.map((row) => [
-    row.sampler === 'data' ? 'data (train vs test)' : row.sampler === 'consistency' ? `consistency ${row.steps}-step` : `${row.sampler}`,
+    row.sampler === 'data' ? 'data (train vs test)' : row.sampler === 'consistency' ? describeConsistency(row.steps, row.midT) : `${row.sampler}`,
     row.sampler === 'data' ? '-' : row.cfg ? `${row.nfe} x 2` : String(row.nfe),
     row.guidance === undefined ? '-' : `${row.guidance}${row.cfg ? ' (CFG)' : ''}`,
     row.fd.toFixed(3),
@@ -262,6 +265,7 @@ export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io)
       n,
       seed: common.seed,
       steps: stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw),
+      midT: optMidT(values),
       nfe,
       guidance: optNumber(values, 'guidance'),
       weights: optWeights(values),

@@ -12,7 +12,7 @@ import { RunError, UsageError } from './errors.js';
 import type { LoadedRun, Weights } from './run-folder.js';
 import type { BackendName } from './args.js';
 import type { Ops } from './backend.js';
-import { dataOf, drawSamples, sampleLabels, type DrawOptions, type Sampleable } from './sampling.js';
+import { consistencySteps, dataOf, drawSamples, sampleLabels, type DrawOptions, type Sampleable } from './sampling.js';
 
 type OnnxModule = typeof import('@scm/onnx');
 
@@ -51,6 +51,8 @@ export async function onnxEngine(ops?: TensorOps<unknown>): Promise<Engine> {
 export interface SamplerExport {
   /** Consistency steps. */
   readonly steps: number;
+  /** The first intermediate time of 2 or more steps (default the paper's). */
+  readonly midT?: number;
   /** Fixed in the graph; omitted, models that take guidance read it from a `guidance` input. */
   readonly guidance?: number;
   /** Fixed batch; omitted, any batch. */
@@ -66,7 +68,7 @@ export async function exportRunSampler(run: LoadedRun, opts: SamplerExport): Pro
   const model = createModel(run.meta.model);
   const affine: DataTransform | undefined = dataOf(run.meta).affine;
   const bytes = exportSampler(model, run.state.ema, {
-    steps: opts.steps,
+    steps: consistencySteps({ sampler: 'consistency', ...opts }, run.meta.train.sigmaD),
     sigmaD: run.meta.train.sigmaD,
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
@@ -120,7 +122,7 @@ export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions, weights
   const labels = sampleLabels(model.numClasses, opts);
   const x = await (await onnxEngine()).generate(model, run.state[weights], run.meta.train.sigmaD, {
     sampler: opts.sampler,
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.sampler === 'consistency' ? { steps: consistencySteps(opts, run.meta.train.sigmaD) } : {}),
     ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
     n: opts.n,
     seed: opts.seed,

@@ -3,9 +3,12 @@
  * quickstart and the sample previews written at checkpoints.
  */
 import {
+  consistencyTimes,
   createModel,
   generate,
   Rng,
+  T_MID,
+  tMaxFor,
   toDevice,
   toy2dSource,
   type CheckpointMeta,
@@ -18,7 +21,7 @@ import {
 import type { Ops } from './backend.js';
 import { RunError, UsageError } from './errors.js';
 import { imageDataOf, isImageRun } from './images.js';
-import { parseChoice, str, type OptionValues } from './args.js';
+import { optNumber, parseChoice, str, type OptionValues } from './args.js';
 import { WEIGHTS, type LoadedRun, type Weights } from './run-folder.js';
 
 export const SAMPLERS: readonly SamplerName[] = ['consistency', 'ddim', 'heun', 'dpm2'];
@@ -38,6 +41,8 @@ export interface SamplerChoice {
   readonly steps?: number;
   /** Teacher samplers' evaluation budget. */
   readonly nfe?: number;
+  /** Consistency sampling of 2 or more steps: the first intermediate time (default the paper's T_MID). */
+  readonly midT?: number;
 }
 
 export interface DrawOptions extends SamplerChoice {
@@ -85,8 +90,33 @@ export function nfeOf(c: SamplerChoice): number {
 }
 
 export function describeSampler(c: SamplerChoice): string {
-  return c.sampler === 'consistency' ? `consistency ${c.steps ?? 1}-step` : `${c.sampler} ${c.nfe} NFE`;
+  return c.sampler === 'consistency' ? describeConsistency(c.steps, c.midT) : `${c.sampler} ${c.nfe} NFE`;
 }
+
+/** "consistency 2-step", naming the intermediate time where it is not the paper's. */
+export function describeConsistency(steps = 1, midT?: number): string {
+  return `consistency ${steps}-step${midT !== undefined && midT !== T_MID ? `, t_mid ${midT}` : ''}`;
+}
+
+/** What generate() takes as consistency steps: the count, or the times when the intermediate time is moved. */
+export function consistencySteps(c: SamplerChoice, sigmaD: number): number | number[] {
+  return c.midT === undefined ? (c.steps ?? 1) : consistencyTimes(c.steps ?? 1, sigmaD, c.midT);
+}
+
+/** --mid-t: a time in (0, pi/2); checkSamplerFits checks it against the run once it is loaded. */
+export function optMidT(values: OptionValues): number | undefined {
+  const t = optNumber(values, 'mid-t');
+  if (t !== undefined && !(t > 0 && t < Math.PI / 2)) throw new UsageError(`--mid-t must be a time in (0, pi/2), got ${t}`);
+  return t;
+}
+
+/** The consistency rows of an evaluation: one per step count, the moved intermediate time on those of 2 or more steps. */
+export function consistencyChoices(steps: readonly number[], midT: number | undefined): SamplerChoice[] {
+  return steps.map((n) => ({ sampler: 'consistency' as const, steps: n, ...(midT !== undefined && n >= 2 ? { midT } : {}) }));
+}
+
+/** --mid-t's help, shared by the commands that sample. */
+export const MID_T_HELP = `consistency sampling of 2 or more steps: the intermediate time (default ${T_MID}, the paper's; 2-D toys draw sharper near 0.3)`;
 
 /** Rejects sampler settings that do not fit the run (a usage error naming the mismatch). */
 export function checkSamplerFits(c: SamplerChoice, meta: CheckpointMeta, dir: string): void {
@@ -97,6 +127,14 @@ export function checkSamplerFits(c: SamplerChoice, meta: CheckpointMeta, dir: st
   if (c.sampler !== 'consistency' && !teacher) {
     throw new UsageError(`${dir} is a consistency (${meta.train.mode}) run: sample it with --sampler consistency; ${c.sampler} is a teacher (ODE) sampler`);
   }
+  if (c.midT !== undefined) checkMidT(c.midT, c.steps ?? 1, meta.train.sigmaD);
+}
+
+/** The intermediate time must follow t_max and have a step to start: a usage error otherwise. */
+export function checkMidT(midT: number, maxSteps: number, sigmaD: number): void {
+  if (maxSteps < 2) throw new UsageError('--mid-t is the intermediate time of 2 or more consistency steps; 1 step samples at t_max only');
+  const tMax = tMaxFor(sigmaD);
+  if (!(midT < tMax)) throw new UsageError(`--mid-t must come after t_max = ${tMax.toFixed(4)} (sigma_d ${sigmaD}), got ${midT}`);
 }
 
 export function checkConditioning(opts: Pick<DrawOptions, 'classLabel' | 'guidance'>, s: Pick<Sampleable, 'model' | 'info'>, dir: string): void {
@@ -126,7 +164,7 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
   const labels = sampleLabels(s.model.numClasses, opts);
   const x = await generate(o, s.model, s.params, s.info.train.sigmaD, {
     sampler: opts.sampler,
-    ...(opts.steps !== undefined ? { steps: opts.steps } : {}),
+    ...(opts.sampler === 'consistency' ? { steps: consistencySteps(opts, s.info.train.sigmaD) } : {}),
     ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
     n: opts.n,
     seed: opts.seed,

@@ -231,6 +231,18 @@ describe('eval', () => {
     expect(saved.rows.map((row: { steps?: number }) => row.steps)).toEqual([undefined, 1, 2, 3]);
   });
 
+  it('--mid-t moves the intermediate time of the rows with 2 or more steps, and the table names it', async () => {
+    const moved = await scm('eval', '--run', scd, '--steps', '1,2', '--n', '30', '--mid-t', '0.3', '--json');
+    expect(moved.code, moved.stderr).toBe(0);
+    const plain = await scm('eval', '--run', scd, '--steps', '1,2', '--n', '30', '--json');
+    const [a, b] = [JSON.parse(moved.stdout).rows, JSON.parse(plain.stdout).rows];
+    expect(a.map((row: { midT?: number }) => row.midT)).toEqual([undefined, undefined, 0.3]);
+    expect(a[1]).toEqual({ ...b[1], seconds: a[1].seconds });
+    expect(a[2].energyDistance).not.toBe(b[2].energyDistance);
+    const table = await scm('eval', '--run', scd, '--steps', '2', '--n', '30', '--mid-t', '0.3');
+    expect(table.stdout).toMatch(/consistency 2-step, t_mid 0\.3/);
+  });
+
   it('--weights params scores the raw weights into eval.params.json, beside the EMA report', async () => {
     const ema = await scm('eval', '--run', scd, '--steps', '1', '--n', '30', '--json');
     expect(ema.code, ema.stderr).toBe(0);
@@ -303,6 +315,24 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     const r = await scm('sample', '--run', teacher, '--steps', '2', '--out', join(root, 'x.csv'));
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/is a diffusion teacher run: sample it with --sampler ddim\|heun\|dpm2/);
+  });
+
+  it('--mid-t outside (0, t_max), without a second step, or for a teacher', async () => {
+    const out = join(root, 'x.csv');
+    const cases: Array<[string[], RegExp]> = [
+      [['sample', '--run', scd, '--mid-t', '2', '--out', out], /--mid-t must be a time in \(0, pi\/2\), got 2/],
+      [['sample', '--run', scd, '--mid-t', '1.567', '--out', out], /--mid-t must come after t_max = 1\.5645 \(sigma_d 0\.5\), got 1\.567/],
+      [['sample', '--run', scd, '--steps', '1', '--mid-t', '0.3', '--out', out], /--mid-t is the intermediate time of 2 or more consistency steps/],
+      [['sample', '--run', teacher, '--nfe', '3', '--mid-t', '0.3', '--out', out], /--mid-t is the intermediate time of consistency sampling; teacher samplers walk a fixed grid/],
+      [['eval', '--run', teacher, '--mid-t', '0.3'], /--mid-t is for consistency runs; .*teacher is a teacher run/],
+      [['eval', '--run', scd, '--steps', '1', '--mid-t', '0.3'], /--mid-t is the intermediate time of 2 or more consistency steps/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await scm(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(message);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it('an existing run without --resume, and a resume that changes a setting', async () => {

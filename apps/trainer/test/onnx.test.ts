@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, encodeCheckpoint, Rng } from '@scm/core';
+import { decodeCheckpoint, encodeCheckpoint, Rng, toy2dSource } from '@scm/core';
 import { decodeNpy } from '@scm/datasets';
 import { checkModel, OnnxSampler } from '@scm/onnx';
 import { relativeError } from '@scm/core/testing';
@@ -141,6 +141,44 @@ describe('scm export', () => {
     expect(guided.stdout).not.toMatch(/guidance/);
   });
 
+  it('--mid-t: the exported 2-step sampler is F composed around the moved time, as scm sample draws it on either backend', async () => {
+    const moved = join(root, 'mid.onnx');
+    const denoiser = join(root, 'mid-denoiser.onnx');
+    const r = await scm('export', '--run', scd, '--steps', '2', '--mid-t', '0.3', '--out', moved);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2-step consistency sampler \(t_mid 0\.3\)/);
+    expect((await scm('export', '--run', scd, '--denoiser', '--out', denoiser)).code).toBe(0);
+    const sigmaD = readCheckpoint(scd).meta.train.sigmaD;
+    const tMax = Math.atan(80 / sigmaD);
+    const sampler = await OnnxSampler.create(ort, new Uint8Array(readFileSync(moved)));
+    expect(JSON.parse(sampler.metadata['scm.times'])).toEqual([tMax, 0.3]);
+    await sampler.release();
+
+    // Reference: f(x, t) = cos t x - sin t sigma_d F(x / sigma_d, t), in float64 around the exported F.
+    const n = 64;
+    const rng = new Rng(5);
+    const [z0, z1] = [rng.normal(n * 2), rng.normal(n * 2)];
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(denoiser)));
+    const f = async (x: Float64Array, t: number) => {
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x, (v) => v / sigmaD), [n, 2]), t: new ort.Tensor('float32', new Float32Array(n).fill(t), [n]) });
+      const F = out.F.data as Float32Array;
+      return x.map((v, i) => Math.cos(t) * v - Math.sin(t) * sigmaD * F[i]);
+    };
+    const x0 = await f(Float64Array.from(z0, (v) => v * sigmaD), tMax);
+    const x = await f(x0.map((v, i) => Math.cos(0.3) * v + Math.sin(0.3) * sigmaD * z1[i]), 0.3);
+    await session.release();
+    const { affine } = toy2dSource('checkerboard', { sigmaD });
+    const reference = Float32Array.from(x, (v, i) => v / affine!.scale + affine!.mean[i % 2]);
+
+    const args = ['--steps', '2', '--n', String(n), '--seed', '5'];
+    for (const backend of ['wasm', 'onnx']) {
+      const drawn = await sampleCsv(scd, `mid-${backend}`, ...args, '--mid-t', '0.3', '--backend', backend);
+      expect(relativeError(drawn, reference), backend).toBeLessThan(TOL);
+    }
+    // The paper's 1.1 draws other points from the same noise.
+    expect(relativeError(await sampleCsv(scd, 'mid-default', ...args), reference)).toBeGreaterThan(1e-2);
+  });
+
   it('exports any run\'s denoiser with --denoiser', async () => {
     const r = await scm('export', '--run', teacher, '--denoiser', '--out', join(root, 'denoiser.onnx'));
     expect(r.code, r.stderr).toBe(0);
@@ -154,7 +192,8 @@ describe('scm export', () => {
       [['export', '--run', scd, '--format', 'tflite', '--out', join(root, 'x.onnx')], 2, /unknown --format "tflite": choose one of onnx/],
       [['export', '--run', scd], 2, /missing --out/],
       [['export', '--run', scd, '--guidance', '1.5', '--out', join(root, 'x.onnx')], 2, /--guidance needs a class-conditional run/],
-      [['export', '--run', teacher, '--denoiser', '--steps', '2', '--out', join(root, 'x.onnx')], 2, /--steps is for the sampler/],
+      [['export', '--run', teacher, '--denoiser', '--steps', '2', '--out', join(root, 'x.onnx')], 2, /--steps and --mid-t are for the sampler/],
+      [['export', '--run', scd, '--steps', '1', '--mid-t', '0.3', '--out', join(root, 'x.onnx')], 2, /--mid-t is the intermediate time of 2 or more consistency steps/],
       [['export', '--run', join(root, 'nowhere'), '--out', join(root, 'x.onnx')], 1, /does not exist/],
     ];
     for (const [argv, code, message] of cases) {

@@ -52,6 +52,19 @@ describe('consistency times', () => {
     expect(T_MID).toBe(1.1);
   });
 
+  it('a moved intermediate time starts the schedule after t_max for 2 and N steps', () => {
+    const tMax = Math.atan(80 / sigmaD);
+    expect(consistencyTimes(1, sigmaD, 0.3)).toEqual([tMax]);
+    expect(consistencyTimes(2, sigmaD, 0.3)).toEqual([tMax, 0.3]);
+    const three = consistencyTimes(3, sigmaD, 0.6);
+    expect(three[0]).toBe(tMax);
+    [0.6, 0.3].forEach((t, i) => expect(three[i + 1]).toBeCloseTo(t, 14));
+  });
+
+  it.each([0, -0.1, Math.atan(80 / sigmaD), 1.6, NaN])('rejects the intermediate time %d', (tMid) => {
+    expect(() => consistencyTimes(2, sigmaD, tMid)).toThrow(`the intermediate time must lie in (0, t_max = ${Math.atan(80 / sigmaD).toFixed(4)}), got ${tMid}`);
+  });
+
   it('an explicit decreasing list within (0, pi/2] is kept as given (pi/2 included)', () => {
     const times = [Math.PI / 2, 0.8, 1e-3];
     const got = consistencyTimes(times, sigmaD);

@@ -15,7 +15,7 @@ import { Progress } from '../progress.js';
 import { writeJson } from '../atomic-file.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
 import { drawSamplesOn } from '../onnx-backend.js';
-import { checkConditioning, describeSampler, nfeOf, openForSampling, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
+import { checkConditioning, checkMidT, consistencyChoices, describeConsistency, describeSampler, MID_T_HELP, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
 
 const DEFAULT_N = 10000;
 const DEFAULT_STEPS = [1, 2];
@@ -33,6 +33,7 @@ const OPTIONS: OptionSpecs = {
   weights: { type: 'string', value: 'W', help: `ema (default) or params: which of the checkpoint's weights to sample; params reports go to ${evalFile('params')}` },
   n: { type: 'string', value: 'N', help: `samples per row, and fresh data points to compare with (default ${DEFAULT_N})` },
   steps: { type: 'string', value: 'LIST', help: `consistency runs: comma-separated step counts (default ${DEFAULT_STEPS.join(',')})` },
+  'mid-t': { type: 'string', value: 'T', help: MID_T_HELP },
   guidance: { type: 'string', value: 'S', help: 'class-conditional runs: guidance scale (default 1)' },
   json: { type: 'boolean', help: 'print the report as JSON instead of a table' },
   classifier: { type: 'string', value: 'DIR', help: 'image runs: classifier run (scm train-classifier) for the Frechet distance (default: the run\'s recorded one)' },
@@ -62,6 +63,8 @@ export interface EvalRow {
   /** "data" for the baseline, else the sampler. */
   readonly sampler: SamplerName | 'data';
   readonly steps?: number;
+  /** Consistency rows of 2 or more steps sampled with a moved intermediate time (absent: the paper's 1.1). */
+  readonly midT?: number;
   /** Network evaluations per sample (0 for the data row). */
   readonly nfe: number;
   readonly energyDistance: number;
@@ -89,6 +92,8 @@ export interface EvalOptions {
   readonly seed: number;
   /** Consistency step counts (consistency runs only). */
   readonly steps?: readonly number[];
+  /** Consistency runs: the intermediate time of 2 or more steps (default the paper's). */
+  readonly midT?: number;
   readonly guidance?: number;
   /** Default: the EMA. */
   readonly weights?: Weights;
@@ -108,7 +113,7 @@ function score(points: Float32Array, reference: Float32Array, checkerboard: bool
 export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progress: Progress): Promise<EvalReport> {
   const mode = run.meta.train.mode;
   const choices: readonly SamplerChoice[] =
-    mode === 'teacher' ? TEACHER_EVAL : (opts.steps ?? DEFAULT_STEPS).map((steps) => ({ sampler: 'consistency' as const, steps }));
+    mode === 'teacher' ? TEACHER_EVAL : consistencyChoices(opts.steps ?? DEFAULT_STEPS, opts.midT);
   const weights = opts.weights ?? 'ema';
   const s = openForSampling(o, run, weights);
   try {
@@ -123,7 +128,7 @@ export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progre
       const began = performance.now();
       const points = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance });
       const seconds = (performance.now() - began) / 1000;
-      rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
+      rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), ...(c.midT !== undefined ? { midT: c.midT } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
     }
     progress.done();
     return { run: run.dir, mode, step: run.meta.step, data: run.meta.data.name, n: opts.n, seed: opts.seed, weights, rows };
@@ -136,7 +141,7 @@ export function formatEvalTable(r: EvalReport): string {
   const checkerboard = r.rows.some((row) => row.inSupport !== undefined);
   const header = ['sampler', 'NFE', 'energy dist', 'sliced W2', ...(checkerboard ? ['in support'] : []), 'time'];
   const body = r.rows.map((row) => [
-    row.sampler === 'data' ? 'data (baseline)' : row.sampler === 'consistency' ? `consistency ${row.steps}-step` : row.sampler,
+    row.sampler === 'data' ? 'data (baseline)' : row.sampler === 'consistency' ? describeConsistency(row.steps, row.midT) : row.sampler,
     row.sampler === 'data' ? '-' : String(row.nfe),
     row.energyDistance.toFixed(5),
     row.slicedW2.toFixed(5),
@@ -164,13 +169,18 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const steps = stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw);
   const guidance = optNumber(values, 'guidance');
   const weights = optWeights(values);
+  const midT = optMidT(values);
   const loaded = await loadRun(dir);
+  if (midT !== undefined) {
+    if (loaded.meta.train.mode === 'teacher') throw new UsageError(`--mid-t is for consistency runs; ${dir} is a teacher run`);
+    checkMidT(midT, Math.max(...(steps ?? DEFAULT_STEPS)), loaded.meta.train.sigmaD);
+  }
   if (isImageRun(loaded.meta)) return runImageEval(values, loaded, io);
   for (const f of ['classifier', 'nfe']) if (str(values, f) !== undefined) throw new UsageError(`--${f} is for image runs; ${dir} is a 2-D run`);
   if (steps !== undefined && loaded.meta.train.mode === 'teacher') {
     throw new UsageError(`--steps is for consistency runs; ${dir} is a teacher run, evaluated with DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE`);
   }
   const o = await openBackend(common.backend);
-  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, guidance, weights, backend: common.backend }, io);
+  const report = await evaluateAndSave(o, loaded, { n, seed: common.seed, steps, midT, guidance, weights, backend: common.backend }, io);
   io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatEvalTable(report));
 }

@@ -21,7 +21,7 @@ import type { Io } from '../io.js';
 import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx } from '../onnx-backend.js';
 import { writeAtomic } from '../atomic-file.js';
 import { describeMode, loadRun } from '../run-folder.js';
-import { checkConditioning } from '../sampling.js';
+import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling.js';
 
 const FORMATS = ['onnx'] as const;
 const DEFAULT_STEPS = 2;
@@ -31,6 +31,7 @@ const OPTIONS: OptionSpecs = {
   out: { type: 'string', value: 'FILE', help: 'the model file to write, e.g. model.onnx (written to a temporary file beside it and renamed)' },
   format: { type: 'string', value: 'NAME', help: `model format: ${FORMATS.join(', ')} (default onnx)` },
   steps: { type: 'string', value: 'N', help: `consistency sampling steps in the graph (default ${DEFAULT_STEPS})` },
+  'mid-t': { type: 'string', value: 'T', help: MID_T_HELP },
   batch: { type: 'string', value: 'B', help: 'a fixed batch size (default: any batch, the first dimension is "batch")' },
   guidance: {
     type: 'string',
@@ -63,9 +64,10 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   parseChoice('format', str(values, 'format') ?? 'onnx', FORMATS, '--format');
   const denoiser = flag(values, 'denoiser');
   const steps = optInteger(values, 'steps');
+  const midT = optMidT(values);
   const batch = optInteger(values, 'batch');
   const guidance = optNumber(values, 'guidance');
-  if (denoiser && steps !== undefined) throw new UsageError('--steps is for the sampler: a --denoiser model is one network evaluation');
+  if (denoiser && (steps !== undefined || midT !== undefined)) throw new UsageError('--steps and --mid-t are for the sampler: a --denoiser model is one network evaluation');
   if (denoiser && guidance !== undefined) throw new UsageError('--guidance fixes the sampler\'s scale: a --denoiser model takes guidance as an input');
 
   const loaded = await loadRun(dir);
@@ -80,12 +82,13 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       throw new UsageError(`${dir} is a diffusion teacher run: only consistency (sCD/sCT) runs export a sampler; export its denoiser with --denoiser`);
     }
     checkConditioning({ guidance }, { model: createModel(loaded.meta.model), info: loaded.meta }, dir);
-    const exported = await exportRunSampler(loaded, { steps: steps ?? DEFAULT_STEPS, guidance, batch });
+    if (midT !== undefined) checkMidT(midT, steps ?? DEFAULT_STEPS, loaded.meta.train.sigmaD);
+    const exported = await exportRunSampler(loaded, { steps: steps ?? DEFAULT_STEPS, midT, guidance, batch });
     if (!exported.transformed) {
       throw new RunError(`the data of ${dir} (${loaded.meta.data.name}) does not map back to data coordinates affinely, so the sampler cannot output them`);
     }
     bytes = exported.bytes;
-    what = `the ${steps ?? DEFAULT_STEPS}-step consistency sampler of ${dir} (step ${loaded.meta.step}, EMA weights, samples in data coordinates)`;
+    what = `the ${steps ?? DEFAULT_STEPS}-step consistency sampler${midT !== undefined ? ` (t_mid ${midT})` : ''} of ${dir} (step ${loaded.meta.step}, EMA weights, samples in data coordinates)`;
   }
   (await loadOnnx()).checkModel(bytes);
   await writeAtomic(out, bytes);

@@ -28,7 +28,9 @@ import {
   defaultSampler,
   describeSampler,
   drawSamples,
+  MID_T_HELP,
   openForSampling,
+  optMidT,
   sampleLabels,
   SAMPLERS,
   type SamplerChoice,
@@ -52,6 +54,7 @@ const OPTIONS: OptionSpecs = {
     help: `${SAMPLERS.join(', ')} (default: consistency for sCD/sCT runs, heun for teacher runs)`,
   },
   steps: { type: 'string', value: 'N', help: 'consistency sampling steps (default 2)' },
+  'mid-t': { type: 'string', value: 'T', help: MID_T_HELP },
   nfe: { type: 'string', value: 'K', help: 'teacher samplers: network evaluations (default 35 for heun and dpm2, 8 for ddim)' },
   class: {
     type: 'string',
@@ -68,6 +71,7 @@ export const help: CommandHelp = {
   options: OPTIONS,
   notes: [
     'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
+    '2-D:     scm sample --run runs/quickstart/scd --steps 2 --mid-t 0.3 --out cells.png   # a later second step: sharper cells',
     'Images:  scm sample --run models/mnist-scd --steps 1 --class 7 --guidance 1.5 --n 64 --out grid.png',
     '         scm sample --run models/mnist-scd --steps 2 --class rows --n 100 --out digits.png   # row c: ten of class c',
     '--backend onnx samples with an exported sampler graph on ONNX Runtime (consistency sampling, or a teacher\'s ODE\n' +
@@ -91,7 +95,7 @@ function classRows(n: number, classes: number, dir: string): { labels: Int32Arra
   return { labels: Int32Array.from({ length: n }, (_, i) => Math.floor(i / cols)), cols };
 }
 
-/** --sampler/--steps/--nfe, checked against each other (the run's kind is checked once it is loaded). */
+/** --sampler/--steps/--nfe/--mid-t, checked against each other (the run's kind is checked once it is loaded). */
 export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
   const name = str(values, 'sampler');
   const sampler = name === undefined ? undefined : parseChoice('sampler', name, SAMPLERS, 'sampler');
@@ -100,8 +104,12 @@ export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
   if (steps !== undefined && sampler !== undefined && sampler !== 'consistency') throw new UsageError(`--steps is for consistency sampling; give ${sampler} its budget with --nfe`);
   if (nfe !== undefined && sampler === 'consistency') throw new UsageError('--nfe is for teacher samplers; give consistency sampling its budget with --steps');
   if (steps !== undefined && nfe !== undefined) throw new UsageError('give either --steps (consistency sampling) or --nfe (teacher samplers), not both');
-  const inferred = sampler ?? (steps !== undefined ? 'consistency' : undefined);
-  return { ...(inferred ? { sampler: inferred } : {}), ...(steps !== undefined ? { steps } : {}), ...(nfe !== undefined ? { nfe } : {}) };
+  const midT = optMidT(values);
+  if (midT !== undefined && (nfe !== undefined || (sampler !== undefined && sampler !== 'consistency'))) {
+    throw new UsageError('--mid-t is the intermediate time of consistency sampling; teacher samplers walk a fixed grid (--nfe)');
+  }
+  const inferred = sampler ?? (steps !== undefined || midT !== undefined ? 'consistency' : undefined);
+  return { ...(inferred ? { sampler: inferred } : {}), ...(steps !== undefined ? { steps } : {}), ...(nfe !== undefined ? { nfe } : {}), ...(midT !== undefined ? { midT } : {}) };
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
@@ -127,7 +135,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const sampler = chosen.sampler ?? fallback.sampler;
   const choice: SamplerChoice =
     sampler === 'consistency'
-      ? { sampler, steps: chosen.steps ?? 2 }
+      ? { sampler, steps: chosen.steps ?? 2, ...(chosen.midT !== undefined ? { midT: chosen.midT } : {}) }
       : { sampler, nfe: chosen.nfe ?? (sampler === 'ddim' ? 8 : 35) };
   checkSamplerFits(choice, loaded.meta, dir);
   const rows = byRow ? classRows(n, model.numClasses, dir) : undefined;

@@ -11,19 +11,24 @@ import { ddimStep } from '../trigflow/samplers.js';
 /** The intermediate time of the paper's 2-step sampler. */
 export const T_MID = 1.1;
 
-/** The times for 1, 2 or N steps: [t_max], [t_max, 1.1], or a given decreasing list. */
-export function consistencyTimes(steps: number | readonly number[], sigmaD: number): number[] {
+/**
+ * The times for 1, 2 or N steps: [t_max], [t_max, tMid], or a given decreasing list. tMid defaults
+ * to the paper's 1.1, chosen for images; 2-D toys draw sharper with a later second step (about 0.3),
+ * so callers may move it.
+ */
+export function consistencyTimes(steps: number | readonly number[], sigmaD: number, tMid: number = T_MID): number[] {
   const tMax = tMaxFor(sigmaD);
   if (typeof steps !== 'number') {
     const ok = steps.length > 0 && steps.every((t, i) => t > 0 && t <= Math.PI / 2 && (i === 0 || t < steps[i - 1]));
     if (!ok) throw new Error(`consistency times must decrease strictly within (0, pi/2], got [${steps.join(', ')}]`);
     return [...steps];
   }
+  if (!(tMid > 0 && tMid < tMax)) throw new Error(`the intermediate time must lie in (0, t_max = ${tMax.toFixed(4)}), got ${tMid}`);
   if (steps === 1) return [tMax];
-  if (steps === 2) return [tMax, T_MID];
+  if (steps === 2) return [tMax, tMid];
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
-  // N > 2 (choice; any decreasing list works): t_max, then N - 1 times from T_MID down to T_MID / (N - 1).
-  return [tMax, ...Array.from({ length: steps - 1 }, (_, i) => T_MID * (1 - i / (steps - 1)))];
+  // N > 2 (choice; any decreasing list works): t_max, then N - 1 times from tMid down to tMid / (N - 1).
+  return [tMax, ...Array.from({ length: steps - 1 }, (_, i) => tMid * (1 - i / (steps - 1)))];
 }
 
 /**
