@@ -11,6 +11,7 @@
  */
 import {
   checkerboardSupportFraction,
+  consistencyTimes,
   cosineLr,
   createMlp,
   defaultTrainConfig,
@@ -46,6 +47,8 @@ const RECIPE = {
   batch: QUICKSTART.batch,
   teacher: { steps: steps(QUICKSTART.teacherSteps), lr: QUICKSTART.teacherLr },
   student: { steps: steps(QUICKSTART.distillSteps), lr: QUICKSTART.distillLr, tangentWarmup: steps(QUICKSTART.tangentWarmup) },
+  /** The quick start's 2-step intermediate time, scored beside the paper's 1.1. */
+  midT: QUICKSTART.midT,
 };
 const EVAL_N = 5000;
 const SIGMA_D = 0.5;
@@ -87,7 +90,7 @@ async function fit(model: Model, data: DataSource, config: TrainConfig, init?: H
 
 async function evaluate(label: string, model: Model, params: HostParams, data: DataSource, ref: Float32Array, opts: Omit<GenerateOptions, 'n' | 'seed'>) {
   const samples = await sample(engine, model, params, SIGMA_D, { ...opts, n: EVAL_N, seed: 7 });
-  const nfe = opts.sampler === 'consistency' ? (typeof opts.steps === 'number' ? opts.steps : 1) : opts.nfe;
+  const nfe = opts.sampler === 'consistency' ? (typeof opts.steps === 'number' ? opts.steps : (opts.steps?.length ?? 1)) : opts.nfe;
   return { label, nfe, ...metrics(data, samples, ref), finite: samples.every(Number.isFinite) };
 }
 
@@ -128,7 +131,9 @@ async function pipeline(dataName: string, arch: Partial<MlpConfig>, tag: string,
     const cfg = defaultTrainConfig(mode, { steps: s.steps, batch: RECIPE.batch, seed: 2, lr: cosineLr({ lr: s.lr, decaySteps: s.steps }), tangentWarmup: s.tangentWarmup, ...ablation });
     const run = await fit(model, data, cfg, teacher.params, teacher);
     record.push({ data: dataName, run: `${tag} ${mode}`, seconds: run.seconds, diverged: run.diverged, skipped: run.skipped });
-    for (const k of [1, 2]) rows.push(await evaluate(`${dataName} ${tag}: ${mode.toUpperCase()}${run.diverged ? ' (diverged)' : ''}`, model, run.ema, data, ref, { sampler: 'consistency', steps: k }));
+    const label = `${dataName} ${tag}: ${mode.toUpperCase()}${run.diverged ? ' (diverged)' : ''}`;
+    for (const k of [1, 2]) rows.push(await evaluate(label, model, run.ema, data, ref, { sampler: 'consistency', steps: k }));
+    rows.push(await evaluate(`${label}, t_mid ${RECIPE.midT}`, model, run.ema, data, ref, { sampler: 'consistency', steps: consistencyTimes(2, SIGMA_D, RECIPE.midT) }));
   }
   return teacher;
 }
@@ -149,7 +154,8 @@ const md = [
   '# bench/toy2d',
   '',
   `The quick start's recipe: MLP width ${RECIPE.width}, ${RECIPE.blocks} blocks, ${RECIPE.inputFeatures} input Fourier features (scale ${RECIPE.inputFeatureScale}), batch ${RECIPE.batch}; teacher ${t.steps} steps (lr ${t.lr}, cosine decay), ` +
-    `students ${s.steps} steps (lr ${s.lr}, cosine decay, tangent warmup ${s.tangentWarmup}), trained and sampled on ${engine.name}. ` +
+    `students ${s.steps} steps (lr ${s.lr}, cosine decay, tangent warmup ${s.tangentWarmup}), trained and sampled on ${engine.name}; ` +
+    `students sample 2 steps at the paper's intermediate time 1.1 and at the quick start's ${RECIPE.midT} (rows "t_mid"). ` +
     `${EVAL_N} samples (seed 7) against ${EVAL_N} fresh data points. Sliced W2 is the squared distance (lower is better); energy distance likewise ` +
     '(an unbiased estimate, so it can fall below 0); in support = fraction inside the checkerboard\'s cells.',
   '',
