@@ -176,6 +176,17 @@ describe('image runs on a folder', () => {
     }
   });
 
+  it('eval --mid-t moves the 2-step row of an image student and names it; the table too', async () => {
+    const moved = await scm('eval', '--run', scd, '--n', '8', '--steps', '2', '--mid-t', '0.4', '--json');
+    expect(moved.code, moved.stderr).toBe(0);
+    const plain = await scm('eval', '--run', scd, '--n', '8', '--steps', '2', '--json');
+    const [a, b] = [JSON.parse(moved.stdout).rows, JSON.parse(plain.stdout).rows].map((rows) => rows[rows.length - 1]);
+    expect([a.midT, b.midT]).toEqual([0.4, undefined]);
+    expect(a.fd).not.toBe(b.fd);
+    const table = await scm('eval', '--run', scd, '--n', '8', '--steps', '2', '--mid-t', '0.4');
+    expect(table.stdout).toMatch(/consistency 2-step, t_mid 0\.4/);
+  });
+
   it('eval scores a teacher with Heun and guidance, given --classifier', async () => {
     const r = await scm('eval', '--run', teacher, '--classifier', clf, '--n', '4', '--nfe', '5', '--json');
     expect(r.code, r.stderr).toBe(0);
