@@ -19,6 +19,7 @@ import {
   Rng,
   sample,
   slicedWasserstein2,
+  T_MID,
   toy2dSource,
   train,
   type DataSource,
@@ -47,7 +48,7 @@ const RECIPE = {
   batch: QUICKSTART.batch,
   teacher: { steps: steps(QUICKSTART.teacherSteps), lr: QUICKSTART.teacherLr },
   student: { steps: steps(QUICKSTART.distillSteps), lr: QUICKSTART.distillLr, tangentWarmup: steps(QUICKSTART.tangentWarmup) },
-  /** The quick start's 2-step intermediate time, scored beside the paper's 1.1. */
+  /** The quick start's 2-step intermediate time, scored beside the paper's T_MID. */
   midT: QUICKSTART.midT,
 };
 const EVAL_N = 5000;
@@ -155,7 +156,7 @@ const md = [
   '',
   `The quick start's recipe: MLP width ${RECIPE.width}, ${RECIPE.blocks} blocks, ${RECIPE.inputFeatures} input Fourier features (scale ${RECIPE.inputFeatureScale}), batch ${RECIPE.batch}; teacher ${t.steps} steps (lr ${t.lr}, cosine decay), ` +
     `students ${s.steps} steps (lr ${s.lr}, cosine decay, tangent warmup ${s.tangentWarmup}), trained and sampled on ${engine.name}; ` +
-    `students sample 2 steps at the paper's intermediate time 1.1 and at the quick start's ${RECIPE.midT} (rows "t_mid"). ` +
+    `students sample 2 steps at the paper's intermediate time ${T_MID} and at the quick start's ${RECIPE.midT} (rows "t_mid"). ` +
     `${EVAL_N} samples (seed 7) against ${EVAL_N} fresh data points. Sliced W2 is the squared distance (lower is better); energy distance likewise ` +
     '(an unbiased estimate, so it can fall below 0); in support = fraction inside the checkerboard\'s cells.',
   '',

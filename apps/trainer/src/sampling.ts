@@ -103,7 +103,7 @@ export function consistencySteps(c: SamplerChoice, sigmaD: number): number | num
   return c.midT === undefined ? (c.steps ?? 1) : consistencyTimes(c.steps ?? 1, sigmaD, c.midT);
 }
 
-/** --mid-t: a time in (0, pi/2); checkSamplerFits checks it against the run once it is loaded. */
+/** --mid-t: a time in (0, pi/2); checkMidT checks it against the run's t_max and steps once the run is loaded. */
 export function optMidT(values: OptionValues): number | undefined {
   const t = optNumber(values, 'mid-t');
   if (t !== undefined && !(t > 0 && t < Math.PI / 2)) throw new UsageError(`--mid-t must be a time in (0, pi/2), got ${t}`);
