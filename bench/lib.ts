@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
+/** SCALE=x runs a quality bench at x of its work; below 1 it is a smoke run, written under tmp/ so committed results stay. */
+export const SCALE = Number(process.env.SCALE ?? 1);
+export const smoke = SCALE < 1;
+
 export interface Timing {
   /** Median milliseconds per call. */
   readonly ms: number;

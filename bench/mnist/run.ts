@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, resultsDir, writeResults } from '../lib.js';
+import { markdownTable, resultsDir, SCALE, smoke, writeResults } from '../lib.js';
 
 const DATASETS = {
   mnist: { teacher: 'models/mnist-teacher', classifier: 'models/mnist-classifier', what: "MNIST digits (the `mnist` package's 9000 training digits)" },
@@ -22,8 +22,6 @@ const DATASETS = {
 } as const;
 const DATA = (process.env.DATA ?? 'mnist') as keyof typeof DATASETS;
 if (!(DATA in DATASETS)) throw new Error(`DATA must be one of ${Object.keys(DATASETS).join(', ')}, not ${DATA}`);
-const SCALE = Number(process.env.SCALE ?? 1);
-const smoke = SCALE < 1;
 const steps = (n: number) => Math.max(4, Math.round(n * SCALE));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'apps/trainer/bin/scm.js');

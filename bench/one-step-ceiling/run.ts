@@ -48,10 +48,8 @@ import { join } from 'node:path';
 import { QUICKSTART } from '../../apps/trainer/src/commands/quickstart.js';
 import { scatterPng } from '../../apps/trainer/src/plot.js';
 import { loadRun } from '../../apps/trainer/src/run-folder.js';
-import { markdownTable, resultsDir, writeResults } from '../lib.js';
+import { markdownTable, resultsDir, SCALE, smoke, writeResults } from '../lib.js';
 
-const SCALE = Number(process.env.SCALE ?? 1);
-const smoke = SCALE < 1;
 const PAIRS = Math.round(50_000 * SCALE);
 const STEPS = Math.max(20, Math.round(10_000 * SCALE));
 const CHECKPOINTS = [1000, 2000, 5000, 10_000].map((s) => Math.max(1, Math.round(s * SCALE)));

@@ -34,10 +34,8 @@ import { createOnnxEngine, type OrtModule } from '@scm/onnx';
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { QUICKSTART } from '../../apps/trainer/src/commands/quickstart.js';
-import { markdownTable, writeResults } from '../lib.js';
+import { markdownTable, SCALE, smoke, writeResults } from '../lib.js';
 
-const SCALE = Number(process.env.SCALE ?? 1);
-const smoke = SCALE < 1;
 const steps = (n: number) => Math.max(10, Math.round(n * SCALE));
 /** The quick start's recipe, read from the command itself so the two cannot drift apart. */
 const RECIPE = {
