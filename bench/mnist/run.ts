@@ -60,9 +60,9 @@ interface EvalRow {
 }
 
 /** `scm eval` on ONNX Runtime at its defaults (teacher: Heun + CFG 1.5; sCD: guidance input 1.5; sCT: unguided). */
-function evaluate(dir: string, extra: (string | number)[] = []): EvalRow[] {
+function evaluate(dir: string, extra: (string | number)[] = []): { rows: EvalRow[]; classifier: { featureDim: number } } {
   const { stdout } = scm(['eval', '--run', dir, '--n', EVAL_N, '--classifier', classifier, '--backend', 'onnx', '--json', ...extra]);
-  return (JSON.parse(stdout) as { rows: EvalRow[] }).rows;
+  return JSON.parse(stdout) as { rows: EvalRow[]; classifier: { featureDim: number } };
 }
 
 function grid(dir: string, name: string, sampler: (string | number)[]): string {
@@ -86,13 +86,14 @@ const timings = {
 };
 
 const withoutData = (rows: EvalRow[]) => rows.filter((r) => r.sampler !== 'data');
-const teacherRows = evaluate(teacherDir);
+const teacherReport = evaluate(teacherDir);
+const teacherRows = teacherReport.rows;
 const rows = [
   { run: 'data: training vs held-out images', ...teacherRows.find((r) => r.sampler === 'data')! },
   ...withoutData(teacherRows).map((r) => ({ run: 'teacher, Heun', ...r })),
-  ...withoutData(evaluate(scdDir)).map((r) => ({ run: `sCD ${r.steps}-step`, ...r })),
-  ...withoutData(evaluate(sctDir)).map((r) => ({ run: `sCT ${r.steps}-step`, ...r })),
-  ...withoutData(evaluate(sctDir, ['--guidance', 1.5])).map((r) => ({ run: `sCT ${r.steps}-step`, ...r })),
+  ...withoutData(evaluate(scdDir).rows).map((r) => ({ run: `sCD ${r.steps}-step`, ...r })),
+  ...withoutData(evaluate(sctDir).rows).map((r) => ({ run: `sCT ${r.steps}-step`, ...r })),
+  ...withoutData(evaluate(sctDir, ['--guidance', 1.5]).rows).map((r) => ({ run: `sCT ${r.steps}-step`, ...r })),
 ].map((r) => (r.cfg ? { ...r, run: `${r.run} + CFG` } : r));
 const grids = {
   teacher: grid(teacherDir, 'teacher-heun35', ['--sampler', 'heun', '--nfe', 35]),
@@ -116,7 +117,7 @@ const md = [
   `Class-conditional ${DATASETS[DATA].what}, 28x28. Teacher: \`${DATASETS[DATA].teacher}\` (committed; its training is not part of this run). ` +
     `Students from its EMA weights, batch ${BATCH}, ONNX Runtime (compiled training steps and exported sampler graphs): sCD ${rate(plan.scd)}, s ~ U[1, 2]; sCT ${rate(plan.sct)}. ` +
     `Each row: ${EVAL_N} samples (class i mod 10) against ${EVAL_N} held-out test images, scored by \`scm eval\` with \`${DATASETS[DATA].classifier}\`. ` +
-    "FD is the Frechet distance in that classifier's 64-d feature space (not an FID; it depends on n, so compare rows only with each other). " +
+    `FD is the Frechet distance in that classifier's ${teacherReport.classifier.featureDim}-d feature space (not an FID; it depends on n, so compare rows only with each other). ` +
     'Teacher: Heun with CFG 1.5; sCD: guidance input 1.5 (one evaluation per step); sCT has no guidance input: unguided, and "+ CFG" at 1.5.',
   '',
   markdownTable(
