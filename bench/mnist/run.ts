@@ -59,10 +59,16 @@ interface EvalRow {
   seconds: number;
 }
 
+/** What this bench reads of `scm eval --json`. */
+interface EvalReport {
+  rows: EvalRow[];
+  classifier: { featureDim: number };
+}
+
 /** `scm eval` on ONNX Runtime at its defaults (teacher: Heun + CFG 1.5; sCD: guidance input 1.5; sCT: unguided). */
-function evaluate(dir: string, extra: (string | number)[] = []): { rows: EvalRow[]; classifier: { featureDim: number } } {
+function evaluate(dir: string, extra: (string | number)[] = []): EvalReport {
   const { stdout } = scm(['eval', '--run', dir, '--n', EVAL_N, '--classifier', classifier, '--backend', 'onnx', '--json', ...extra]);
-  return JSON.parse(stdout) as { rows: EvalRow[]; classifier: { featureDim: number } };
+  return JSON.parse(stdout) as EvalReport;
 }
 
 function grid(dir: string, name: string, sampler: (string | number)[]): string {

@@ -4,9 +4,8 @@
  * Luhman 2021: f(x_t, t) regressed onto the teacher's ODE endpoints from fixed draws of x_t (a fine
  * Heun solve, since sCD learns the exact ODE), starting from the teacher's EMA weights as sCD does.
  * One fit learns the 1-step map alone (t = t_max); the other the consistency function at times
- * across (0, t_max], the whole of what sCD must learn. Each
- * is scored as the quick start scores its 1-step samples and by its RMSE to the teacher's endpoints
- * from held-out draws. A fit that draws clean cells says the network has the capacity, so what the
+ * across (0, t_max], the whole of what sCD must learn. Each is scored as the quick start scores its
+ * 1-step samples and by its RMSE to the teacher's endpoints from held-out draws. A fit that draws clean cells says the network has the capacity, so what the
  * sCD student lacks lies in its training. Last, sCD continues from the fit of all times, to see
  * whether the paper's objective keeps a student that close to the teacher's ODE.
  *
@@ -21,6 +20,7 @@ import {
   cosineLr,
   createModel,
   defaultTrainConfig,
+  denoise,
   edmGrid,
   energyDistance,
   generate,
@@ -29,8 +29,10 @@ import {
   modelField,
   Rng,
   scalarTensors,
+  teacherGrid,
   tMaxFor,
   toDevice,
+  toHost,
   toy2dSource,
   train,
   valueAndGrad,
@@ -82,7 +84,8 @@ const data = toy2dSource(teacherRun.meta.data.name, { sigmaD });
 if (data.name !== 'checkerboard') throw new Error(`the quick start's data is the checkerboard, this run has ${data.name}`);
 const ref = data.toData(data.sample(new Rng(99), EVAL_N).x);
 
-const teacherField = modelField(o, model, toDevice(o, teacherRun.state.ema), sigmaD);
+const teacherParams = toDevice(o, teacherRun.state.ema);
+const teacherField = modelField(o, model, teacherParams, sigmaD);
 
 /** Training or held-out pairs: x_t (unscaled), its time, and the teacher's ODE endpoint from it. */
 interface Pairs {
@@ -127,9 +130,7 @@ function teacherPairs(times: readonly number[], perTime: number, seed: number): 
 /** The consistency map f(x, t) = cos(t) x - sin(t) sigma_d F(x / sigma_d, t), one time per example. */
 function consistency<U>(ops: TensorOps<U>, params: Record<string, U>, x: U, t: Float32Array): U {
   const tt = ops.fromArray(t, [t.length]);
-  const col = (v: Float32Array) => ops.fromArray(Float32Array.from({ length: v.length * 2 }, (_, i) => v[i >> 1]), [v.length, 2]);
-  const F = modelField(ops, model, params, sigmaD)(x, tt);
-  return ops.sub(ops.mul(x, col(t.map(Math.cos))), ops.mul(F, col(t.map((s) => Math.sin(s) * sigmaD))));
+  return denoise(ops, x, modelField(ops, model, params, sigmaD)(x, tt), tt, sigmaD);
 }
 
 /** RMSE per point of f against the teacher's endpoints, for each time of `held`. */
@@ -156,14 +157,9 @@ interface Row {
   readonly seconds?: number;
 }
 
-async function scoreSamples(params: HostParams, opts: GenerateOptions) {
-  const device = toDevice(o, params);
-  try {
-    const pts = data.toData(await generate(o, model, device, sigmaD, opts));
-    return { support: checkerboardSupportFraction(pts), energy: energyDistance(pts, ref, 2, { maxPoints: 3000, seed: 2 }) };
-  } finally {
-    o.dispose(Object.values(device));
-  }
+async function scoreSamples(params: Record<string, T>, opts: GenerateOptions) {
+  const pts = data.toData(await generate(o, model, params, sigmaD, opts));
+  return { support: checkerboardSupportFraction(pts), energy: energyDistance(pts, ref, 2, { maxPoints: 3000, seed: 2 }) };
 }
 
 const began = performance.now();
@@ -171,7 +167,7 @@ const began = performance.now();
 const TIMES = Array.from({ length: TIME_COUNT }, (_, k) => (tMax * (k + 1)) / TIME_COUNT);
 const heldOneStep = teacherPairs([tMax], HELD_OUT, 12);
 // How far the quick start's Heun-35 lands from the targets' solution of the same ODE.
-const heun35 = o.tidy(() => heunSample(o, teacherField, o.fromArray(heldOneStep.x, [heldOneStep.n, 2]), edmGrid(18, sigmaD), sigmaD));
+const heun35 = o.tidy(() => heunSample(o, teacherField, o.fromArray(heldOneStep.x, [heldOneStep.n, 2]), teacherGrid('heun', 35, sigmaD), sigmaD));
 const heun35Rmse = Math.sqrt((o.readSync(heun35) as Float32Array).reduce((a, v, i) => a + (v - heldOneStep.y[i]) ** 2, 0) / heldOneStep.n);
 o.dispose(heun35);
 const heldAll = teacherPairs(TIMES, Math.round(HELD_OUT / TIME_COUNT), 13);
@@ -186,14 +182,14 @@ const mean = (v: { rmse: number }[]) => v.reduce((a, b) => a + b.rmse, 0) / v.le
 const oneStepOpts: GenerateOptions = { sampler: 'consistency', steps: 1, n: EVAL_N, seed: 0 };
 const rows: Row[] = [];
 const byTime: Record<string, { t: number; rmse: number }[]> = {};
-async function scoreFit(run: string, host: HostParams, device: Record<string, T>, seconds?: number) {
-  byTime[run] = rmseByTime(device, heldAll);
-  rows.push({ run, nfe: 1, ...(await scoreSamples(host, oneStepOpts)), rmse: rmseByTime(device, heldOneStep)[0].rmse, rmseAllTimes: mean(byTime[run]), ...(seconds === undefined ? {} : { seconds }) });
+async function scoreFit(run: string, params: Record<string, T>, seconds?: number) {
+  byTime[run] = rmseByTime(params, heldAll);
+  rows.push({ run, nfe: 1, ...(await scoreSamples(params, oneStepOpts)), rmse: rmseByTime(params, heldOneStep)[0].rmse, rmseAllTimes: mean(byTime[run]), ...(seconds === undefined ? {} : { seconds }) });
   process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
 }
-for (const nfe of [35, 2 * ODE_STEPS - 1]) rows.push({ run: 'teacher, Heun', nfe, ...(await scoreSamples(teacherRun.state.ema, { sampler: 'heun', nfe, n: EVAL_N, seed: 0 })) });
+for (const nfe of [35, 2 * ODE_STEPS - 1]) rows.push({ run: 'teacher, Heun', nfe, ...(await scoreSamples(teacherParams, { sampler: 'heun', nfe, n: EVAL_N, seed: 0 })) });
 const student = toDevice(o, studentRun.state.ema);
-await scoreFit(`sCD student (${studentRun.meta.step} steps)`, studentRun.state.ema, student);
+await scoreFit(`sCD student (${studentRun.meta.step} steps)`, student);
 o.dispose(Object.values(student));
 
 // The direct fits: mean squared error of f(x_t, t) against the teacher's endpoint, Adam with cosine decay.
@@ -223,14 +219,12 @@ for (const [what, pairs] of Object.entries(fits)) {
     params = next.params;
     opt = next.state;
     if (!CHECKPOINTS.includes(step)) continue;
-    const host = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: o.shape(v), data: o.readSync(v) as Float32Array }])) as HostParams;
-    await scoreFit(`direct fit of ${what}, ${step} steps`, host, params, (performance.now() - fitBegan) / 1000);
+    await scoreFit(`direct fit of ${what}, ${step} steps`, params, (performance.now() - fitBegan) / 1000);
     if (step === STEPS) {
-      finished[what] = host;
-      const device = toDevice(o, host);
+      // The host copy is what sCD starts from below.
+      finished[what] = await toHost(o, params);
       const name = what === 'all times' ? 'direct-fit-all-times-1step.png' : 'direct-fit-1step.png';
-      writeFileSync(join(plotDir, name), scatterPng(data.toData(await generate(o, model, device, sigmaD, { ...oneStepOpts, n: 10_000 }))));
-      o.dispose(Object.values(device));
+      writeFileSync(join(plotDir, name), scatterPng(data.toData(await generate(o, model, params, sigmaD, { ...oneStepOpts, n: 10_000 }))));
     }
   }
   o.dispose([...Object.values(params), ...Object.values(opt)]);
@@ -244,9 +238,8 @@ for (const steps of SCD_STEPS) {
   const scdBegan = performance.now();
   const state = await train(engine, { model, data, config, init: finished['all times'], teacher: { model, params: teacherRun.state.ema } });
   const seconds = (performance.now() - scdBegan) / 1000;
-  const ema = state.ema as HostParams;
-  const device = toDevice(o, ema);
-  await scoreFit(`sCD from the fit of all times, ${steps} steps`, ema, device, seconds);
+  const device = toDevice(o, state.ema as HostParams);
+  await scoreFit(`sCD from the fit of all times, ${steps} steps`, device, seconds);
   o.dispose(Object.values(device));
 }
 const totalSeconds = (performance.now() - began) / 1000;
