@@ -24,3 +24,4 @@ export * from './metrics/index.js';
 export * from './train/index.js';
 export * from './graph/index.js';
 export * from './driver/index.js';
+export * from './pipeline/index.js';

@@ -9,6 +9,6 @@ export { createImageSource, DEFAULT_SIGMA_D, type ImageSource, type ImageSourceS
 export { fashionMnistSource, mnistSource, type MnistSource, type MnistSourceOptions, type MnistSplit, type MnistVariant } from './mnist.js';
 export { imageFolderSource, type ImageFolderOptions, type ImageFolderSource } from './image-folder.js';
 export { DEFAULT_MAX_PIXELS } from './decode-image.js';
-export { DATASET_NAMES, datasetByName, type DatasetName } from './registry.js';
+export { DATASET_NAMES, datasetByName, datasetClassNames, type DatasetName } from './registry.js';
 export { encodeGridPng } from './grid-png.js';
 export { decodeNpy, encodeNpy, type NpyArray } from './npy.js';

@@ -39,7 +39,7 @@ export interface MnistSource extends ImageSource {
 const HELD_OUT_FRACTION = 0.1;
 const SPLIT_SEED = 0x5ca1ab1e;
 
-const CLASS_NAMES: Record<MnistVariant, readonly string[]> = {
+export const CLASS_NAMES: Record<MnistVariant, readonly string[]> = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
 };

@@ -1,5 +1,5 @@
 /** The built-in datasets by the names a command line uses. */
-import { mnistSource, type MnistSource, type MnistSourceOptions, type MnistVariant } from './mnist.js';
+import { CLASS_NAMES, mnistSource, type MnistSource, type MnistSourceOptions, type MnistVariant } from './mnist.js';
 
 /** The names {@link datasetByName} accepts. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
@@ -18,4 +18,14 @@ export function datasetByName(name: string, options: Omit<MnistSourceOptions, 'v
     throw new Error(`unknown dataset ${JSON.stringify(name)}: choose one of ${DATASET_NAMES.join(', ')}`);
   }
   return mnistSource({ ...options, variant: VARIANTS[name as DatasetName] });
+}
+
+/**
+ * The class names of the built-in data set `name`, in label order, without loading its images.
+ *
+ * @throws Error for an unknown name, listing the known ones.
+ */
+export function datasetClassNames(name: string): readonly string[] {
+  if (!Object.hasOwn(VARIANTS, name)) throw new Error(`unknown dataset ${JSON.stringify(name)}: choose one of ${DATASET_NAMES.join(', ')}`);
+  return CLASS_NAMES[VARIANTS[name as DatasetName]];
 }

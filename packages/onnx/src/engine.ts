@@ -13,11 +13,7 @@
  * onnxruntime-node is an optional peer dependency, imported on first use unless `ort` is given.
  */
 import {
-  consistencyTimes,
-  defaultSampleBatch,
   disposeState,
-  noiseDraws,
-  Rng,
   snapshot,
   toHost,
   type Engine,
@@ -93,23 +89,12 @@ export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise
       });
       const sampler = await OnnxSampler.create(ort, bytes, options.sessionOptions);
       try {
-        const dim = model.sampleShape.reduce((a, b) => a * b, 1);
-        const draws = noiseDraws(consistency ? consistencyTimes(steps, sigmaD) : []);
-        const rng = new Rng(opts.seed);
-        const chunk = opts.batch ?? defaultSampleBatch(model.sampleShape);
-        const out = new Float32Array(opts.n * dim);
-        for (let start = 0; start < opts.n; start += chunk) {
-          const n = Math.min(chunk, opts.n - start);
-          const inputs: Record<string, Float32Array | Int32Array> = {};
-          for (let i = 0; i < draws; i++) inputs[`z${i}`] = rng.normal(n * dim);
-          if (opts.labels) inputs.label = opts.labels.subarray(start, start + n);
-          out.set(await sampler.run(inputs, n), start * dim);
-          opts.onBatch?.(start + n);
-        }
-        return out;
+        const { n, seed, labels, batch, onBatch } = opts;
+        return await sampler.sample({ n, seed, ...(labels ? { labels } : {}), ...(batch ? { batch } : {}), ...(onBatch ? { onBatch } : {}) });
       } finally {
         await sampler.release();
       }
     },
+    openSampler: (graph) => OnnxSampler.create(ort, graph, options.sessionOptions),
   };
 }

@@ -2,11 +2,18 @@
  * One driver for every backend: the same train() and sample() calls on core's eager engine (tfjs cpu)
  * and on the ONNX Runtime engine give the same weights and samples to float32 tolerance.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createMlp,
   defaultTrainConfig,
   eagerEngine,
+  encodeModelWeights,
+  loadPipeline,
+  MODEL_FORMAT,
+  type ModelSpec,
   sample,
   toy2dSource,
   train,
@@ -15,7 +22,7 @@ import {
   type TensorOps,
 } from '@scm/core';
 import { createTfjsOps } from '@scm/tfjs';
-import { createOnnxEngine } from '../src/index.js';
+import { createOnnxEngine, exportDenoiser, exportSampler, OnnxSampler } from '../src/index.js';
 import { relativeError, runtimes } from './helpers.js';
 import { SIGMA_D } from './models.js';
 
@@ -96,5 +103,64 @@ describe('train() and sample() on the eager and the ONNX Runtime engine', () => 
       const plain = await sample(engines[1], teacherModel, compiled.teacher.ema, SIGMA_D, { sampler, nfe, n: 30, batch: 12, seed: 4, labels: labels.subarray(0, 30) });
       expect(relativeError(plain, b)).toBeGreaterThan(1e-3);
     }
+  });
+});
+
+describe('a pipeline on a model that ships its samplers', () => {
+  /** The trained student as a model package's folder: spec, weights, and its exported 1- and 2-step samplers. */
+  function modelFolder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'scm-onnx-pipeline-'));
+    const spec: ModelSpec = {
+      format: MODEL_FORMAT,
+      name: 'moons',
+      run: { model: model.config, train: defaultTrainConfig('scd', { sigmaD: SIGMA_D, guidanceMax: 2 }), data: { name: 'moons', conditional: true }, step: 3 },
+      defaultGuidance: 1.5,
+      weights: 'model.safetensors',
+      samplers: { '1': 'one.onnx', '2': 'two.onnx' },
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    writeFileSync(join(dir, 'model.safetensors'), encodeModelWeights(spec, compiled.student.ema));
+    for (const [steps, file] of [[1, 'one.onnx'], [2, 'two.onnx']] as const) {
+      writeFileSync(join(dir, file), exportSampler(model, compiled.student.ema, { steps, sigmaD: SIGMA_D, dataTransform: data.affine!, guidanceRange: [1, 2] }));
+    }
+    return dir;
+  }
+
+  it('draws on ONNX Runtime through the shipped graphs what the eager engine draws from the weights', async () => {
+    const dir = modelFolder();
+    try {
+      const onnx = await createOnnxEngine({ ort: runtimes['onnxruntime-node'] });
+      let opened = 0;
+      const counting: Engine = { ...onnx, openSampler: (g) => (opened++, onnx.openSampler!(g)) };
+      const tf = eagerEngine((await createTfjsOps({ backend: 'cpu' })) as TensorOps<unknown>);
+      const [fast, slow] = await Promise.all([loadPipeline(dir, { engine: counting }), loadPipeline(dir, { engine: tf })]);
+      for (const steps of [1, 2]) {
+        const opts = { n: 150, steps, seed: 9, labels: Int32Array.from({ length: 150 }, (_, i) => i % 2), batch: 64 };
+        const [a, b] = [await fast.generate(opts), await slow.generate(opts)];
+        expect(a.shape).toEqual([150, 2]);
+        expect(relativeError(a.data, b.data)).toBeLessThan(TOL);
+        // The default guidance (1.5) reached the graph: at 1 its samples differ (a little, after 3 training steps).
+        const plain = await fast.generate({ ...opts, guidance: 1 });
+        expect(relativeError(plain.data, a.data)).toBeGreaterThan(1e-6);
+        expect(relativeError(plain.data, (await slow.generate({ ...opts, guidance: 1 })).data)).toBeLessThan(TOL);
+      }
+      expect(opened).toBe(2);
+      await fast.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('OnnxSampler.sample refuses what is not a sampler and bad counts, naming them', async () => {
+    const ort = runtimes['onnxruntime-node'];
+    const sampler = await OnnxSampler.create(ort, exportSampler(model, compiled.student.ema, { steps: 1, sigmaD: SIGMA_D, guidanceRange: [1, 2] }));
+    await expect(sampler.sample({ n: 0, seed: 0 })).rejects.toThrow(/n must be a positive integer/);
+    await expect(sampler.sample({ n: 2, seed: 0.5 })).rejects.toThrow(/seed must be a non-negative integer/);
+    await expect(sampler.sample({ n: 2, seed: 0, labels: new Int32Array(3) })).rejects.toThrow(/3 labels for 2 samples/);
+    await expect(sampler.sample({ n: 2, seed: 0, labels: Int32Array.of(0, 5) })).rejects.toThrow(/label 5 is outside/);
+    await expect(sampler.sample({ n: 2, seed: 0, labels: Int32Array.of(0, 1), guidance: 3 })).rejects.toThrow(/scale 3 \(example 0\) is not within \[1, 2\]/);
+    const denoiser = await OnnxSampler.create(ort, exportDenoiser(model, compiled.student.ema, { sigmaD: SIGMA_D }));
+    await expect(denoiser.sample({ n: 2, seed: 0 })).rejects.toThrow(/no noise inputs z0, z1, .* it is not a sampler/);
+    await Promise.all([sampler.release(), denoiser.release()]);
   });
 });

@@ -36,6 +36,35 @@ export interface Engine<T = unknown> {
   startTraining(ctx: StepContext<T>, initial: TrainState<T>): Promise<TrainSession>;
   /** `opts.n` samples in model units, the same for a seed on every engine (to float32 rounding). */
   generate(model: Model, params: HostParams, sigmaD: number, opts: GenerateOptions): Promise<Float32Array>;
+  /**
+   * Engines that run exported sampler graphs (ONNX Runtime) open one here, so a model that ships
+   * its samplers (a model package) samples without re-exporting its weights.
+   */
+  openSampler?(graph: Uint8Array): Promise<GraphSampler>;
+}
+
+/** Options of {@link GraphSampler.sample}: those of generate() that an exported graph leaves open. */
+export interface GraphSampleOptions {
+  /** Number of samples; positive integer. */
+  readonly n: number;
+  /** Seed of the noise stream, drawn as generate() draws it, so the samples are generate()'s. */
+  readonly seed: number;
+  /** Class labels of conditional models (length n); -1 is the null class. */
+  readonly labels?: Int32Array;
+  /** The guidance scale, where the graph takes it as an input. */
+  readonly guidance?: number;
+  /** Samples per graph run (default: defaultSampleBatch, as generate()). */
+  readonly batch?: number;
+  /** Called after each batch with the number of samples drawn so far. */
+  readonly onBatch?: (done: number) => void;
+}
+
+/** An exported sampler graph opened on an engine: noise drawn from a seed in, the graph's samples out. */
+export interface GraphSampler {
+  /** `opts.n` samples, as the graph outputs them (data coordinates for `scm export`'s samplers). */
+  sample(opts: GraphSampleOptions): Promise<Float32Array>;
+  /** Frees the runtime session. */
+  release(): Promise<void>;
 }
 
 /** core's eager training step and samplers on `ops`. */

@@ -3,6 +3,7 @@
  * (onnxruntime-node, onnxruntime-web, or -react-native), so this package loads no runtime of its own
  * and works wherever one of them does.
  */
+import { defaultSampleBatch, Rng, type GraphSampleOptions } from '@scm/core';
 import type { InferenceSession } from 'onnxruntime-common';
 import { modelProblems } from '../check.js';
 import { FIXED_BATCH_KEY, GUIDANCE_INPUT, GUIDANCE_RANGE_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
@@ -136,6 +137,38 @@ export class OnnxSampler {
     const results = await this.session.run(feeds as InferenceSession.FeedsType);
     const out = results[this.session.outputNames[0]];
     return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
+  }
+
+  /**
+   * Draws `opts.n` samples from a sampler graph (the noise inputs z0, z1, ...), feeding it the
+   * noise core's generate() draws for `opts.seed`, chunk by chunk as generate() does, so a seed gives
+   * generate()'s samples (to float32 rounding) as the graph outputs them (data coordinates for
+   * `scm export`'s samplers). Labels and guidance go to the graph's inputs, checked as in {@link run}.
+   */
+  async sample(opts: GraphSampleOptions): Promise<Float32Array> {
+    const { n, seed } = opts;
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`sample: n must be a positive integer, got ${n}`);
+    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`sample: seed must be a non-negative integer, got ${seed}`);
+    const noise = this.specs.filter((s) => /^z\d+$/.test(s.name)).map((s) => s.name);
+    if (noise.length === 0) throw new OnnxModelError(`sample: this model has no noise inputs z0, z1, ... (it takes ${this.specs.map((s) => s.name).join(', ')}): it is not a sampler`);
+    const shape = JSON.parse(this.metadata['scm.sampleShape'] ?? 'null') as number[] | null;
+    if (!Array.isArray(shape)) throw new OnnxModelError('sample: the model records no scm.sampleShape: export it with @scm/onnx');
+    if (opts.labels && opts.labels.length !== n) throw new RangeError(`sample: got ${opts.labels.length} labels for ${n} samples`);
+    const dim = shape.reduce((a, b) => a * b, 1);
+    const chunk = opts.batch ?? defaultSampleBatch(shape);
+    const rng = new Rng(seed);
+    const takesGuidance = this.specs.some((s) => s.name === GUIDANCE_INPUT);
+    const out = new Float32Array(n * dim);
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const inputs: Record<string, InputData> = {};
+      for (const name of noise) inputs[name] = rng.normal(size * dim);
+      if (opts.labels) inputs[LABEL_INPUT] = opts.labels.subarray(start, start + size);
+      if (takesGuidance) inputs[GUIDANCE_INPUT] = new Float32Array(size).fill(opts.guidance ?? 1);
+      out.set(await this.run(inputs, size), start * dim);
+      opts.onBatch?.(start + size);
+    }
+    return out;
   }
 
   /** Releases the runtime session. */
