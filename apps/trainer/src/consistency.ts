@@ -77,6 +77,9 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
         const teacher = await teacherRun(resolve(opts.teacher));
         const conditional = teacher.meta.model.numClasses > 0;
         const guided = opts.mode === 'scd' && conditional;
+        if (steps === 0 && opts.tangentWarmup === undefined && isImageRun(teacher.meta)) {
+          throw new UsageError("an image student's tangent warmup spans its total --steps, which --steps 0 leaves open: give --tangent-warmup H");
+        }
         // The full config with every default filled in: a stored config that lacks a later setting
         // (the guidance gain) is read as a run from before that setting existed.
         const model: ModelConfig = createModel({ ...teacher.meta.model, guidanceInput: guided }).config;
@@ -141,7 +144,7 @@ export function consistencyHelp(mode: 'scd' | 'sct'): CommandHelp {
       [teacherFlag]: { type: 'string', value: 'DIR', help: `teacher run folder (from scm train-teacher); its EMA weights ${scd ? 'are the teacher and ' : ''}initialise the student` },
       ...TRAINING_OPTIONS,
       lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CONSISTENCY_LR})` },
-      'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${DEFAULT_WARMUP}; image runs: --steps)` },
+      'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${DEFAULT_WARMUP}; image runs: --steps, so --steps 0 needs it)` },
       classifier: { type: 'string', value: 'DIR', help: "image runs: classifier run for scm eval, recorded in config.json (default: the teacher's)" },
     },
     notes: [`Example: scm ${scd ? 'distill --teacher' : 'train-ct --init'} runs/cb-teacher --steps 2000 --out runs/cb-${mode}`],

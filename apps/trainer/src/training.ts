@@ -11,6 +11,7 @@ import {
   makeOptimizer,
   restoreState,
   runLoop,
+  snapshot,
   toDevice,
   type LrSchedule,
   type ModelConfig,
@@ -33,7 +34,9 @@ import { formatDuration, Progress } from './progress.js';
 import { LR_SCHEDULE_OPTION, lrScheduleFor, optLrSchedule, type LrScheduleName } from './lr-schedule.js';
 import {
   appendLog,
+  CHECKPOINT_FILE,
   checkpointPath,
+  CONFIG_FILE,
   describeMode,
   hasCheckpoint,
   loadRun,
@@ -57,7 +60,13 @@ const PREVIEW_POINTS = 2000;
 /** Options of every training command. */
 export const TRAINING_OPTIONS: OptionSpecs = {
   out: { type: 'string', value: 'DIR', help: 'run folder to write (config.json, checkpoint.safetensors, log.jsonl)' },
-  steps: { type: 'string', value: 'N', help: `total training steps (default ${DEFAULT_STEPS}; with --resume: the run's own total)` },
+  steps: {
+    type: 'string',
+    value: 'N',
+    help:
+      `total training steps (default ${DEFAULT_STEPS}; with --resume: the run's own total); 0 starts the run without training: ` +
+      'config.json and a step-0 checkpoint, for --resume --steps N or another trainer to continue',
+  },
   batch: { type: 'string', value: 'B', help: `batch size (default ${defaultTrainConfig('teacher').batch})` },
   'log-every': { type: 'string', value: 'N', help: `log (log.jsonl and progress) every N steps (default ${DEFAULT_LOG_EVERY})` },
   'checkpoint-every': { type: 'string', value: 'N', help: `write the checkpoint every N steps and at the end (default ${DEFAULT_CHECKPOINT_EVERY})` },
@@ -71,8 +80,8 @@ export const TRAINING_OPTIONS: OptionSpecs = {
 
 /** The options of the training commands that every mode shares, parsed. */
 export function trainingOptions(values: OptionValues) {
-  return {
-    steps: optInteger(values, 'steps'),
+  const t = {
+    steps: optInteger(values, 'steps', 0),
     batch: optInteger(values, 'batch'),
     logEvery: optInteger(values, 'log-every'),
     checkpointEvery: optInteger(values, 'checkpoint-every'),
@@ -81,6 +90,10 @@ export function trainingOptions(values: OptionValues) {
     lr: optNumber(values, 'lr'),
     lrSchedule: optLrSchedule(values),
   };
+  if (t.steps === 0 && t.lrSchedule === 'cosine' && !t.resume) {
+    throw new UsageError("--lr-schedule cosine decays over the run's total --steps, which --steps 0 leaves open: start the run with its total, or with the constant schedule");
+  }
+  return t;
 }
 
 /**
@@ -233,6 +246,16 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
   }
 }
 
+/**
+ * --steps 0: what a run holds before its first step (config.json; initial weights, EMA, zero Adam
+ * moments and the seeded RNG in the checkpoint), so that a resume or an external trainer continues
+ * it exactly as the run would have gone on.
+ */
+async function writeStart(o: Ops, dir: string, info: RunInfo, state: TrainState<unknown>): Promise<void> {
+  await writeRunInfo(dir, info);
+  await writeCheckpoint(dir, info, state, await snapshot(o, state));
+}
+
 async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   const { info: startInfo, state: initial, resumed } = await start(o, req);
   const steps = req.steps ?? (resumed ? startInfo.train.steps : DEFAULT_STEPS);
@@ -255,8 +278,16 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
     throw new UsageError(`--steps ${steps} is past step ${schedule.decaySteps}, where ${req.out}'s cosine lr schedule ends: it cannot train further`);
   }
   if (initial.step === steps) {
-    disposeState(o, initial);
-    progress.note(`${req.out} is already at step ${steps} of ${steps}: nothing to train`);
+    try {
+      if (!resumed) await writeStart(o, req.out, startInfo, initial);
+    } finally {
+      disposeState(o, initial);
+    }
+    progress.note(
+      resumed
+        ? `${req.out} is already at step ${steps} of ${steps}: nothing to train${steps === 0 ? ' (give --steps N, the total to train to)' : ''}`
+        : `started ${describeMode(req.mode)} in ${req.out} at step 0 (${CONFIG_FILE}, ${CHECKPOINT_FILE}); continue it with --resume --steps N`,
+    );
     return result(0, 0);
   }
 

@@ -89,6 +89,16 @@ describe('image runs on a folder', () => {
     expect(readCheckpoint(ct).meta.train.tangentWarmup).toBe(3);
   });
 
+  it('--steps 0 of an image student needs --tangent-warmup, whose default is the total it leaves open', async () => {
+    const out = join(root, 'scd-start');
+    const r = await scm('distill', '--teacher', teacher, '--steps', '0', '--out', out, '--classifier', clf);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/tangent warmup spans its total --steps, which --steps 0 leaves open: give --tangent-warmup H/);
+    const given = await scm('distill', '--teacher', teacher, '--steps', '0', '--tangent-warmup', '4', '--out', out, '--classifier', clf);
+    expect(given.code, given.stderr).toBe(0);
+    expect(readCheckpoint(out).meta).toMatchObject({ step: 0, train: { steps: 0, tangentWarmup: 4 } });
+  });
+
   it('sample writes a grid PNG for image runs', async () => {
     const out = join(root, 'grid.png');
     const r = await scm('sample', '--run', scd, '--steps', '1', '--class', '1', '--guidance', '1.5', '--n', '6', '--out', out);

@@ -3,7 +3,7 @@
  * other tests hide order-dependent float32 sums, which only show once clipping is active on a
  * model with many tensors. Steps are few, so this stays a few seconds per mode.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { differingTensors, readCheckpoint, scm, tempDir } from './helpers.js';
@@ -25,6 +25,28 @@ async function straightAndResumed(name: string, args: readonly string[], half: n
   return [straight, split];
 }
 
+/**
+ * `args` started with --steps 0, checked to hold a run's start (initial weights as EMA too, zero Adam
+ * moments, no log), then resumed to `total`: it must end as `straight`, the same run trained at once.
+ */
+async function startedAndResumed(name: string, args: readonly string[], total: number, straight: string): Promise<void> {
+  const dir = join(root, `${name}-start`);
+  const started = await scm(...args, '--steps', '0', '--out', dir);
+  expect(started.code, started.stderr).toBe(0);
+  const { meta, state } = readCheckpoint(dir);
+  expect(meta).toMatchObject({ step: 0, skipped: 0, train: { steps: 0 } });
+  expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).train.steps).toBe(0);
+  expect(state.ema).toEqual(state.params);
+  expect(Object.keys(state.opt).length).toBeGreaterThan(0);
+  expect(Object.values(state.opt).every((t) => t.data.every((v) => v === 0))).toBe(true);
+  expect(existsSync(join(dir, 'log.jsonl'))).toBe(false);
+  const resumed = await scm(args[0], '--resume', '--steps', String(total), '--out', dir);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(differingTensors(straight, dir)).toEqual([]);
+  expect(readCheckpoint(dir).meta).toEqual(readCheckpoint(straight).meta);
+  expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(readFileSync(join(straight, 'config.json'), 'utf8'));
+}
+
 describe('exact resume with the default models on wasm', () => {
   const teacher = join(root, 'teacher-straight');
 
@@ -42,5 +64,10 @@ describe('exact resume with the default models on wasm', () => {
   it('train-ct', async () => {
     const [a, b] = await straightAndResumed('sct', ['train-ct', '--init', teacher], 3, 6);
     expect(differingTensors(a, b)).toEqual([]);
+  });
+
+  it('train-teacher and distill from --steps 0 end as the straight runs', async () => {
+    await startedAndResumed('teacher', ['train-teacher'], 20, teacher);
+    await startedAndResumed('scd', ['distill', '--teacher', teacher], 6, join(root, 'scd-straight'));
   });
 });

@@ -31,7 +31,10 @@ export type EmaConfig =
 export interface TrainConfig {
   /** Teacher, sCT or sCD. */
   readonly mode: TrainMode;
-  /** Total optimiser steps of the run. Positive integer. */
+  /**
+   * Total optimiser steps of the run. Non-negative integer: 0 for a run started but not trained yet
+   * (its step-0 checkpoint), which a resume or another trainer continues to a total of its own.
+   */
   readonly steps: number;
   /** Examples per step. Positive integer. */
   readonly batch: number;
@@ -104,17 +107,17 @@ export function defaultTrainConfig(mode: TrainMode, overrides: Partial<TrainConf
 /**
  * Checks the settings a step relies on.
  *
- * @throws Error naming the setting: steps or batch not a positive integer, an unknown mode,
+ * @throws Error naming the setting: steps not a non-negative integer, batch not a positive integer, an unknown mode,
  *   sigmaD not positive, clip or tangentWarmup negative, labelDropout outside [0, 1), or guidanceMax
  *   neither 0 nor >= 1.
  */
 export function validateTrainConfig(c: TrainConfig): void {
-  const positiveInt = (name: keyof TrainConfig) => {
+  const integer = (name: keyof TrainConfig, least: number, what: string) => {
     const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < least) throw new Error(`${name} must be a ${what} integer, got ${String(v)}`);
   };
-  positiveInt('steps');
-  positiveInt('batch');
+  integer('steps', 0, 'non-negative');
+  integer('batch', 1, 'positive');
   if (!['teacher', 'sct', 'scd'].includes(c.mode)) throw new Error(`unknown training mode "${c.mode}"`);
   if (!(c.sigmaD > 0)) throw new Error(`sigmaD must be positive, got ${c.sigmaD}`);
   if (!(c.clip >= 0)) throw new Error(`clip must be >= 0, got ${c.clip}`);
