@@ -6,6 +6,7 @@ import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from '.
 import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
 import * as exportCommand from './commands/export.js';
+import * as packageCommand from './commands/package.js';
 import * as quickstart from './commands/quickstart.js';
 import * as sample from './commands/sample.js';
 import * as trainClassifier from './commands/train-classifier.js';
@@ -19,7 +20,7 @@ interface Command {
   run(values: OptionValues, io: Io): Promise<void>;
 }
 
-const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, quickstart, trainClassifier];
+const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, packageCommand, quickstart, trainClassifier];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.help.name.length)) + 2;

@@ -5,8 +5,8 @@
 import {
   consistencyTimes,
   createModel,
+  drawnLabels,
   generate,
-  Rng,
   T_MID,
   tMaxFor,
   toDevice,
@@ -156,7 +156,7 @@ export function checkConditioning(opts: Pick<DrawOptions, 'classLabel' | 'guidan
 export function sampleLabels(classes: number, opts: Pick<DrawOptions, 'n' | 'seed' | 'classLabel' | 'labels'>): Int32Array | undefined {
   if (classes === 0) return undefined;
   if (opts.labels) return opts.labels;
-  return opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : new Rng(opts.seed).fork('labels').randint(opts.n, classes);
+  return opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : drawnLabels(classes, opts.n, opts.seed);
 }
 
 /** n samples in data coordinates: interleaved (x, y) for 2-D runs, [n, H, W, C] images in [-1, 1] (unclipped) for image runs. */

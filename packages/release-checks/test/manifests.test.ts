@@ -60,8 +60,18 @@ function runtimeClosure(folder: string): string[] {
 }
 
 describe('published manifests', () => {
-  it('the published set is the libraries and the command line', () => {
-    expect(published.map((p) => p.manifest.name).sort()).toEqual(['@scm/cli', '@scm/core', '@scm/datasets', '@scm/onnx', '@scm/tfjs', '@scm/tfjs-node-gpu', '@scm/webgpu']);
+  it('the published set is the libraries, the command line and the model packages', () => {
+    expect(published.map((p) => p.manifest.name).sort()).toEqual([
+      '@scm/cli',
+      '@scm/core',
+      '@scm/datasets',
+      '@scm/model-fashion-mnist',
+      '@scm/model-mnist',
+      '@scm/onnx',
+      '@scm/tfjs',
+      '@scm/tfjs-node-gpu',
+      '@scm/webgpu',
+    ]);
   });
 
   it.each(published)('$manifest.name: our packages by a real semver range the workspace version satisfies', ({ manifest }) => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishedPackages, ROOT } from './workspace.js';
+import { promisedFiles } from '../../../scripts/check-packable.mjs';
 
 const GUARD = join(ROOT, 'scripts', 'check-packable.mjs');
 const published = publishedPackages();
@@ -26,7 +27,11 @@ describe('npm pack', () => {
     expect(files).toContain('README.md');
     expect(files).toContain('package.json');
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
-    expect(files.some((f) => /^dist\/.*\.js$/.test(f))).toBe(true);
+    const promised = promisedFiles(manifest).map((p: string) => p.replace(/^\.\//, ''));
+    expect(files).toEqual(expect.arrayContaining(promised));
+    // Libraries ship a build; model packages ship hand-written entries beside their model folder.
+    if (manifest.name.startsWith('@scm/model-')) expect(files).toEqual(expect.arrayContaining(['model/config.json', 'model/model.safetensors', 'model/sampler-1step.onnx', 'model/sampler-2step.onnx']));
+    else expect(files.some((f) => /^dist\/.*\.js$/.test(f))).toBe(true);
   });
 
   it.each(published)('$manifest.name: its README and type declarations point at nothing the tarball lacks', ({ folder, manifest }) => {

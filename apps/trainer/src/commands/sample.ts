@@ -20,7 +20,7 @@ import { drawSamplesOn } from '../onnx-backend.js';
 import { isImageRun } from '../images.js';
 import { checkSampleCount } from '../limits.js';
 import { samplingProgress } from '../progress.js';
-import { loadRun } from '../run-folder.js';
+import { loadSampleSource } from '../model-source.js';
 import { checkOutput, IMAGE_SAMPLE_N, writeSamples } from '../sample-output.js';
 import {
   checkConditioning,
@@ -39,7 +39,11 @@ import {
 const DEFAULT_N = 10000;
 
 const OPTIONS: OptionSpecs = {
-  run: { type: 'string', value: 'DIR', help: 'run folder to sample (its EMA weights)' },
+  run: {
+    type: 'string',
+    value: 'DIR|PACKAGE|URL',
+    help: 'what to sample (its EMA weights): a run folder, an installed model package (@scm/model-mnist), a model folder, or a URL of one',
+  },
   out: {
     type: 'string',
     value: 'FILE',
@@ -67,12 +71,15 @@ const OPTIONS: OptionSpecs = {
 export const help: CommandHelp = {
   name: 'sample',
   summary: 'Draw samples from a trained run (EMA weights) and write them as CSV, a PNG (scatter plot or image grid) or .npy.',
-  usage: '--run DIR --out FILE.csv|FILE.png|FILE.npy [--n N] [--steps N | --sampler NAME --nfe K] [options]',
+  usage: '--run DIR|PACKAGE|URL --out FILE.csv|FILE.png|FILE.npy [--n N] [--steps N | --sampler NAME --nfe K] [options]',
   options: OPTIONS,
   notes: [
     'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
     '2-D:     scm sample --run runs/quickstart/scd --steps 2 --mid-t 0.3 --out cells.png   # a later second step: sharper cells',
     'Images:  scm sample --run models/mnist-scd --steps 1 --class 7 --guidance 1.5 --n 64 --out grid.png',
+    'Models:  scm sample --run @scm/model-mnist --steps 2 --class rows --out digits.png   # an installed model package (npm i @scm/model-mnist)',
+    '         scm sample --run https://example.org/models/mnist/ --steps 1 --class 3 --out threes.png   # a model folder served over HTTP',
+    '         (a model records its recommended --guidance, used when none is given)',
     '         scm sample --run models/mnist-scd --steps 2 --class rows --n 100 --out digits.png   # row c: ten of class c',
     '--backend onnx samples with an exported sampler graph on ONNX Runtime (consistency sampling, or a teacher\'s ODE\n' +
       'sampler with its network evaluations unrolled): the same noise and labels as the other backends for a seed, so the\n' +
@@ -125,9 +132,11 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     throw new UsageError(`--class must be a class number (a non-negative integer) or ${CLASS_ROWS}, got ${JSON.stringify(classArg)}`);
   }
   const classLabel = byRow ? undefined : optInteger(values, 'class', 0);
-  const guidance = optNumber(values, 'guidance');
+  const guidanceGiven = optNumber(values, 'guidance');
 
-  const loaded = await loadRun(dir);
+  const source = await loadSampleSource(dir, io);
+  const loaded = source.run;
+  const guidance = guidanceGiven ?? source.defaultGuidance;
   checkOutput(out, isImageRun(loaded.meta), dir);
   const model = createModel(loaded.meta.model);
   const n = nGiven ?? (byRow ? ROW_SAMPLES * model.numClasses : isImageRun(loaded.meta) ? IMAGE_SAMPLE_N : DEFAULT_N);
