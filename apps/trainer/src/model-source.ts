@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_FORMAT, loadModel, Rng, type LoadProgress } from '@scm/core';
+import { CHECKPOINT_FORMAT, loadModel, Rng, type CheckpointMeta, type LoadProgress } from '@scm/core';
 import { describeError, RunError } from './errors.js';
 import type { Io } from './io.js';
 import { CHECKPOINT_FILE, loadRun, type LoadedRun } from './run-folder.js';
@@ -40,6 +40,6 @@ export async function loadSampleSource(source: string, io: Io): Promise<SampleSo
     throw new RunError(`--run ${source}: ${describeError(e)}`);
   }
   const { spec, weights } = loaded;
-  const meta = { format: CHECKPOINT_FORMAT, ...spec.run, skipped: 0, rng: new Rng(0).state() };
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, ...spec.run, skipped: 0, rng: new Rng(0).state() };
   return { run: { dir: source, meta, state: { params: weights, ema: weights, opt: {} } }, ...(spec.defaultGuidance !== undefined ? { defaultGuidance: spec.defaultGuidance } : {}) };
 }

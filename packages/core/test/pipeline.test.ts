@@ -27,6 +27,7 @@ import {
   tMaxFor,
   toDevice,
   toy2dSource,
+  type CheckpointMeta,
   type Engine,
   type GraphSampleOptions,
   type HostParams,
@@ -62,7 +63,7 @@ function specOf(config: MlpConfig, extra: Partial<ModelSpec> = {}): ModelSpec {
 
 function checkpointBytes(config: MlpConfig, weights: HostParams): Uint8Array {
   const spec = specOf(config);
-  const meta = { format: CHECKPOINT_FORMAT, ...spec.run, skipped: 0, rng: new Rng(0).state() };
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, ...spec.run, skipped: 0, rng: new Rng(0).state() };
   return encodeCheckpoint(meta, { params: weights, ema: weights, opt: {} });
 }
 
@@ -200,6 +201,7 @@ describe('loadPipeline: sources', () => {
       files.set('/m/config.json', new TextEncoder().encode(JSON.stringify(specOf(config))));
       files.set('/m/model.safetensors', encodeModelWeights(specOf(config), weights));
       server = createServer((req, res) => {
+        if (req.url?.startsWith('/broken/')) return void res.writeHead(500).end();
         const body = files.get(req.url ?? '');
         if (!body) return void res.writeHead(404).end();
         res.writeHead(200, { 'content-length': body.length }).end(body);
@@ -219,8 +221,9 @@ describe('loadPipeline: sources', () => {
       expect(Array.from((await direct.generate({ n: 3 })).data)).toEqual(Array.from((await pipe.generate({ n: 3 })).data));
     });
 
-    it('a missing model names the URL', async () => {
+    it('a missing model names the URL; a server error is not taken for a missing file', async () => {
       await expect(loadPipeline(`${base}/missing/`, { engine })).rejects.toThrow(new RegExp(`${base}/missing/ holds no model`));
+      await expect(loadPipeline(`${base}/broken/`, { engine })).rejects.toThrow(new RegExp(`cannot fetch ${base}/broken/config.json: HTTP 500`));
     });
   });
 });

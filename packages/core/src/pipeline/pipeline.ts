@@ -238,23 +238,25 @@ const CHECKPOINT = 'checkpoint.safetensors';
 
 /** The spec and EMA weights of a source, wherever they are. */
 async function readModel(files: ModelFiles, onProgress?: (p: LoadProgress) => void): Promise<{ spec: unknown; weights: HostParams }> {
-  if (await files.has(BYTES_FILE)) return fromWeightsOrCheckpoint(await files.read(BYTES_FILE, onProgress), files.where);
-  if (await files.has(CONFIG)) {
-    const text = new TextDecoder().decode(await files.read(CONFIG, onProgress));
-    let parsed: { format?: string; weights?: string } | null;
+  if (files.single) return fromWeightsOrCheckpoint(await files.read(BYTES_FILE, onProgress), files.where);
+  const config = await files.readIfPresent(CONFIG, onProgress);
+  if (config !== undefined) {
+    let parsed: { format?: string } | null;
     try {
-      parsed = JSON.parse(text) as typeof parsed;
+      parsed = JSON.parse(new TextDecoder().decode(config)) as typeof parsed;
     } catch (e) {
       throw new ModelSpecError(`${files.where}: ${CONFIG} is not valid JSON (${(e as Error).message})`);
     }
-    // A run folder's config.json is its RunInfo; its weights are in the checkpoint.
-    if (parsed?.format !== undefined || !(await files.has(CHECKPOINT))) {
+    // A run folder's config.json is its RunInfo, without a format: its weights are in the checkpoint.
+    if (parsed?.format !== undefined) {
       const { spec } = checkSpec(parsed);
       const { weights } = decodeModelWeights(await files.read(spec.weights, onProgress));
       return { spec, weights };
     }
   }
-  if (await files.has(CHECKPOINT)) return fromWeightsOrCheckpoint(await files.read(CHECKPOINT, onProgress), files.where);
+  const checkpoint = await files.readIfPresent(CHECKPOINT, onProgress);
+  if (checkpoint !== undefined) return fromWeightsOrCheckpoint(checkpoint, files.where);
+  if (config !== undefined) checkSpec(JSON.parse(new TextDecoder().decode(config)));
   throw new ModelSourceError(`${files.where} holds no model: neither a model's ${CONFIG} nor a run's ${CHECKPOINT}`);
 }
 

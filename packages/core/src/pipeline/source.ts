@@ -32,10 +32,12 @@ export interface LoadProgress {
 export interface ModelFiles {
   /** How messages name the model's location. */
   readonly where: string;
+  /** Whether the source is one weights file or checkpoint (read as {@link BYTES_FILE}) rather than a folder. */
+  readonly single: boolean;
   /** A file's bytes, by name relative to the model; rejects naming the file when it cannot be read. */
   read(name: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array>;
-  /** Whether a file exists (folders and URLs: by trying to read it; bytes: only the bytes themselves). */
-  has(name: string): Promise<boolean>;
+  /** As read, but undefined where the file does not exist (no such file, HTTP 404); other failures reject. */
+  readIfPresent(name: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array | undefined>;
 }
 
 /** A source that cannot be read: the message names it and why. */
@@ -61,31 +63,39 @@ async function nodeModule<M>(name: string): Promise<M> {
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:/i;
 const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 
-function bytesFiles(bytes: Uint8Array): ModelFiles {
+function bytesFiles(bytes: Uint8Array, where = `${bytes.length} bytes`): ModelFiles {
   return {
-    where: `${bytes.length} bytes`,
+    where,
+    single: true,
     read: async (name) => {
       if (name === BYTES_FILE) return bytes;
-      throw new ModelSourceError(`the model was given as bytes: it has no file ${name}`);
+      throw new ModelSourceError(`the model was given as one file (${where}): it has no file ${name}`);
     },
-    has: async (name) => name === BYTES_FILE,
+    readIfPresent: async (name) => (name === BYTES_FILE ? bytes : undefined),
   };
 }
 
 function folderFiles(fs: NodeFs, dir: string, sep: string): ModelFiles {
   const path = (name: string) => `${dir.endsWith(sep) ? dir : dir + sep}${name}`;
+  const readIfPresent = async (name: string, onProgress?: (p: LoadProgress) => void) => {
+    try {
+      const bytes = new Uint8Array(await fs.readFile(path(name)));
+      onProgress?.({ file: name, loaded: bytes.length, total: bytes.length });
+      return bytes;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return undefined;
+      throw new ModelSourceError(`cannot read ${path(name)} (${(e as Error).message})`);
+    }
+  };
   return {
     where: dir,
+    single: false,
+    readIfPresent,
     read: async (name, onProgress) => {
-      try {
-        const bytes = new Uint8Array(await fs.readFile(path(name)));
-        onProgress?.({ file: name, loaded: bytes.length, total: bytes.length });
-        return bytes;
-      } catch (e) {
-        throw new ModelSourceError(`cannot read ${path(name)} (${(e as Error).message})`);
-      }
+      const bytes = await readIfPresent(name, onProgress);
+      if (bytes === undefined) throw new ModelSourceError(`cannot read ${path(name)}: no such file`);
+      return bytes;
     },
-    has: async (name) => fs.stat(path(name)).then((s) => s.isFile(), () => false),
   };
 }
 
@@ -127,21 +137,23 @@ function urlFiles(base: URL, fetchFn: typeof fetch): ModelFiles {
     }
     return { url, response };
   };
+  const readIfPresent = async (name: string, onProgress?: (p: LoadProgress) => void) => {
+    const { url, response } = await get(name);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) throw new ModelSourceError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trim());
+    return readBody(response, name, onProgress);
+  };
   return {
     where: base.href,
+    single: false,
+    readIfPresent,
     read: async (name, onProgress) => {
-      const { url, response } = await get(name);
-      if (!response.ok) throw new ModelSourceError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trim());
-      return readBody(response, name, onProgress);
-    },
-    has: async (name) => {
-      try {
-        const { response } = await get(name);
-        await response.body?.cancel();
-        return response.ok;
-      } catch {
-        return false;
-      }
+      const bytes = await readIfPresent(name, onProgress);
+      if (bytes === undefined) throw new ModelSourceError(`cannot fetch ${new URL(name, base).href}: HTTP 404 (not found)`);
+      return bytes;
     },
   };
 }
@@ -158,7 +170,8 @@ async function fromUrl(url: URL, fetchFn: typeof fetch): Promise<ModelFiles> {
   if (url.pathname.endsWith('.safetensors')) {
     const file = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
     const files = urlFiles(new URL('./', url), fetchFn);
-    return { where: url.href, read: (name, p) => files.read(name === BYTES_FILE ? file : name, p), has: (name) => files.has(name === BYTES_FILE ? file : name) };
+    const named = (name: string) => (name === BYTES_FILE ? file : name);
+    return { where: url.href, single: true, read: (name, p) => files.read(named(name), p), readIfPresent: (name, p) => files.readIfPresent(named(name), p) };
   }
   return urlFiles(asFolder(url), fetchFn);
 }
@@ -176,7 +189,7 @@ async function fromPath(path: string): Promise<ModelFiles> {
   const bytes = await fs.readFile(path).catch((e: Error) => {
     throw new ModelSourceError(`cannot read ${path} (${e.message})`);
   });
-  return { ...bytesFiles(new Uint8Array(bytes)), where: path };
+  return bytesFiles(new Uint8Array(bytes), path);
 }
 
 /** An installed model package by name: its default export's location, imported from the working folder. */
