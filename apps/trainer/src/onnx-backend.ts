@@ -87,22 +87,33 @@ export async function exportRunDenoiser(run: LoadedRun, opts: { batch?: number }
   });
 }
 
+/** An input or output of an ONNX model: its element type (ONNX's TensorProto.DataType) and dims, a name where symbolic. */
+export interface ModelValue {
+  readonly name: string;
+  readonly elemType: number;
+  readonly dims: readonly (number | string)[];
+}
+
+/** The declared inputs and outputs of ONNX model bytes. */
+export async function modelIo(bytes: Uint8Array): Promise<{ inputs: ModelValue[]; outputs: ModelValue[] }> {
+  const { decodeModel } = await loadOnnx();
+  const graph = decodeModel(bytes).graph!;
+  type Value = NonNullable<typeof graph.input>[number];
+  const value = (v: Value): ModelValue => {
+    const t = v.type?.tensorType;
+    return { name: v.name ?? '', elemType: t?.elemType ?? 0, dims: (t?.shape?.dim ?? []).map((d) => d.dimParam || Number(d.dimValue ?? NaN)) };
+  };
+  return { inputs: (graph.input ?? []).map(value), outputs: (graph.output ?? []).map(value) };
+}
+
 const ELEM_TYPES: Record<number, string> = { 1: 'float32', 7: 'int64' };
 
 /** "name  type [dims]" for each input and output of a model, for people reading the export. */
 export async function describeModelIo(bytes: Uint8Array): Promise<{ inputs: string[]; outputs: string[] }> {
-  const { decodeModel } = await loadOnnx();
-  const graph = decodeModel(bytes).graph!;
-  type Value = NonNullable<typeof graph.input>[number];
-  const describe = (v: Value) => {
-    const t = v.type?.tensorType;
-    const dims = (t?.shape?.dim ?? []).map((d) => d.dimParam || String(d.dimValue ?? '?'));
-    return { name: v.name ?? '', text: `${ELEM_TYPES[t?.elemType ?? 0] ?? `type ${t?.elemType}`} [${dims.join(', ')}]` };
-  };
-  const all = [...(graph.input ?? []), ...(graph.output ?? [])].map(describe);
-  const width = Math.max(...all.map((d) => d.name.length)) + 2;
-  const line = (d: { name: string; text: string }) => `${d.name.padEnd(width)}${d.text}`;
-  return { inputs: (graph.input ?? []).map(describe).map(line), outputs: (graph.output ?? []).map(describe).map(line) };
+  const { inputs, outputs } = await modelIo(bytes);
+  const width = Math.max(...[...inputs, ...outputs].map((v) => v.name.length)) + 2;
+  const line = (v: ModelValue) => `${v.name.padEnd(width)}${ELEM_TYPES[v.elemType] ?? `type ${v.elemType}`} [${v.dims.map((d) => (Number.isNaN(d) ? '?' : String(d))).join(', ')}]`;
+  return { inputs: inputs.map(line), outputs: outputs.map(line) };
 }
 
 // ---- sampling --------------------------------------------------------------------------------

@@ -18,10 +18,23 @@ import {
 } from '../args.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
-import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx } from '../onnx-backend.js';
+import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx, modelIo } from '../onnx-backend.js';
 import { writeAtomic } from '../atomic-file.js';
 import { describeMode, loadRun } from '../run-folder.js';
 import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling.js';
+import {
+  checkModelName,
+  CONFIG_FILE,
+  DEFAULT_MAX_BATCH,
+  defaultModelName,
+  inferenceServiceYaml,
+  MODEL_FILE,
+  modelConfigText,
+  tritonTensors,
+  VERSION,
+  writeTritonRepository,
+} from '../triton.js';
+import { join } from 'node:path';
 
 const FORMATS = ['onnx'] as const;
 const DEFAULT_STEPS = 2;
@@ -39,6 +52,14 @@ const OPTIONS: OptionSpecs = {
     help: 'class-conditional runs: fix the guidance scale in the graph (default: a per-sample "guidance" input)',
   },
   denoiser: { type: 'boolean', help: 'export the network F(x, t [, label] [, guidance]) instead of the sampler (any run, teachers too)' },
+  triton: {
+    type: 'string',
+    value: 'OUTDIR',
+    help: `instead of --out: write the sampler as model NAME of the Triton model repository OUTDIR (NAME/${CONFIG_FILE}, NAME/${VERSION}/${MODEL_FILE}) and a KServe InferenceService manifest beside it (NAME.kserve.yaml)`,
+  },
+  name: { type: 'string', value: 'NAME', help: 'with --triton: the model name (default: the run folder\'s name and the steps, e.g. cb-scd-2step)' },
+  'max-batch': { type: 'string', value: 'B', help: `with --triton: max_batch_size, the largest batch Triton forms from requests (default ${DEFAULT_MAX_BATCH})` },
+  force: { type: 'boolean', help: 'with --triton: replace model NAME where the repository already holds it' },
 };
 
 export const help: CommandHelp = {
@@ -48,19 +69,42 @@ export const help: CommandHelp = {
     'Inputs z0, z1, ... (standard normal noise [batch, ...sample shape], one per step), int64 "label" [batch] for\n' +
     'class-conditional runs (-1: no class) and "guidance" [batch] where the scale is not fixed; output "x", the\n' +
     'samples in data coordinates. Teacher runs have no consistency sampler: export their denoiser with --denoiser.',
-  usage: '--run DIR --out FILE.onnx [--format onnx] [--steps N] [--batch B] [--guidance S] | --denoiser',
+  usage: '--run DIR (--out FILE.onnx | --triton OUTDIR [--name NAME] [--max-batch B] [--force]) [--steps N] [--batch B] [--guidance S] | --denoiser',
   options: OPTIONS,
   notes: [
     'Prints the model\'s inputs and outputs. --seed and --backend do not apply (the weights are the run\'s).\n' +
       'scm sample --backend onnx runs the same sampler with ONNX Runtime, feeding it the noise of --seed.',
     'Example: scm export --run runs/cb-scd --format onnx --steps 2 --out model.onnx',
+    'Triton:  scm export --run runs/cb-scd --steps 1 --triton model_repository (then tritonserver --model-repository=model_repository;\n' +
+      '         inputs of the batch alone, label and guidance, are sent as [N, 1])',
   ],
 };
+
+/** --triton's settings, after refusing what a served model cannot take. */
+function tritonOptions(values: OptionValues, dir: string, steps: number) {
+  const outDir = str(values, 'triton');
+  if (outDir === undefined) {
+    for (const f of ['name', 'max-batch', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} is for --triton`);
+    return undefined;
+  }
+  if (outDir === '') throw new UsageError('--triton needs the model repository\'s folder');
+  if (str(values, 'out') !== undefined) throw new UsageError('--triton writes the model into the repository: leave out --out');
+  if (flag(values, 'denoiser')) throw new UsageError('--triton serves the sampler, noise in and samples out: leave out --denoiser');
+  if (values.batch !== undefined) throw new UsageError('--triton exports any batch, as Triton batches requests itself: cap it with --max-batch, not --batch');
+  const name = str(values, 'name');
+  return {
+    outDir,
+    name: name === undefined ? defaultModelName(dir, steps) : checkModelName(name),
+    maxBatch: optInteger(values, 'max-batch') ?? DEFAULT_MAX_BATCH,
+    force: flag(values, 'force'),
+  };
+}
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
   commonOptions(values, BACKENDS);
   const dir = requireStr(values, 'run', help.name);
-  const out = requireStr(values, 'out', help.name);
+  const triton = tritonOptions(values, dir, optInteger(values, 'steps') ?? DEFAULT_STEPS);
+  const out = triton ? undefined : requireStr(values, 'out', help.name);
   parseChoice('format', str(values, 'format') ?? 'onnx', FORMATS, '--format');
   const denoiser = flag(values, 'denoiser');
   const steps = optInteger(values, 'steps');
@@ -79,7 +123,10 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     what = `the denoiser of ${dir} (${describeMode(mode)}, step ${loaded.meta.step}, EMA weights)`;
   } else {
     if (mode === 'teacher') {
-      throw new UsageError(`${dir} is a diffusion teacher run: only consistency (sCD/sCT) runs export a sampler; export its denoiser with --denoiser`);
+      throw new UsageError(
+        `${dir} is a diffusion teacher run: only consistency (sCD/sCT) runs export a sampler` +
+          (triton ? ', which is what --triton serves' : '; export its denoiser with --denoiser'),
+      );
     }
     checkConditioning({ guidance }, { model: createModel(loaded.meta.model), info: loaded.meta }, dir);
     if (midT !== undefined) checkMidT(midT, steps ?? DEFAULT_STEPS, loaded.meta.train.sigmaD);
@@ -91,8 +138,21 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
     what = `the ${steps ?? DEFAULT_STEPS}-step consistency sampler${midT !== undefined ? ` (t_mid ${midT})` : ''} of ${dir} (step ${loaded.meta.step}, EMA weights, samples in data coordinates)`;
   }
   (await loadOnnx()).checkModel(bytes);
-  await writeAtomic(out, bytes);
+  let written: string;
+  if (triton) {
+    const tensors = tritonTensors(await modelIo(bytes));
+    const { modelDir, manifest } = await writeTritonRepository(
+      triton.outDir,
+      triton.name,
+      { model: bytes, config: modelConfigText(triton.name, triton.maxBatch, tensors), manifest: inferenceServiceYaml(triton.name) },
+      triton.force,
+    );
+    written = `${join(modelDir, CONFIG_FILE)}\n${join(modelDir, VERSION, MODEL_FILE)}\n${manifest}`;
+  } else {
+    await writeAtomic(out!, bytes);
+    written = out!;
+  }
   const shapes = await describeModelIo(bytes);
-  io.err(`exported ${what}: ${(bytes.length / 1024).toFixed(1)} KiB${batch !== undefined ? `, batch ${batch}` : ''}\n`);
-  io.out(`${out}\ninputs:\n${shapes.inputs.map((l) => `  ${l}\n`).join('')}outputs:\n${shapes.outputs.map((l) => `  ${l}\n`).join('')}`);
+  io.err(`exported ${what}: ${(bytes.length / 1024).toFixed(1)} KiB${batch !== undefined ? `, batch ${batch}` : ''}${triton ? `, as Triton model ${triton.name}` : ''}\n`);
+  io.out(`${written}\ninputs:\n${shapes.inputs.map((l) => `  ${l}\n`).join('')}outputs:\n${shapes.outputs.map((l) => `  ${l}\n`).join('')}`);
 }
