@@ -8,7 +8,7 @@ import { encodePng } from './png.js';
 export interface RgbaImage {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8ClampedArray;
+  readonly data: Uint8ClampedArray<ArrayBuffer>;
 }
 
 /** Between tiles of a grid: mid grey shows against black and white backgrounds (as @scm/datasets' grids). */
