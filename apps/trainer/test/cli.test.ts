@@ -287,7 +287,7 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     mkdirSync(empty);
     const r = await scm('sample', '--run', empty, '--out', join(root, 'x.csv'));
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toMatch(/is not a run folder: it has no checkpoint\.safetensors/);
+    expect(oneLine(r.stderr)).toMatch(/empty holds no model: neither a model's config\.json nor a run's checkpoint\.safetensors/);
     const gone = await scm('eval', '--run', join(root, 'nowhere'));
     expect(gone.code).toBe(1);
     expect(oneLine(gone.stderr)).toMatch(/run folder .*nowhere does not exist/);

@@ -233,7 +233,7 @@ describe('consistent options', () => {
     for (const f of ['lr', 'steps']) {
       const r = await scm('train-teacher', `--${f}`, '0x10', '--out', join(root, `hex-${f}`));
       expect(r.code, f).toBe(2);
-      expect(oneLine(r.stderr)).toMatch(new RegExp(`--${f} must be a positive (number|integer), got "0x10"`));
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`--${f} must be a (positive number|non-negative integer), got "0x10"`));
     }
   });
 
