@@ -281,9 +281,13 @@ function checkWeights(model: Model, weights: HostParams, where: string): void {
 
 /** A model read from a source: its checked spec, network, unit map and EMA weights. */
 export interface LoadedModel {
+  /** The model's config, checked. */
   readonly spec: ModelSpec;
+  /** The network the spec describes. */
   readonly model: Model;
+  /** How its samples map to data units. */
   readonly units: DataUnits;
+  /** The EMA weights, checked against the network's tensors. */
   readonly weights: HostParams;
   /** The source's files (a model package's samplers are read from here on demand). */
   readonly files: ModelFiles;

@@ -6,8 +6,11 @@ import { encodePng } from './png.js';
 
 /** RGBA bytes of an image, ready for `new ImageData(data, width, height)`. */
 export interface RgbaImage {
+  /** Pixels per row. */
   readonly width: number;
+  /** Rows. */
   readonly height: number;
+  /** width x height x 4 bytes, row by row. */
   readonly data: Uint8ClampedArray<ArrayBuffer>;
 }
 
@@ -17,15 +20,20 @@ const GAP = 128;
 /** Samples drawn by a pipeline. */
 export class Generation {
   /**
-   * @param kind - 'image': `data` is [n, height, width, channels] in [0, 1]; 'points': [n, d] in data coordinates.
+   * @param kind - 'image' or 'points'.
+   * @param data - The samples, row-major.
    * @param shape - `data`'s shape, the sample count first.
    * @param labels - The class of each sample, for class-conditional models.
    * @param cols - The grid's columns by default (a class per row where labels were 'rows').
    */
   constructor(
+    /** 'image': `data` is [n, height, width, channels] in [0, 1]; 'points': [n, d] in data coordinates. */
     readonly kind: 'image' | 'points',
+    /** The samples, row-major, in data units. */
     readonly data: Float32Array,
+    /** `data`'s shape, the sample count first. */
     readonly shape: readonly number[],
+    /** The class of each sample, for class-conditional models. */
     readonly labels: Int32Array | undefined,
     private readonly cols: number,
   ) {}

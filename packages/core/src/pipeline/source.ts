@@ -32,7 +32,7 @@ export interface LoadProgress {
 export interface ModelFiles {
   /** How messages name the model's location. */
   readonly where: string;
-  /** Whether the source is one weights file or checkpoint (read as {@link BYTES_FILE}) rather than a folder. */
+  /** Whether the source is one weights file or checkpoint (read under the name "<bytes>") rather than a folder. */
   readonly single: boolean;
   /** A file's bytes, by name relative to the model; rejects naming the file when it cannot be read. */
   read(name: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array>;

@@ -12,7 +12,10 @@ import type { CheckpointMeta, RunInfo } from '../train/index.js';
 export const MODEL_FORMAT = 'scm-ts/model@1';
 
 /** A run as a model package records it: RunInfo and the step its weights are from. */
-export type ModelRun = RunInfo & { readonly step: number };
+export type ModelRun = RunInfo & {
+  /** Training steps the weights had taken. */
+  readonly step: number;
+};
 
 /** A model package's config.json. */
 export interface ModelSpec {
@@ -42,6 +45,7 @@ export interface DataUnits {
   readonly shape: readonly number[];
   /** Data units = model units / scale + mean (mean over the last axis); images' data units are [-1, 1]. */
   readonly scale: number;
+  /** The data's mean, one entry per last-axis coordinate. */
   readonly mean: readonly number[];
 }
 
@@ -97,7 +101,14 @@ export function specOfCheckpoint(meta: CheckpointMeta, name: string): ModelSpec 
  * Checks a parsed config.json (or lean weights' metadata) and builds its model: errors name the
  * field, so a hand-edited or truncated config says what is wrong.
  */
-export function checkSpec(value: unknown): { spec: ModelSpec; model: Model; units: DataUnits } {
+export function checkSpec(value: unknown): {
+  /** The spec, checked. */
+  spec: ModelSpec;
+  /** Its network. */
+  model: Model;
+  /** How its samples map to data units. */
+  units: DataUnits;
+} {
   const s = value as Partial<ModelSpec> | null;
   if (typeof s !== 'object' || s === null) throw new ModelSpecError('config is not a JSON object');
   if (s.format !== MODEL_FORMAT) throw new ModelSpecError(`config format ${JSON.stringify(s.format ?? null)} is not "${MODEL_FORMAT}"`);

@@ -23,7 +23,12 @@ export const isModelWeights = (metadata: Readonly<Record<string, string>>): bool
  *
  * @throws ModelSpecError for another format, a spec that is not JSON, or a tensor that is not F32 or not finite.
  */
-export function decodeModelWeights(bytes: Uint8Array): { spec: unknown; weights: HostParams } {
+export function decodeModelWeights(bytes: Uint8Array): {
+  /** The spec the weights carry, unchecked (checkSpec checks it). */
+  spec: unknown;
+  /** The EMA tensors by parameter name. */
+  weights: HostParams;
+} {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (!isModelWeights(metadata)) throw new ModelSpecError(`weights format ${JSON.stringify(metadata.format ?? null)} is not "${MODEL_FORMAT}"`);
   let spec: unknown;
