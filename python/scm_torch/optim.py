@@ -137,7 +137,7 @@ def apply_step(
     with torch.no_grad():
         norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(g)))  # sqrt of the sum of all squares
         max_norm = train["clip"] if train["clip"] > 0 else math.inf
-        scale = (torch.tensor(max_norm, dtype=torch.float32, device=norm.device) / (norm + CLIP_NORM_EPS)).clamp(max=1.0)
+        scale = (torch.tensor(max_norm, dtype=norm.dtype, device=norm.device) / (norm + CLIP_NORM_EPS)).clamp(max=1.0)
         loss_v, norm_v, scale_v = torch.stack([loss, norm, scale]).tolist()
         applied = math.isfinite(loss_v + norm_v)
         if applied:
