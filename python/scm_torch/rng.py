@@ -139,6 +139,14 @@ class Rng:
                 return (w[accepted[:n]] % np.uint32(high)).astype(np.int32)
             ahead += n - len(accepted) + 16
 
+    def permutation(self, n: int) -> np.ndarray:
+        """A uniformly random permutation of 0..n-1 (Fisher-Yates, each index drawn as randint does)."""
+        out = np.arange(n, dtype=np.int32)
+        for i in range(n - 1, 0, -1):
+            j = int(self.randint(1, i + 1)[0])
+            out[i], out[j] = out[j], out[i]
+        return out
+
     def split(self) -> "Rng":
         child = Rng(0)
         w = self.words(2)
