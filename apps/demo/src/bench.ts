@@ -4,7 +4,9 @@
  * backends (default all three), batches (default 1,16,64), repeats (default 5). Results are shown
  * in a table and published on window.scmBench.
  */
-import { createGenerator, loadManifest, type BackendChoice } from './generator.js';
+import type { BackendChoice } from './generation.js';
+import { createGenerator } from './generator.js';
+import { loadDemoModel } from './model-files.js';
 import { STEPS, type Steps } from './public-files.js';
 import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
@@ -58,10 +60,10 @@ window.scmBench = report;
 
 async function main(): Promise<void> {
   report.adapter = await probeWebGpu();
-  const loaded = await loadManifest();
+  const model = await loadDemoModel();
   for (const choice of backends) {
     const began = performance.now();
-    const generator = await createGenerator(choice, loaded);
+    const generator = await createGenerator(choice, model);
     report.setupMs[choice] = performance.now() - began;
     for (const steps of STEPS) {
       for (const batch of batches) {

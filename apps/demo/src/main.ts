@@ -1,7 +1,9 @@
 /** The page's wiring: controls to generators and to the toy trainer, results to canvases and status lines. */
-import { TOY2D_NAMES, type Toy2dName } from '@scm/core';
+import { dataUnits, TOY2D_NAMES, type Toy2dName } from '@scm/core';
 import { DEADLINES_MS, withDeadline } from './deadline.js';
-import { createGenerator, loadManifest, type BackendChoice, type GenerateRequest, type Generator, type LoadedManifest } from './generator.js';
+import type { BackendChoice, GenerateRequest, Generator } from './generation.js';
+import { createGenerator } from './generator.js';
+import { loadDemoModel, type DemoModel } from './model-files.js';
 import type { Steps } from './public-files.js';
 import { boundsOf, drawImageGrid, drawScatter } from './render.js';
 import type { DemoState } from './state.js';
@@ -33,10 +35,10 @@ function fillSelect(select: HTMLSelectElement, options: readonly (readonly [valu
 /** Created on first use and kept: one session or weights upload per backend, not per click. */
 const generators = new Map<BackendChoice, Promise<Generator>>();
 
-function generatorFor(choice: BackendChoice, loaded: LoadedManifest, progress: (message: string) => void): Promise<Generator> {
+function generatorFor(choice: BackendChoice, model: DemoModel, progress: (message: string) => void): Promise<Generator> {
   let generator = generators.get(choice);
   if (!generator) {
-    generator = createGenerator(choice, loaded, progress);
+    generator = createGenerator(choice, model, progress);
     generators.set(choice, generator);
     // A failed start is not kept: the next click tries again (after a network error, say).
     generator.catch(() => generators.delete(choice));
@@ -68,21 +70,24 @@ function showRuntime(probe: WebGpuProbe): void {
   byId('runtime').textContent = `WASM: ${plural(threads.threads, 'thread')} (${threads.why}). WebGPU: ${webgpu}.`;
 }
 
-function setUpDigits(loaded: LoadedManifest): void {
-  const { manifest } = loaded;
+function setUpDigits(model: DemoModel): void {
+  const { spec } = model;
+  const [imageSize, , channels] = dataUnits(spec.run).shape;
+  const { numClasses } = spec.run.model;
+  const guidanceMax = spec.run.model.guidanceInput ? spec.run.train.guidanceMax : 1;
   const [label, steps, grid, backend] = ['label', 'steps', 'grid', 'backend'].map((id) => byId<HTMLSelectElement>(id));
   const [guidance, seed, live] = ['guidance', 'seed', 'live'].map((id) => byId<HTMLInputElement>(id));
   const canvas = byId<HTMLCanvasElement>('digits-canvas');
   const status = byId('digits-status');
-  fillSelect(label, manifest.classNames.map((name, i) => [String(i), name]), '0');
-  guidance.max = String(manifest.guidanceMax);
-  guidance.disabled = manifest.guidanceMax <= 1;
-  guidance.value = String(Math.min(1.5, manifest.guidanceMax));
+  const names = spec.classNames ?? Array.from({ length: numClasses }, (_, i) => String(i));
+  fillSelect(label, names.map((name, i) => [String(i), name]), '0');
+  guidance.max = String(guidanceMax);
+  guidance.disabled = guidanceMax <= 1;
+  guidance.value = String(spec.defaultGuidance ?? 1);
   const showGuidance = () => (byId('guidance-value').textContent = Number(guidance.value).toFixed(2));
   guidance.addEventListener('input', showGuidance);
   showGuidance();
-  byId('model-source').textContent = `${manifest.source.run}, step ${manifest.source.step}`;
-  byId('stand-in').hidden = !manifest.source.standIn;
+  byId('model-source').textContent = `@scm/model-${spec.name} (${spec.run.train.mode}, step ${spec.run.step})`;
 
   const request = (): GenerateRequest => ({
     label: Number(label.value),
@@ -96,7 +101,7 @@ function setUpDigits(loaded: LoadedManifest): void {
     const choice = backend.value as BackendChoice;
     const r = request();
     const firstBatch = !generators.has(choice);
-    const generator = await generatorFor(choice, loaded, (message) => (status.textContent = message));
+    const generator = await generatorFor(choice, model, (message) => (status.textContent = message));
     if (firstBatch) status.textContent = `First batch on ${generator.backend}: compiling kernels...`;
     const start = performance.now();
     const images = await withDeadline(generator.generate(r), DEADLINES_MS.run, `a batch of ${r.count} on ${generator.backend}`).catch(async (error: unknown) => {
@@ -104,7 +109,6 @@ function setUpDigits(loaded: LoadedManifest): void {
       throw error;
     });
     const ms = performance.now() - start;
-    const { imageSize, channels } = manifest.model;
     drawImageGrid(canvas, images, r.count, imageSize, channels);
     // The first batch on a backend includes compiling its kernels; later ones show its speed.
     const first = state.latest[choice] === undefined ? ' (first batch: includes compiling kernels)' : '';
@@ -205,12 +209,12 @@ function setUpToy(): void {
 }
 
 setUpToy();
-Promise.all([loadManifest(), probeWebGpu()])
-  .then(([loaded, probe]) => {
+Promise.all([loadDemoModel(), probeWebGpu()])
+  .then(([model, probe]) => {
     state.webgpu = probe;
     showRuntime(probe);
     chooseDefaultBackend(probe);
-    setUpDigits(loaded);
+    setUpDigits(model);
   })
   .catch(showError)
   .finally(() => {

@@ -1,12 +1,14 @@
 /**
- * ONNX Runtime Web sessions on the exported 1- and 2-step samplers (one graph each: noise, label
- * and guidance in, pixels out). Shared by the page's thread (WebGPU) and the WASM worker.
+ * The pipeline on ONNX Runtime Web: @scm/onnx's engine runs the model's exported 1- and 2-step
+ * samplers (one graph each: noise, label and guidance in, pixels out). Shared by the page's thread
+ * (WebGPU) and the WASM worker.
  */
 import * as ort from 'onnxruntime-web';
-import { Rng } from '@scm/core';
-import { OnnxSampler } from '@scm/onnx';
-import type { GenerateRequest } from './generator.js';
-import { STEPS, type Steps } from './public-files.js';
+import { loadPipeline } from '@scm/core';
+import { createOnnxEngine } from '@scm/onnx';
+import type { GenerateRequest } from './generation.js';
+import { servedFrom, type ModelFiles } from './model-files.js';
+import { STEPS } from './public-files.js';
 
 export type Provider = 'webgpu' | 'wasm';
 
@@ -16,24 +18,20 @@ export interface SamplerSetup {
   readonly threads: number;
   /** Where ONNX Runtime's .mjs and .wasm are: our folder, not a CDN, so the page works offline. */
   readonly wasmPaths: string;
-  /** Values per image (height x width x channels), for the noise. */
-  readonly imageValues: number;
 }
 
 export type RunSampler = (request: GenerateRequest) => Promise<Float32Array>;
 
-export async function openSamplers(models: Readonly<Record<Steps, Uint8Array>>, setup: SamplerSetup): Promise<RunSampler> {
+/** `base`: the model folder's URL; `files`: its files, already fetched by the page. */
+export async function openSamplers(base: string, files: ModelFiles, setup: SamplerSetup): Promise<RunSampler> {
   ort.env.wasm.wasmPaths = setup.wasmPaths;
   ort.env.wasm.numThreads = setup.threads;
   // Errors only: its warning that shape ops stay on the CPU under WebGPU is by design, yet reads as a fault.
-  const options = { executionProviders: [setup.provider], logSeverityLevel: 3 } as const;
-  const samplers = new Map<Steps, OnnxSampler>();
-  for (const steps of STEPS) samplers.set(steps, await OnnxSampler.create(ort, models[steps], options));
-  return (r) => {
-    // The noise core's generate() draws for this seed, so every backend draws the same digits.
-    const rng = new Rng(r.seed);
-    const noise = Object.fromEntries(Array.from({ length: r.steps }, (_, i) => [`z${i}`, rng.normal(r.count * setup.imageValues)]));
-    const inputs = { ...noise, label: new Int32Array(r.count).fill(r.label), guidance: new Float32Array(r.count).fill(r.guidance) };
-    return samplers.get(r.steps)!.run(inputs, r.count);
-  };
+  const engine = await createOnnxEngine({ ort, sessionOptions: { executionProviders: [setup.provider], logSeverityLevel: 3 } });
+  const url = new URL(base);
+  const pipe = await loadPipeline(url, { engine, fetch: servedFrom(url, files) });
+  // The pipeline opens a sampler's session on its first batch: one image each opens both now, so a
+  // runtime that cannot run them fails while setting up, not on the user's first click.
+  for (const steps of STEPS) await pipe.generate({ n: 1, steps, labels: 0 });
+  return async (r) => (await pipe.generate({ n: r.count, steps: r.steps, labels: r.label, guidance: r.guidance, seed: r.seed })).data;
 }

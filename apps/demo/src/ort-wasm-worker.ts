@@ -1,9 +1,9 @@
 /** The page's side of ort-worker.ts: opens the sessions there and runs batches on them. */
 import { DEADLINES_MS, withDeadline } from './deadline.js';
-import type { GenerateRequest } from './generator.js';
+import type { GenerateRequest } from './generation.js';
+import type { ModelFiles } from './model-files.js';
 import type { SamplerSetup } from './ort-samplers.js';
 import type { WorkerReply, WorkerRequest } from './ort-worker.js';
-import type { Steps } from './public-files.js';
 
 export interface WasmWorker {
   run(request: GenerateRequest): Promise<Float32Array>;
@@ -21,8 +21,8 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Resolves once both sessions are open (or fails after DEADLINES_MS.setup). `models` are copied: the page may need them if the worker fails. */
-export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setup: SamplerSetup): Promise<WasmWorker> {
+/** Resolves once both sessions are open (or fails after DEADLINES_MS.setup). `files` are copied: the page may need them if the worker fails. */
+export function openWasmWorker(base: string, files: ModelFiles, setup: SamplerSetup): Promise<WasmWorker> {
   const worker = new Worker(new URL('./ort-worker.ts', import.meta.url), { type: 'module', name: 'onnxruntime-wasm' });
   // Id 0 is the open request; runs count up from 1.
   const pending = new Map<number, Pending>();
@@ -62,7 +62,7 @@ export function openWasmWorker(models: Readonly<Record<Steps, Uint8Array>>, setu
       failAll(new Error('the WASM worker was stopped'));
     },
   };
-  return withDeadline(send({ type: 'open', models, setup }, 0), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM').then(
+  return withDeadline(send({ type: 'open', base, files, setup }, 0), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM').then(
     () => client,
     (error: unknown) => {
       client.close();

@@ -5,12 +5,12 @@
  * (measured on SwiftShader, isolated, 4 threads: the page did not answer for 20-30 s at a time, and
  * a first batch took twice as long as on one thread).
  */
-import type { GenerateRequest } from './generator.js';
+import type { GenerateRequest } from './generation.js';
+import type { ModelFiles } from './model-files.js';
 import { openSamplers, type RunSampler, type SamplerSetup } from './ort-samplers.js';
-import type { Steps } from './public-files.js';
 
 export type WorkerRequest =
-  | { readonly type: 'open'; readonly models: Readonly<Record<Steps, Uint8Array>>; readonly setup: SamplerSetup }
+  | { readonly type: 'open'; readonly base: string; readonly files: ModelFiles; readonly setup: SamplerSetup }
   | { readonly type: 'run'; readonly id: number; readonly request: GenerateRequest };
 
 export type WorkerReply =
@@ -26,7 +26,7 @@ let run: RunSampler | undefined;
 self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
   if (data.type === 'open') {
     try {
-      run = await openSamplers(data.models, data.setup);
+      run = await openSamplers(data.base, data.files, data.setup);
       reply({ type: 'opened' });
     } catch (error) {
       reply({ type: 'failed', message: messageOf(error) });

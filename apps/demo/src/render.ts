@@ -4,8 +4,8 @@
 const GAP = 1;
 
 /**
- * `images` [n, side, side, channels] as pixels in [-1, 1], drawn as a square grid, one canvas pixel
- * per image pixel. Values outside [-1, 1] are clipped, as an image writer would.
+ * `images` [n, side, side, channels] as pixels in [0, 1] (a pipeline's images), drawn as a square
+ * grid, one canvas pixel per image pixel.
  */
 export function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array, n: number, side: number, channels: number): void {
   const cols = Math.ceil(Math.sqrt(n));
@@ -20,7 +20,7 @@ export function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array, n
       for (let x = 0; x < side; x++) {
         const from = ((k * side + y) * side + x) * channels;
         const to = ((top + y) * canvas.width + left + x) * 4;
-        for (let c = 0; c < 3; c++) image.data[to + c] = (images[from + (channels === 1 ? 0 : c)] + 1) * 127.5;
+        for (let c = 0; c < 3; c++) image.data[to + c] = images[from + (channels === 1 ? 0 : c)] * 255;
         image.data[to + 3] = 255;
       }
     }

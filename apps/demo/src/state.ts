@@ -2,7 +2,7 @@
  * What the page has done, on window.scmDemo: the status lines show it to people, this shows it to
  * the end-to-end test (and to anyone in the console) without scraping text.
  */
-import type { BackendChoice, GenerateRequest } from './generator.js';
+import type { BackendChoice, GenerateRequest } from './generation.js';
 import type { WebGpuProbe } from './webgpu-probe.js';
 
 export interface GenerationRecord {
@@ -13,7 +13,7 @@ export interface GenerationRecord {
   readonly threads?: number;
   readonly request: GenerateRequest;
   readonly ms: number;
-  /** [count, height, width, channels], pixels in [-1, 1]. */
+  /** [count, height, width, channels], pixels in [0, 1]. */
   readonly images: Float32Array;
 }
 

@@ -1,0 +1,41 @@
+/**
+ * The model the page draws from: the model folder of @scm/model-mnist that the build step copied
+ * beside the page, read by core's loadPipeline from files the page fetched (with its progress and
+ * stall checks).
+ */
+import { checkSpec, type ModelSpec } from '@scm/core';
+import { fetchBytes, fetchFiles } from './fetch-bytes.js';
+import type { Progress } from './generation.js';
+import { MODEL_DIR } from './public-files.js';
+
+/** The model folder and its spec (config.json), read before any backend starts. */
+export interface DemoModel {
+  readonly url: URL;
+  readonly spec: ModelSpec;
+  readonly config: Uint8Array;
+}
+
+/** A model's files by name, fetched by the page with its progress and stall checks, then handed to loadPipeline. */
+export type ModelFiles = Readonly<Record<string, Uint8Array>>;
+
+/** The files a pipeline reads: config.json and the weights, and the samplers where the engine runs graphs. */
+export async function fetchModelFiles(model: DemoModel, withSamplers: boolean, progress: Progress): Promise<ModelFiles> {
+  const names = [model.spec.weights, ...(withSamplers ? Object.values(model.spec.samplers ?? {}) : [])];
+  const bytes = await fetchFiles(names.map((name) => new URL(name, model.url)), progress);
+  return Object.fromEntries([['config.json', model.config], ...names.map((name, i) => [name, bytes[i]] as const)]);
+}
+
+/** A fetch for loadPipeline that answers from files already fetched: 404 for any other. */
+export function servedFrom(base: URL, files: ModelFiles): typeof fetch {
+  return async (input) => {
+    const href = input instanceof Request ? input.url : String(input);
+    const bytes = href.startsWith(base.href) ? files[href.slice(base.href.length)] : undefined;
+    return bytes ? new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length) } }) : new Response(null, { status: 404 });
+  };
+}
+
+export async function loadDemoModel(): Promise<DemoModel> {
+  const url = new URL(MODEL_DIR, document.baseURI);
+  const config = await fetchBytes(new URL('config.json', url));
+  return { url, config, spec: checkSpec(JSON.parse(new TextDecoder().decode(config))).spec };
+}
