@@ -15,16 +15,16 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, launchChromium, serveDirectory } from '@scm/browser-testing';
-import { createModel, Rng } from '@scm/core';
+import { checkSpec, createModel, Rng } from '@scm/core';
 import type { BenchReport, BenchRow } from '../../apps/demo/src/bench.js';
-import { MANIFEST_PATH, type DemoManifest } from '../../apps/demo/src/public-files.js';
+import { MODEL_DIR } from '../../apps/demo/src/public-files.js';
 import { markdownTable, resultsDir, writeResults } from '../lib.js';
 
 const dist = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
 if (!existsSync(join(dist, 'bench.html'))) throw new Error('apps/demo/dist/bench.html is missing: run npm run demo:build first');
 // The student the page was built from, named in the results: the committed one changes over time.
-const manifest = JSON.parse(readFileSync(join(dist, MANIFEST_PATH), 'utf8')) as DemoManifest;
-const parameters = Object.entries(createModel(manifest.model).init(new Rng(0)))
+const spec = checkSpec(JSON.parse(readFileSync(join(dist, MODEL_DIR, 'config.json'), 'utf8'))).spec;
+const parameters = Object.entries(createModel(spec.run.model).init(new Rng(0)))
   .filter(([name]) => !name.startsWith('logvar.'))
   .reduce((sum, [, t]) => sum + t.data.length, 0);
 
@@ -92,7 +92,7 @@ const threads = rows.find((r) => r.choice === 'ort-wasm' && r.isolated)?.threads
 const md = [
   '# bench/browser',
   '',
-  `The MNIST student the demo was built from (${manifest.source.run} at step ${manifest.source.step}, ${Math.round(parameters / 1000)}k parameters, 28x28) sampled in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? userAgent}) from the built demo's bench.html; ` +
+  `The MNIST student the demo was built from (@scm/model-${spec.name}, ${spec.run.train.mode} at step ${spec.run.step}, ${Math.round(parameters / 1000)}k parameters, 28x28) sampled in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? userAgent}) from the built demo's bench.html; ` +
     `WebGPU adapter: ${JSON.stringify(adapter)} (SwiftShader: shaders run on this machine's ${availableParallelism()} CPU cores, so the WebGPU rows show dispatch and pipeline costs, not GPU speed). ` +
     `1-minute load average at the start: ${loadAtStart.toFixed(1)}. ` +
     'Milliseconds per batch with the pixels read back to the page; first = the first call at that batch size (shader compilation, allocation), median over the calls after it. ' +
