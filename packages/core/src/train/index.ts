@@ -1,4 +1,5 @@
 export { defaultTrainConfig, validateTrainConfig, type EmaConfig, type TrainConfig, type TrainMode } from './config.js';
+export { TOY2D_RECIPE } from './recipes.js';
 export { disposeState, initState, makeOptimizer, type TrainState } from './state.js';
 export {
   drawBatch,
