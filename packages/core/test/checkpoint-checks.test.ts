@@ -5,7 +5,17 @@
  * for checkpoints older than a model setting.
  */
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_FORMAT, decodeCheckpoint, defaultTrainConfig, encodeCheckpoint, Rng, type CheckpointMeta, type HostState } from '../src/index.js';
+import {
+  CHECKPOINT_FORMAT,
+  decodeCheckpoint,
+  decodeSafetensors,
+  defaultTrainConfig,
+  encodeCheckpoint,
+  encodeSafetensors,
+  Rng,
+  type CheckpointMeta,
+  type HostState,
+} from '../src/index.js';
 
 const meta: CheckpointMeta = {
   format: CHECKPOINT_FORMAT,
@@ -37,6 +47,37 @@ describe('decodeCheckpoint refuses', () => {
       const bytes = encodeCheckpoint({ ...meta, [key]: value } as unknown as CheckpointMeta, state());
       expect(() => decodeCheckpoint(bytes)).toThrow(`checkpoint: its ${key} ${JSON.stringify(value)} is not a non-negative integer`);
     }
+  });
+});
+
+describe('checksums', () => {
+  /** The checkpoint re-encoded with its tensors or metadata edited (the stored checksums kept as they were). */
+  function edited(edit: (c: ReturnType<typeof decodeSafetensors>) => void): Uint8Array {
+    const c = decodeSafetensors(encodeCheckpoint(meta, state()));
+    edit(c);
+    return encodeSafetensors(c.tensors, c.metadata);
+  }
+
+  it('every tensor is checked: one changed bit is refused, naming the tensor', () => {
+    expect(decodeCheckpoint(encodeCheckpoint(meta, state())).checksummed).toBe(true);
+    for (const name of ['params.a.weight', 'ema.a.weight', 'opt.a.weight']) {
+      const bytes = edited((c) => void (new Uint8Array(c.tensors[name].data.buffer)[0] ^= 1));
+      expect(() => decodeCheckpoint(bytes)).toThrow(new RegExp(`^checkpoint: tensor "${name}" does not match its checksum \\(crc32 [0-9a-f]{8}, stored [0-9a-f]{8}\\): the file is damaged$`));
+    }
+  });
+
+  it('a tensor without a checksum, a checksum without a tensor, or unreadable checksums are refused', () => {
+    const listed = (c: ReturnType<typeof decodeSafetensors>) => JSON.parse(c.metadata.crc32) as Record<string, string>;
+    const added = edited((c) => void (c.tensors['opt.b'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }));
+    expect(() => decodeCheckpoint(added)).toThrow('checkpoint: tensor "opt.b" has no checksum');
+    const removed = edited((c) => void (c.metadata.crc32 = JSON.stringify({ ...listed(c), 'ema.gone': '00000000' })));
+    expect(() => decodeCheckpoint(removed)).toThrow('checkpoint: it lacks the tensor "ema.gone" that its checksums list');
+    expect(() => decodeCheckpoint(edited((c) => void (c.metadata.crc32 = '{')))).toThrow('checkpoint: its checksums are not valid JSON');
+  });
+
+  it('a checkpoint written before checksums loads, and says it was not checked', () => {
+    const older = edited((c) => void delete (c.metadata as Record<string, string>).crc32);
+    expect(decodeCheckpoint(older).checksummed).toBe(false);
   });
 });
 

@@ -148,7 +148,8 @@ describe('decodeSafetensors validation', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['truncated file', Uint8Array.from([1, 0, 0, 0, 0]), /truncated file: 5 bytes, fewer than the 8-byte header length/],
     ['header length beyond the file', Uint8Array.from([...u64le(100), ...ascii('{}'.padEnd(10))]), /header length 100 runs past the end of the file \(10 bytes follow the length\)/],
-    ['a header length of 2^63 - 1', Uint8Array.from([...Array(7).fill(0xff), 0x7f, ...ascii('{}')]), /header length 9223372036854775807 runs past/],
+    ['header length over the format\'s 100 MB cap', Uint8Array.from([...u64le(100_000_008), ...ascii('{}'.padEnd(8))]), /header length 100000008 is over the format's limit of 100000000 bytes/],
+    ['a header length of 2^63 - 1', Uint8Array.from([...Array(7).fill(0xff), 0x7f, ...ascii('{}')]), /header length 9223372036854775807 is over the format.s limit of 100000000 bytes/],
     ['invalid UTF-8', Uint8Array.from([...u64le(3), 0x7b, 0xff, 0x7d]), /header is not valid UTF-8/],
     ['invalid JSON', file('{"x":'), /header is not valid JSON/],
     ['a header that is not an object', file('[1,2]'), /header must be a JSON object starting with '\{'/],

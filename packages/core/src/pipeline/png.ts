@@ -2,18 +2,7 @@
  * RGBA images as PNG files, with no dependency: zlib data from the platform's CompressionStream
  * (browsers, Node >= 18) where it exists, else stored (uncompressed) deflate blocks.
  */
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+import { crc32 } from '../bytes/crc32.js';
 
 function adler32(bytes: Uint8Array): number {
   let a = 1;

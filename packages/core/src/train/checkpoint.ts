@@ -7,6 +7,7 @@ import type { TensorOps } from '../tensor/ops.js';
 import { Rng, type RngState } from '../random/index.js';
 import { toDevice, toHost, type HostParams } from '../nn/params.js';
 import type { ModelConfig } from '../models/registry.js';
+import { crc32 } from '../bytes/crc32.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import type { TrainConfig } from './config.js';
 import type { TrainState } from './state.js';
@@ -72,15 +73,49 @@ export class CheckpointError extends Error {
 }
 
 /**
+ * The metadata entry holding each tensor's CRC-32 (8 hex digits) by name: safetensors has no
+ * checksum of its own, and a flipped bit in a weight decodes as a valid, wrong float.
+ */
+const CHECKSUMS_KEY = 'crc32';
+
+const bytesOf = (data: ArrayBufferView) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+const checksumOf = (data: ArrayBufferView) => crc32(bytesOf(data)).toString(16).padStart(8, '0');
+
+/**
  * A checkpoint as safetensors bytes: the state's tensors as F32 under "params.", "ema." and "opt.",
- * `meta` as JSON metadata. Writing the bytes atomically is the caller's job.
+ * `meta` as JSON metadata, and every tensor's CRC-32. Writing the bytes atomically is the caller's job.
  */
 export function encodeCheckpoint(meta: CheckpointMeta, state: HostState): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
+  const checksums: Record<string, string> = {};
   for (const group of GROUPS) {
-    for (const [name, t] of Object.entries(state[group])) tensors[`${group}.${name}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+    for (const [name, t] of Object.entries(state[group])) {
+      tensors[`${group}.${name}`] = { dtype: 'F32', shape: t.shape, data: t.data };
+      checksums[`${group}.${name}`] = checksumOf(t.data);
+    }
   }
-  return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, run: JSON.stringify(meta) });
+  return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, run: JSON.stringify(meta), [CHECKSUMS_KEY]: JSON.stringify(checksums) });
+}
+
+/** Whether every tensor's bytes match the checksums stored with them; false where none are stored (older checkpoints). */
+function verifyChecksums(metadata: Record<string, string>, tensors: Record<string, SafetensorsTensor>): boolean {
+  if (metadata[CHECKSUMS_KEY] === undefined) return false;
+  let stored: Record<string, unknown>;
+  try {
+    stored = JSON.parse(metadata[CHECKSUMS_KEY]) as Record<string, unknown>;
+  } catch {
+    throw new CheckpointError('its checksums are not valid JSON');
+  }
+  for (const [name, t] of Object.entries(tensors)) {
+    if (typeof stored[name] !== 'string') throw new CheckpointError(`tensor "${name}" has no checksum`);
+    const actual = checksumOf(t.data);
+    if (actual !== stored[name]) {
+      throw new CheckpointError(`tensor "${name}" does not match its checksum (crc32 ${actual}, stored ${String(stored[name])}): the file is damaged`);
+    }
+  }
+  const orphan = Object.keys(stored).find((name) => !(name in tensors));
+  if (orphan !== undefined) throw new CheckpointError(`it lacks the tensor "${orphan}" that its checksums list`);
+  return true;
 }
 
 /**
@@ -95,6 +130,8 @@ export function decodeCheckpoint(bytes: Uint8Array): {
   meta: CheckpointMeta;
   /** The tensors. */
   state: HostState;
+  /** Whether the tensors were checked against stored checksums (false: a checkpoint written before they existed). */
+  checksummed: boolean;
 } {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
@@ -120,6 +157,7 @@ export function decodeCheckpoint(bytes: Uint8Array): {
   for (const key of ['step', 'skipped'] as const) {
     if (!Number.isSafeInteger(meta[key]) || meta[key] < 0) throw new CheckpointError(`its ${key} ${JSON.stringify(meta[key])} is not a non-negative integer`);
   }
+  const checksummed = verifyChecksums(metadata, tensors);
   const state = { params: {}, ema: {}, opt: {} } as Record<(typeof GROUPS)[number], HostParams>;
   for (const [key, t] of Object.entries(tensors)) {
     const dot = key.indexOf('.');
@@ -134,7 +172,7 @@ export function decodeCheckpoint(bytes: Uint8Array): {
     state[group][key.slice(dot + 1)] = { shape: [...t.shape], data: t.data };
   }
   if (Object.keys(state.params).length === 0) throw new CheckpointError('it holds no parameters');
-  return { meta, state };
+  return { meta, state, checksummed };
 }
 
 /** The tensors of a training state copied to the host (read back from the backend), for a checkpoint. */

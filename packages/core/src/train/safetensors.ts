@@ -63,6 +63,8 @@ const DTYPES = Object.keys(ARRAYS) as SafetensorsDtype[];
 const METADATA_KEY = '__metadata__';
 const HEADER_ALIGNMENT = 8;
 const SPACE = 0x20;
+/** The format's cap on the header (as the reference implementation's MAX_HEADER_SIZE): a larger one is refused unread. */
+export const MAX_HEADER_BYTES = 100_000_000;
 
 /**
  * Encodes tensors and optional string metadata. The data is laid out by element size, largest
@@ -112,6 +114,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
     throw new SafetensorsError(`truncated file: ${bytes.length} bytes, fewer than the 8-byte header length`);
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(`header length ${headerLength} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
+  }
   if (headerLength > BigInt(bytes.length - 8)) {
     throw new SafetensorsError(
       `header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes follow the length)`,
