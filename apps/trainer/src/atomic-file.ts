@@ -16,6 +16,9 @@ export const EXCLUSIVE = constants.O_CREAT | constants.O_EXCL | constants.O_WRON
 /** "<name>.<pid>.<16 hex>.tmp": the pid lets a later writer tell a dead writer's leftovers from a live one's. */
 const TEMP_NAME = /^(.*)\.(\d+)\.[0-9a-f]{16}\.tmp$/;
 
+/** Whether a folder entry is a temporary of this module's writes (or the lock's). */
+export const isTemporary = (name: string) => TEMP_NAME.test(name);
+
 export const tempPath = (path: string) => `${path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
 
 /** Whether process `pid` is alive on this machine (EPERM: alive, someone else's). */

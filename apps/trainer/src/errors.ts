@@ -20,9 +20,22 @@ export class RunError extends Error {
   }
 }
 
-/** The exit code for any thrown value: 2 for usage errors, 1 for everything else. */
+/** A run stopped by SIGINT or SIGTERM: exit code 128 + the signal's number, as a shell reports it. */
+export class Interrupted extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Interrupted';
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
+/** The exit code for any thrown value: 2 for usage errors, 130/143 for a signal, 1 for everything else. */
 export function exitCodeOf(e: unknown): number {
-  return e instanceof UsageError ? 2 : 1;
+  return e instanceof UsageError ? 2 : e instanceof Interrupted ? e.exitCode : 1;
 }
 
 /** One line: the message of an Error (first line only), or the value as a string. */

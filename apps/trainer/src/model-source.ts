@@ -32,7 +32,7 @@ function fetchProgress(io: Io): (p: LoadProgress) => void {
  * @throws RunError naming the source and what is wrong with it.
  */
 export async function loadSampleSource(source: string, io: Io): Promise<SampleSource> {
-  if (await isRunFolder(source)) return { run: await loadRun(source) };
+  if (await isRunFolder(source)) return { run: await loadRun(source, 'run', io) };
   let loaded;
   try {
     loaded = await loadModel(source, /^https?:/i.test(source) ? { onProgress: fetchProgress(io) } : {});

@@ -26,9 +26,12 @@ import {
   type TrainMode,
   type TrainState,
 } from '@scm/core';
-import { writeAtomic, writeJson } from './atomic-file.js';
+import { isTemporary, writeAtomic, writeJson } from './atomic-file.js';
 import { describeError, RunError } from './errors.js';
 import { minParamCount, storedCount } from './limits.js';
+import { LOCK_FILE } from './run-lock.js';
+import { configNote } from './config-check.js';
+import type { Io } from './io.js';
 
 export const CONFIG_FILE = 'config.json';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -61,19 +64,54 @@ async function kindOf(path: string): Promise<'file' | 'folder' | 'other' | undef
   }
 }
 
+/** What a run stopped before its first checkpoint leaves (kill -9, power loss, a failed start). */
+const UNSTARTED_FILES = new Set([CONFIG_FILE, LOG_FILE, LOCK_FILE]);
+
+function isRunInfo(v: unknown): v is RunInfo {
+  const i = v as Partial<RunInfo> | null;
+  return (
+    typeof i === 'object' && i !== null &&
+    typeof i.model === 'object' && i.model !== null && ['mlp', 'unet'].includes(i.model.kind) &&
+    typeof i.train === 'object' && i.train !== null && ['teacher', 'scd', 'sct'].includes(i.train.mode) &&
+    typeof i.data === 'object' && i.data !== null
+  );
+}
+
 /**
- * Readies --out for a new run: refuses anything but a missing or empty folder, so a folder of the
- * user's own files (a config.json, a samples.png) is never overwritten or trimmed, then creates it.
+ * The config of a run that stopped before its first checkpoint: `dir` holds no checkpoint and
+ * nothing but such a run's own files, and its config.json is a run's. Undefined for anything else,
+ * so a folder of the user's own files is never mistaken for one.
+ */
+export async function unstartedRun(dir: string): Promise<RunInfo | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  if (!names.includes(CONFIG_FILE) || !names.every((n) => UNSTARTED_FILES.has(n) || isTemporary(n))) return undefined;
+  try {
+    const info: unknown = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    return isRunInfo(info) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Readies --out for a new run: refuses anything but a missing or empty folder, or one a run left
+ * before its first checkpoint (which has nothing to lose), so a folder of the user's own files (a
+ * config.json, a samples.png) is never overwritten or trimmed; then creates it.
  */
 export async function prepareNewRunFolder(dir: string): Promise<void> {
   const kind = await kindOf(dir);
   if (kind !== undefined && kind !== 'folder') throw new RunError(`--out ${dir} exists and is not a folder`);
-  if (kind === 'folder') {
+  if (kind === 'folder' && (await unstartedRun(dir)) === undefined) {
     const names = await readdir(dir);
     if (names.length > 0) {
       throw new RunError(
         `--out ${dir} holds files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}) but no ${CHECKPOINT_FILE}, so it is not a run: ` +
-          'choose a new or empty folder (a run stopped before its first checkpoint has nothing to resume; delete it)',
+          'choose a new or empty folder',
       );
     }
   }
@@ -92,9 +130,11 @@ export interface LoadedRun {
 
 /**
  * Reads and checks a run folder's checkpoint. `role` names the folder in messages ("run",
- * "teacher run"). Every failure is a RunError naming the folder or file and what is wrong.
+ * "teacher run"). Every failure is a RunError naming the folder or file and what is wrong. With
+ * `io`, notes what could not be checked (a checkpoint older than checksums) and a config.json
+ * that disagrees with the checkpoint, which is what the run is taken to be.
  */
-export async function loadRun(dir: string, role = 'run'): Promise<LoadedRun> {
+export async function loadRun(dir: string, role = 'run', io?: Io): Promise<LoadedRun> {
   const kind = await kindOf(dir);
   if (kind === undefined) throw new RunError(`${role} folder ${dir} does not exist`);
   if (kind !== 'folder') throw new RunError(`${role} folder ${dir} is not a folder`);
@@ -106,14 +146,20 @@ export async function loadRun(dir: string, role = 'run'): Promise<LoadedRun> {
   } catch (e) {
     throw new RunError(`could not read ${path} (${describeError(e)})`);
   }
-  let decoded: { meta: CheckpointMeta; state: HostState };
+  let decoded: ReturnType<typeof decodeCheckpoint>;
   try {
     decoded = decodeCheckpoint(bytes);
     checkCheckpoint(decoded.meta, decoded.state);
   } catch (e) {
     throw new RunError(`${path} is corrupt or not an scm checkpoint: ${describeError(e)}`);
   }
-  return { dir, ...decoded };
+  const { meta, state, checksummed } = decoded;
+  if (io) {
+    if (!checksummed) io.err(`note: ${path} was written before checkpoints carried checksums: its tensors could not be checked for damage\n`);
+    const note = await configNote(dir, meta, CONFIG_FILE);
+    if (note) io.err(`${note}\n`);
+  }
+  return { dir, meta, state };
 }
 
 /** The configs are valid and params and EMA hold exactly the model's tensors, with the right shapes. */

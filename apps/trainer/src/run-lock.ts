@@ -3,8 +3,11 @@
  * holding the writer's pid and host. A second trainer on the same folder is refused instead of
  * racing the first for config.json, the log and the checkpoint. A lock whose process has died on
  * this host (kill -9, a crash) is stale and taken over; one from another host is never guessed at.
+ * The lock is written in full to a temporary and linked into place, so a lock is never seen empty
+ * or half-written: one that is (a full disk under an older scm, a damaged file) has no owner left
+ * to wait for and is taken over too.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EXCLUSIVE, processAlive, tempPath } from './atomic-file.js';
@@ -27,19 +30,23 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 }
 
 async function tryCreate(path: string): Promise<boolean> {
-  let file;
+  const tmp = tempPath(path);
   try {
-    file = await open(path, EXCLUSIVE, 0o644);
+    const file = await open(tmp, EXCLUSIVE, 0o644);
+    try {
+      await file.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+    } finally {
+      await file.close();
+    }
+    // link() fails with EEXIST where a lock is already in place: creation is as exclusive as O_EXCL.
+    await link(tmp, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new RunError(`could not create the lock ${path} (${describeError(e)})`);
-  }
-  try {
-    await file.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
   } finally {
-    await file.close();
+    await unlink(tmp).catch(() => undefined);
   }
-  return true;
 }
 
 /** Takes the lock of run folder `dir` (which exists); returns its release. */
@@ -51,9 +58,9 @@ export async function lockRun(dir: string): Promise<() => Promise<void>> {
   };
   if (await tryCreate(path)) return release;
   const owner = await readOwner(path);
-  const stale = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid);
+  const stale = owner === undefined || (owner.host === hostname() && !processAlive(owner.pid));
   if (!stale) {
-    const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
+    const who = `process ${owner.pid} on ${owner.host}`;
     throw new RunError(
       `${dir} is locked by ${who} (${path}): two runs must not write one folder; if no scm process is using it, delete the lock`,
     );

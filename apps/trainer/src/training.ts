@@ -8,6 +8,7 @@ import {
   createModel,
   defaultTrainConfig,
   disposeState,
+  initState,
   makeOptimizer,
   restoreState,
   runLoop,
@@ -26,9 +27,10 @@ import { writeAtomic } from './atomic-file.js';
 import { openBackend, type Ops } from './backend.js';
 import { DivergenceWatch } from './divergence.js';
 import { engineFor, type TrainEngine } from './engines.js';
-import { RunError, UsageError } from './errors.js';
+import { Interrupted, RunError, UsageError } from './errors.js';
 import { checkBatchFits } from './limits.js';
 import { lockRun } from './run-lock.js';
+import { StopOnSignal, StopSignals } from './stop-signals.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
 import { LR_SCHEDULE_OPTION, lrScheduleFor, optLrSchedule, type LrScheduleName } from './lr-schedule.js';
@@ -42,6 +44,7 @@ import {
   loadRun,
   prepareNewRunFolder,
   SAMPLES_FILE,
+  unstartedRun,
   trimLog,
   writeCheckpoint,
   writeRunInfo,
@@ -50,7 +53,7 @@ import { dataOf, defaultSampler, drawSamples } from './sampling.js';
 import { scatterPng } from './plot.js';
 import { writeImagePreview } from './grid.js';
 import { describeData, describeUnet, isImageRun } from './images.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const DEFAULT_STEPS = 2000;
 export const DEFAULT_LOG_EVERY = 100;
@@ -206,15 +209,39 @@ function checkSettings(req: TrainRequest, info: RunInfo): void {
   }
 }
 
-async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state: TrainState<unknown>; resumed: boolean }> {
+/**
+ * A run that stopped before its first checkpoint, begun again from its config.json: what --resume
+ * does where there is nothing to resume but the config (the weights are drawn from its seed as the
+ * first start drew them).
+ */
+async function restart(o: Ops, dir: string, info: RunInfo): Promise<TrainState<unknown>> {
+  const init = info.train.mode === 'teacher' ? undefined : (await loadRun(resolve(dir, info.teacher ?? ''), 'teacher run')).state.ema;
+  return initState(o, createModel(info.model), info.train, init);
+}
+
+interface Start {
+  readonly info: RunInfo;
+  readonly state: TrainState<unknown>;
+  readonly resumed: boolean;
+  /** The folder held a run stopped before its first checkpoint, which this one replaces. */
+  readonly restarted: boolean;
+}
+
+async function start(o: Ops, req: TrainRequest): Promise<Start> {
   const exists = await hasCheckpoint(req.out);
-  if (req.resume === true && !exists) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
   if (req.resume === false && exists) {
     throw new RunError(`${req.out} already holds a run (${checkpointPath(req.out)}); pass --resume to continue it, or choose another --out`);
   }
   if (!exists) {
+    const unstarted = await unstartedRun(req.out);
+    if (req.resume === true) {
+      if (!unstarted) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
+      if (unstarted.train.mode !== req.mode) throw new RunError(`${req.out} holds a ${describeMode(unstarted.train.mode)} run, which scm ${req.command} cannot resume`);
+      checkSettings(req, unstarted);
+      return { info: unstarted, state: await restart(o, req.out, unstarted), resumed: false, restarted: true };
+    }
     const fresh = await req.create(o, req.steps ?? DEFAULT_STEPS);
-    return { ...fresh, resumed: false };
+    return { ...fresh, resumed: false, restarted: unstarted !== undefined };
   }
   const run = await loadRun(req.out);
   const mode = run.meta.train.mode;
@@ -222,7 +249,7 @@ async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state:
   const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...stored } = run.meta;
   const info: RunInfo = stored;
   checkSettings(req, info);
-  return { info, state: restoreState(o, run.meta, run.state), resumed: true };
+  return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false };
 }
 
 /**
@@ -231,7 +258,7 @@ async function start(o: Ops, req: TrainRequest): Promise<{ info: RunInfo; state:
  */
 async function claimFolder(req: TrainRequest): Promise<() => Promise<void>> {
   const exists = await hasCheckpoint(req.out);
-  if (req.resume === true && !exists) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
+  if (req.resume === true && !exists && !(await unstartedRun(req.out))) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
   if (!exists) await prepareNewRunFolder(req.out);
   return lockRun(req.out);
 }
@@ -239,9 +266,11 @@ async function claimFolder(req: TrainRequest): Promise<() => Promise<void>> {
 export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResult> {
   const o = await openBackend(req.backend);
   const release = await claimFolder(req);
+  const signals = new StopSignals(io);
   try {
-    return await train(o, req, io);
+    return await train(o, req, io, signals);
   } finally {
+    signals.dispose();
     await release();
   }
 }
@@ -256,9 +285,10 @@ async function writeStart(o: Ops, dir: string, info: RunInfo, state: TrainState<
   await writeCheckpoint(dir, info, state, await snapshot(o, state));
 }
 
-async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
-  const { info: startInfo, state: initial, resumed } = await start(o, req);
-  const steps = req.steps ?? (resumed ? startInfo.train.steps : DEFAULT_STEPS);
+async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): Promise<TrainResult> {
+  const { info: startInfo, state: initial, resumed, restarted } = await start(o, req);
+  // A new run's config holds its --steps (or the default): the total of new, restarted and resumed runs alike.
+  const steps = req.steps ?? startInfo.train.steps;
   const progress = new Progress(io, req.label ?? '');
   const result = (trained: number, seconds: number): TrainResult => ({
     dir: req.out,
@@ -317,6 +347,7 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   }
   await writeRunInfo(req.out, info);
   await trimLog(req.out, initial.step);
+  if (restarted) progress.note(`${req.out} stopped before its first checkpoint: starting it again from step 0`);
   progress.note(
     `${resumed ? 'resuming' : 'training'} ${describeMode(req.mode)} in ${req.out}: ` +
       `${resumed ? `step ${initial.step} to ${steps}` : `${steps} steps`}, batch ${info.train.batch}, ` +
@@ -327,9 +358,19 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
   let saved = resumed ? initial.step : undefined;
   const kept = () => (saved === undefined ? 'before its first checkpoint' : `keeping the checkpoint of step ${saved}`);
   const watch = new DivergenceWatch(engine.stepper, kept);
+  // On SIGINT/SIGTERM the loop stops between steps and the state reached is saved, unless steps
+  // are being skipped (then the last good checkpoint stays, as when a run diverges).
+  const saveOnStop = async (e: Interrupted) => {
+    const s = await engine.hostState();
+    if (!watch.skipping && s.step !== saved) {
+      await writeCheckpoint(req.out, info, s, s);
+      saved = s.step;
+    }
+    return new Interrupted(e.signal, `${e.signal}: stopped at step ${s.step} of ${steps}, ${kept()}; continue it with --resume`);
+  };
   let final: { step: number };
   try {
-    final = await runLoop(watch, {
+    final = await runLoop(new StopOnSignal(watch, signals), {
       until: steps,
       logEvery: req.logEvery ?? DEFAULT_LOG_EVERY,
       checkpointEvery: req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -357,6 +398,8 @@ async function train(o: Ops, req: TrainRequest, io: Io): Promise<TrainResult> {
         }
       },
     });
+  } catch (e) {
+    throw e instanceof Interrupted ? await saveOnStop(e) : e;
   } finally {
     progress.done();
     await engine.close();

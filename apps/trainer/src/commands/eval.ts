@@ -170,7 +170,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const guidance = optNumber(values, 'guidance');
   const weights = optWeights(values);
   const midT = optMidT(values);
-  const loaded = await loadRun(dir);
+  const loaded = await loadRun(dir, 'run', io);
   if (midT !== undefined) {
     if (loaded.meta.train.mode === 'teacher') throw new UsageError(`--mid-t is for consistency runs; ${dir} is a teacher run`);
     checkMidT(midT, Math.max(...(steps ?? DEFAULT_STEPS)), loaded.meta.train.sigmaD);

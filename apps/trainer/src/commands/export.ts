@@ -114,7 +114,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   if (denoiser && (steps !== undefined || midT !== undefined)) throw new UsageError('--steps and --mid-t are for the sampler: a --denoiser model is one network evaluation');
   if (denoiser && guidance !== undefined) throw new UsageError('--guidance fixes the sampler\'s scale: a --denoiser model takes guidance as an input');
 
-  const loaded = await loadRun(dir);
+  const loaded = await loadRun(dir, 'run', io);
   const mode = loaded.meta.train.mode;
   let bytes: Uint8Array;
   let what: string;
