@@ -14,6 +14,7 @@ export { DynamicBatchError } from './lower/batch.js';
 export { checkModel, modelProblems, OnnxCheckError } from './check.js';
 export { decodeModel, OnnxModelError } from './runtime/decode.js';
 export { OnnxSampler, type InputData, type OrtModule } from './runtime/sampler.js';
+export type { DeclaredFacts } from './runtime/model-facts.js';
 export { IR_VERSION, OPSET } from './proto.js';
 /** The ONNX message types (ModelProto, GraphProto, ...) that decodeModel returns and checkModel takes. */
 export type { Int64, proto } from './proto.js';

@@ -54,6 +54,58 @@ describe('a student exported with the guidance range it was distilled at', () =>
   });
 });
 
+describe('OnnxSampler trusts no model blindly', () => {
+  const { model, params } = smallMlp({ numClasses: 3, guidanceInput: true });
+  const exported = exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D, guidanceRange: [1, 2] });
+  /** The exported model with its metadata_props rewritten by `edit`. */
+  function withMetadata(edit: (props: Record<string, string>) => Record<string, string>): Uint8Array {
+    const decoded = decodeModelProto(exported);
+    const props = Object.fromEntries((decoded.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+    decoded.metadataProps = Object.entries(edit(props)).map(([key, value]) => ({ key, value }));
+    return encodeModelProto(decoded);
+  }
+  const stripped = withMetadata(() => ({}));
+  const z0 = new Float32Array(4).fill(0.5);
+
+  it('without our metadata, a model with label and guidance inputs needs the caller to state classes and range', async () => {
+    await expect(OnnxSampler.create(ort, stripped)).rejects.toThrow('the model takes "label" but records no scm.numClasses: pass { numClasses } to OnnxSampler.create');
+    await expect(OnnxSampler.create(ort, stripped, undefined, { numClasses: 3 })).rejects.toThrow(
+      'the model takes "guidance" but records no scm.guidanceRange: pass { guidanceRange: [lo, hi] } to OnnxSampler.create',
+    );
+    const sampler = await OnnxSampler.create(ort, stripped, undefined, { numClasses: 3, guidanceRange: [1, 2] });
+    await expect(sampler.run({ z0, label: Int32Array.from([0, 99]), guidance: Float32Array.from([1, 1]) }, 2)).rejects.toThrow('label 99 is outside 0..2');
+    await expect(sampler.run({ z0, label: Int32Array.from([0, 1]), guidance: Float32Array.from([1, 50]) }, 2)).rejects.toThrow('scale 50 (example 1) is not within [1, 2]');
+  });
+
+  it('metadata of the wrong type or range is refused at create, naming the entry', async () => {
+    for (const [key, value, message] of [
+      ['scm.numClasses', '-1', 'the model\'s metadata scm.numClasses is "-1", not a non-negative integer'],
+      ['scm.numClasses', 'three', 'the model\'s metadata scm.numClasses is "three", not a non-negative integer'],
+      ['scm.guidanceRange', '{oops', 'the model\'s metadata scm.guidanceRange is "{oops", not [lo, hi] with 0 <= lo <= hi'],
+      ['scm.guidanceRange', '[2, 1]', 'scm.guidanceRange is "[2, 1]", not [lo, hi]'],
+      ['scm.sampleShape', '[2,', 'the model\'s metadata scm.sampleShape is "[2,", not a list of positive sizes'],
+      ['scm.batch', '0', 'the model\'s metadata scm.batch is "0", not a positive integer'],
+    ]) {
+      await expect(OnnxSampler.create(ort, withMetadata((p) => ({ ...p, [key]: value })))).rejects.toThrow(message);
+    }
+  });
+
+  it('declarations must be valid and agree with what the model records', async () => {
+    await expect(OnnxSampler.create(ort, exported, undefined, { numClasses: -1 })).rejects.toThrow('OnnxSampler.create: numClasses must be a non-negative integer, got -1');
+    await expect(OnnxSampler.create(ort, exported, undefined, { guidanceRange: [0, 5] })).rejects.toThrow(
+      'OnnxSampler.create: guidanceRange [0,5] contradicts the model\'s own [1,2]',
+    );
+  });
+
+  it('noise must be finite, and every argument error names the argument', async () => {
+    const sampler = await OnnxSampler.create(ort, exported);
+    const ok = { label: Int32Array.from([0, 1]), guidance: Float32Array.from([1, 1]) };
+    await expect(sampler.run({ ...ok, z0: Float32Array.from([0, 0, NaN, 0]) }, 2)).rejects.toThrow('input "z0": value NaN at element 2 is not finite');
+    await expect(sampler.run(null as never, 3)).rejects.toThrow('run: inputs must be an object of typed arrays by input name, got null');
+    await expect(sampler.run({ ...ok, z0 }, 0)).rejects.toThrow('run: batch must be a positive integer, got 0');
+  });
+});
+
 describe('OnnxSampler refuses external data', () => {
   it('an initializer whose data lives in a file outside the bytes, naming it and its location', async () => {
     const { model, params } = smallMlp({ numClasses: 0 });

@@ -6,10 +6,11 @@
 import { defaultSampleBatch, Rng, type GraphSampleOptions } from '@scm/core';
 import type { InferenceSession } from 'onnxruntime-common';
 import { modelProblems } from '../check.js';
-import { FIXED_BATCH_KEY, GUIDANCE_INPUT, GUIDANCE_RANGE_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
+import { GUIDANCE_INPUT, LABEL_INPUT } from '../metadata.js';
 import { DataType, toNumber, type proto } from '../proto.js';
 import { decodeModel, OnnxModelError } from './decode.js';
 import { externalTensors } from './external.js';
+import { modelFacts, type DeclaredFacts, type ModelFacts } from './model-facts.js';
 
 /** What is used of an onnxruntime-* module. */
 export interface OrtModule {
@@ -61,13 +62,18 @@ function isOrtModule(ort: unknown): ort is OrtModule {
  * one; a negative scale or NaN gives samples of nothing the model was trained for, without an error.
  * A model that records the range it was trained for (a student's guidance input) takes only that range.
  */
-function checkGuidance(guidance: InputData | undefined, recorded: string | undefined): void {
+function checkGuidance(guidance: InputData | undefined, { lo, hi, trained }: ModelFacts['guidance']): void {
   if (!(guidance instanceof Float32Array)) return;
-  const [lo, hi] = recorded === undefined ? [0, Infinity] : (JSON.parse(recorded) as [number, number]);
   const bad = guidance.findIndex((g) => !(Number.isFinite(g) && g >= lo && g <= hi));
   if (bad < 0) return;
-  const allowed = recorded === undefined ? 'a finite number >= 0' : `within [${lo}, ${hi}], the scales this model was trained for`;
+  const allowed = trained ? `within [${lo}, ${hi}], the scales this model was trained for` : 'a finite number >= 0';
   throw new RangeError(`input "${GUIDANCE_INPUT}": scale ${guidance[bad]} (example ${bad}) is not ${allowed}`);
+}
+
+/** Noise and points must be finite: the graph would carry a NaN through to every sample it touches. */
+function checkFinite(name: string, data: Float32Array): void {
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`input "${name}": value ${data[bad]} at element ${bad} is not finite`);
 }
 
 const fmt = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
@@ -84,13 +90,15 @@ export class OnnxSampler {
     private readonly specs: readonly InputSpec[],
     /** The model's metadata_props (sigma_d, sample shape, sampling times). */
     readonly metadata: Readonly<Record<string, string>>,
+    private readonly facts: ModelFacts,
   ) {}
 
   /**
    * Checks the model bytes, then opens an ONNX Runtime session on them. `ort` is the runtime module:
-   * `import * as ort from 'onnxruntime-node'` (or 'onnxruntime-web').
+   * `import * as ort from 'onnxruntime-node'` (or 'onnxruntime-web'). A model not exported by
+   * @scm/onnx records no classes or guidance range: `declared` states them where it takes those inputs.
    */
-  static async create(ort: OrtModule, model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<OnnxSampler> {
+  static async create(ort: OrtModule, model: Uint8Array, options?: InferenceSession.SessionOptions, declared?: DeclaredFacts): Promise<OnnxSampler> {
     if (!isOrtModule(ort)) {
       throw new TypeError(
         "OnnxSampler.create: pass the onnxruntime-node or onnxruntime-web module (import * as ort from 'onnxruntime-node'); " +
@@ -110,7 +118,8 @@ export class OnnxSampler {
     }
     const specs = inputSpecs(decoded);
     const metadata = Object.fromEntries((decoded.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
-    return new OnnxSampler(ort, await ort.InferenceSession.create(model, options), specs, metadata);
+    const facts = modelFacts(metadata, specs.map((s) => s.name), declared);
+    return new OnnxSampler(ort, await ort.InferenceSession.create(model, options), specs, metadata, facts);
   }
 
   /** The model's input names, as the session reports them. */
@@ -125,14 +134,21 @@ export class OnnxSampler {
 
   /** Runs the model on `batch` examples; returns its (first) output, row-major. */
   async run(inputs: Record<string, InputData>, batch: number): Promise<Float32Array> {
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-    const fixed = this.metadata[FIXED_BATCH_KEY];
-    if (fixed !== undefined && Number(fixed) !== batch) throw new RangeError(`this model was exported for a fixed batch of ${fixed}, got batch ${batch}`);
+    if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+      throw new TypeError(`run: inputs must be an object of typed arrays by input name, got ${inputs === null ? 'null' : Array.isArray(inputs) ? 'an array' : typeof inputs}`);
+    }
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`run: batch must be a positive integer, got ${batch}`);
+    const fixed = this.facts.fixedBatch;
+    if (fixed !== undefined && fixed !== batch) throw new RangeError(`run: this model was exported for a fixed batch of ${fixed}, got batch ${batch}`);
     const known = new Set(this.specs.map((s) => s.name));
     const unknown = Object.keys(inputs).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the model takes ${[...known].join(', ')}`);
     this.checkLabels(inputs[LABEL_INPUT]);
-    checkGuidance(inputs[GUIDANCE_INPUT], this.metadata[GUIDANCE_RANGE_KEY]);
+    checkGuidance(inputs[GUIDANCE_INPUT], this.facts.guidance);
+    for (const spec of this.specs) {
+      const data = inputs[spec.name];
+      if (spec.name !== GUIDANCE_INPUT && data instanceof Float32Array) checkFinite(spec.name, data);
+    }
     const feeds = Object.fromEntries(this.specs.map((spec) => [spec.name, this.tensor(spec, inputs[spec.name], batch)]));
     const results = await this.session.run(feeds as InferenceSession.FeedsType);
     const out = results[this.session.outputNames[0]];
@@ -151,8 +167,8 @@ export class OnnxSampler {
     if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`sample: seed must be a non-negative integer, got ${seed}`);
     const noise = this.specs.filter((s) => /^z\d+$/.test(s.name)).map((s) => s.name);
     if (noise.length === 0) throw new OnnxModelError(`sample: this model has no noise inputs z0, z1, ... (it takes ${this.specs.map((s) => s.name).join(', ')}): it is not a sampler`);
-    const shape = JSON.parse(this.metadata['scm.sampleShape'] ?? 'null') as number[] | null;
-    if (!Array.isArray(shape)) throw new OnnxModelError('sample: the model records no scm.sampleShape: export it with @scm/onnx');
+    const shape = this.facts.sampleShape;
+    if (shape === undefined) throw new OnnxModelError('sample: the model records no scm.sampleShape: export it with @scm/onnx');
     if (opts.labels && opts.labels.length !== n) throw new RangeError(`sample: got ${opts.labels.length} labels for ${n} samples`);
     const dim = shape.reduce((a, b) => a * b, 1);
     const chunk = opts.batch ?? defaultSampleBatch(shape);
@@ -178,7 +194,7 @@ export class OnnxSampler {
 
   /** The graph one-hot encodes labels by comparison, which would turn an unknown class into no class at all. */
   private checkLabels(labels: InputData | undefined): void {
-    const numClasses = Number(this.metadata[NUM_CLASSES_KEY] ?? 0);
+    const { numClasses } = this.facts;
     if (labels === undefined || labels instanceof Float32Array || numClasses === 0) return;
     for (const l of labels) {
       const v = Number(l);
