@@ -7,7 +7,8 @@ import { loadDemoModel, type DemoModel } from './model-files.js';
 import type { Steps } from './public-files.js';
 import { boundsOf, drawImageGrid, drawScatter } from './render.js';
 import type { DemoState } from './state.js';
-import type { ToyRun } from './toy-training.js';
+import { startToy, type ToyRun } from './toy-run.js';
+import { TOY_STEPS, toyData } from './toy-training.js';
 import { plural, wasmThreads } from './wasm-threads.js';
 import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
@@ -128,6 +129,8 @@ function setUpDigits(model: DemoModel): void {
       showError(error);
     }));
   byId('generate').addEventListener('click', () => enqueue(generateOnce));
+  // The first grid comes without a click, as soon as the model is loaded (the status line shows the loading).
+  void enqueue(generateOnce);
   let looping = false;
   live.addEventListener('change', () => {
     if (!live.checked || looping) return;
@@ -154,37 +157,57 @@ function setUpDigits(model: DemoModel): void {
 
 // ---- toy training -------------------------------------------------------------------------------
 
+/** Training between plots: each plot samples 1000 points, a cost the steps/s leave out. */
+const PLOT_EVERY_MS = 500;
+
 function setUpToy(): void {
   const data = byId<HTMLSelectElement>('toy-data');
-  const [teacherSteps, drawEvery] = ['toy-teacher-steps', 'toy-draw-every'].map((id) => byId<HTMLInputElement>(id));
+  const [teacherSteps, studentSteps] = ['toy-teacher-steps', 'toy-student-steps'].map((id) => byId<HTMLInputElement>(id));
   const button = byId<HTMLButtonElement>('toy-start');
   const canvas = byId<HTMLCanvasElement>('toy-canvas');
   const status = byId('toy-status');
   fillSelect(data, TOY2D_NAMES.map((name) => [name, name]), 'checkerboard');
+  teacherSteps.value = String(TOY_STEPS.teacher);
+  studentSteps.value = String(TOY_STEPS.student);
   let run: ToyRun | undefined;
 
   const start = async (): Promise<ToyRun> => {
-    const [{ describeTfjsBackend, tfjsOps }, { startToyTraining }] = await Promise.all([import('./tfjs-ops.js'), import('./toy-training.js')]);
-    const { ops, backend } = await tfjsOps();
-    const backendName = describeTfjsBackend(backend);
-    const options = { data: data.value as Toy2dName, teacherSteps: Number(teacherSteps.value), drawEvery: Math.max(1, Number(drawEvery.value)) };
-    const started = startToyTraining(
-      ops,
-      options,
-      (p) => {
-        drawScatter(canvas, started.data, p.samples, bounds);
-        status.textContent = `${backendName} · ${p.phase} · step ${p.step} · ${p.stepsPerSec.toFixed(1)} steps/s · loss ${p.loss.toFixed(4)} · samples: ${p.sampler}`;
-        state.toy = { backend: backendName, phase: p.phase, step: p.step, stepsPerSec: p.stepsPerSec, points: p.samples.length / 2 };
+    const name = data.value as Toy2dName;
+    const options = { data: name, teacherSteps: Number(teacherSteps.value), studentSteps: Number(studentSteps.value), drawEveryMs: PLOT_EVERY_MS };
+    const points = toyData(name);
+    const bounds = boundsOf(points);
+    drawScatter(canvas, points, new Float32Array(), bounds);
+    status.textContent = 'Starting...';
+    const began = performance.now();
+    let backend = '';
+    let current: ToyRun | undefined;
+    const started = await startToy(options, (p) => {
+      drawScatter(canvas, points, p.samples, bounds);
+      const support = p.inSupport === undefined ? '' : ` · on the squares: ${(100 * p.inSupport).toFixed(0)}%`;
+      status.textContent = `${backend} · ${p.phase} · step ${p.step} · ${p.stepsPerSec.toFixed(1)} steps/s · loss ${p.loss.toFixed(4)} · samples: ${p.sampler}${support}`;
+      state.toy = {
+        backend,
+        phase: p.phase,
+        step: p.step,
+        stepsPerSec: p.stepsPerSec,
+        points: p.samples.length / 2,
+        ...(p.inSupport !== undefined ? { inSupport: p.inSupport } : {}),
+        ms: performance.now() - began,
+        ...(current?.fallbackReason ? { fallbackReason: current.fallbackReason } : {}),
+      };
+    });
+    current = started;
+    backend = started.backend + (started.fallbackReason ? ` (fell back: ${started.fallbackReason})` : '');
+    status.textContent = `${backend} · compiling the training step...`;
+    started.ended.then(
+      () => {
+        if (run === started) void toggle();
       },
-      (error) => {
+      (error: unknown) => {
         showError(error);
-        void toggle();
+        if (run === started) void toggle();
       },
     );
-    // Reports come only after the first steps, by which time the frame is set.
-    const bounds = boundsOf(started.data);
-    drawScatter(canvas, started.data, new Float32Array(), bounds);
-    status.textContent = `${backendName} · starting...`;
     return started;
   };
 

@@ -24,6 +24,12 @@ export interface ToyRecord {
   readonly stepsPerSec: number;
   /** Points drawn in the latest plot. */
   readonly points: number;
+  /** On the checkerboard: the fraction of the latest plot's samples on its squares. */
+  readonly inSupport?: number;
+  /** Milliseconds from the click to the latest plot. */
+  readonly ms: number;
+  /** Why it is not what the page prefers, where it fell back. */
+  readonly fallbackReason?: string;
 }
 
 export interface DemoState {

@@ -1,49 +1,48 @@
 /**
- * A 2D consistency model trained live in the page, with core's trainStep on the page's ops: a
- * small diffusion teacher on a toy distribution first, then sCD (the student starts from the
- * teacher's weights and learns its ODE), indefinitely. Every few steps the current model's samples
- * are reported: the student's in 1 step; the teacher's with an 8-step ODE solver, since a diffusion
- * model's single step collapses every sample onto the mean.
+ * A 2D consistency model trained live, on any engine: a diffusion teacher on a toy distribution,
+ * then sCD (the student starts from the teacher's weights and learns its ODE), with core's 2-D recipe
+ * (TOY2D_RECIPE, the command line's quick start) in runs short enough for a minute in a page. On
+ * ONNX Runtime each step is one compiled graph; on TensorFlow.js, core's eager step. The current
+ * model's samples are reported as it trains: the student's in 1 step; the teacher's with an 8-step
+ * ODE solver, since a diffusion model's single step collapses every sample onto the mean.
  */
 import {
+  checkerboardInSupport,
   createMlp,
   defaultTrainConfig,
-  disposeState,
-  generate,
   initState,
   makeOptimizer,
   Rng,
-  toHost,
+  toDevice,
   toy2dSource,
-  trainStep,
+  TOY2D_RECIPE,
+  type Engine,
   type GenerateOptions,
+  type HostParams,
   type StepContext,
-  type TensorOps,
   type Toy2dName,
-  type TrainState,
+  type TrainConfig,
+  type TrainSession,
 } from '@scm/core';
 
-/**
- * Tried in Node on tfjs wasm: 300 teacher steps, then 100-500 sCD steps, put about 2/3 of the
- * 1-step samples on the checkerboard's squares (chance: 1/2). A longer teacher phase sharpens the
- * board (the CLI's quickstart trains 4000 + 4000 steps of a wider MLP with input features).
- */
 const SIGMA_D = 0.5;
-const BATCH = 256;
-const MODEL = { width: 64, blocks: 2 };
-const TEACHER_LR = 2e-3;
-const STUDENT_LR = 7e-4;
-const TANGENT_WARMUP = 100;
 const SAMPLES = 1000;
+/**
+ * In Node on ONNX Runtime (2 cores, shared), 1200 teacher + 600 sCD steps of the recipe took 41 s
+ * and put 0.850 of the 1-step samples on the checkerboard's squares (4000 + 4000: 0.89-0.91).
+ */
+export const TOY_STEPS = { teacher: 1000, student: 500 } as const;
 
 export interface ToyOptions {
   readonly data: Toy2dName;
   readonly teacherSteps: number;
-  readonly drawEvery: number;
+  readonly studentSteps: number;
+  /** Milliseconds of training between plots. */
+  readonly drawEveryMs: number;
 }
 
 export interface ToyProgress {
-  readonly phase: 'teacher' | 'sCD';
+  readonly phase: 'teacher' | 'sCD' | 'done';
   /** Steps of both phases together. */
   readonly step: number;
   /** Training alone (sampling excluded), since the previous report. */
@@ -53,79 +52,80 @@ export interface ToyProgress {
   readonly sampler: string;
   /** SAMPLES points in data coordinates, x and y interleaved. */
   readonly samples: Float32Array;
+  /** On the checkerboard: the fraction of the samples on its squares (the data: 1; chance: 1/2). */
+  readonly inSupport?: number;
 }
 
-export interface ToyRun {
-  /** Points of the data itself, for the plot's background and frame. */
-  readonly data: Float32Array;
-  /** Resolves once the loop has ended and its tensors are released. */
-  stop(): Promise<void>;
+const mlp = () =>
+  createMlp({ sigmaD: SIGMA_D, width: TOY2D_RECIPE.width, blocks: TOY2D_RECIPE.blocks, inputFeatures: TOY2D_RECIPE.inputFeatures, inputFeatureScale: TOY2D_RECIPE.inputFeatureScale });
+
+function phaseConfig(mode: 'teacher' | 'scd', steps: number): TrainConfig {
+  const lr = mode === 'teacher' ? TOY2D_RECIPE.teacherLr : TOY2D_RECIPE.distillLr;
+  return defaultTrainConfig(mode, {
+    steps,
+    batch: TOY2D_RECIPE.batch,
+    sigmaD: SIGMA_D,
+    lr: { kind: TOY2D_RECIPE.lrSchedule, lr, decaySteps: steps, warmupSteps: 0 },
+    ...(mode === 'scd' ? { tangentWarmup: Math.min(TOY2D_RECIPE.tangentWarmup, steps) } : {}),
+  });
 }
 
-const constantLr = (lr: number) => ({ kind: 'constant', lr }) as const;
+/** Points of the distribution itself, for the plot's background and frame. */
+export function toyData(name: Toy2dName): Float32Array {
+  const data = toy2dSource(name, { sigmaD: SIGMA_D });
+  return data.toData(data.sample(new Rng(1), 2 * SAMPLES).x);
+}
 
-export function startToyTraining<T>(ops: TensorOps<T>, options: ToyOptions, onProgress: (p: ToyProgress) => void, onError: (e: unknown) => void): ToyRun {
+/**
+ * Trains the teacher, then the student, reporting samples every `drawEveryMs` of training; resolves
+ * when both phases are done or `stopped()` says so.
+ */
+export async function trainToy(engine: Engine, options: ToyOptions, onProgress: (p: ToyProgress) => void, stopped: () => boolean): Promise<void> {
   const data = toy2dSource(options.data, { sigmaD: SIGMA_D });
-  const model = createMlp(MODEL);
-  const teacherConfig = defaultTrainConfig('teacher', { batch: BATCH, lr: constantLr(TEACHER_LR) });
-  let ctx: StepContext<T> = { model, config: teacherConfig, data, optimizer: makeOptimizer(teacherConfig) };
-  let state: TrainState<T> = initState(ops, model, teacherConfig);
-  let stopped = false;
-
-  const toStudent = async () => {
-    const studentConfig = defaultTrainConfig('scd', { batch: BATCH, lr: constantLr(STUDENT_LR), tangentWarmup: TANGENT_WARMUP });
-    const teacherParams = state.ema;
-    const student = initState(ops, model, studentConfig, await toHost(ops, teacherParams));
-    ops.dispose([...Object.values(state.params), ...Object.values(state.opt)]);
-    ctx = { model, config: studentConfig, data, optimizer: makeOptimizer(studentConfig), teacher: { model, params: teacherParams } };
-    state = student;
-  };
-
-  const report = async (step: number, stepsPerSec: number, loss: number) => {
-    const sampler: Pick<GenerateOptions, 'sampler' | 'steps' | 'nfe'> = ctx.teacher ? { sampler: 'consistency', steps: 1 } : { sampler: 'ddim', nfe: 8 };
-    // The same noise every time, so that what moves in the plot is the model.
-    const x = await generate(ops, model, state.ema, SIGMA_D, { ...sampler, n: SAMPLES, seed: 0 });
-    onProgress({
-      phase: ctx.teacher ? 'sCD' : 'teacher',
-      step,
-      stepsPerSec,
-      loss,
-      sampler: ctx.teacher ? 'student, 1 step' : 'teacher, 8-step DDIM',
-      samples: data.toData(x),
-    });
-  };
-
-  const loop = async () => {
-    let since = { step: 0, time: performance.now() };
-    while (!stopped) {
-      if (!ctx.teacher && state.step === options.teacherSteps) await toStudent();
-      const out = trainStep(ops, ctx, state);
-      state = out.state;
-      // On WebGPU trainStep only enqueues work; reading the loss waits for it. One step in flight
-      // at a time bounds memory, makes Stop prompt and steps/s honest.
-      const [loss] = await ops.read(out.loss);
-      ops.dispose([out.loss, out.gradNorm, out.applied]);
-      const step = state.step + (ctx.teacher ? options.teacherSteps : 0);
-      if (step % options.drawEvery === 0 && !stopped) {
-        await report(step, ((step - since.step) * 1000) / (performance.now() - since.time), loss);
-        since = { step, time: performance.now() };
+  const model = mlp();
+  const o = engine.ops;
+  let teacherEma: HostParams | undefined;
+  let done = 0;
+  for (const mode of ['teacher', 'scd'] as const) {
+    const steps = mode === 'teacher' ? options.teacherSteps : options.studentSteps;
+    const config = phaseConfig(mode, steps);
+    const teacher = teacherEma ? { model, params: toDevice(o, teacherEma) } : undefined;
+    const ctx: StepContext<unknown> = { model, config, data, optimizer: makeOptimizer(config), ...(teacher ? { teacher } : {}) };
+    const session: TrainSession = await engine.startTraining(ctx, initState(o, model, config, teacherEma));
+    try {
+      const sampler: Pick<GenerateOptions, 'sampler' | 'steps' | 'nfe'> = mode === 'scd' ? { sampler: 'consistency', steps: 1 } : { sampler: 'ddim', nfe: 8 };
+      const report = async (phase: ToyProgress['phase'], stepsPerSec: number, loss: number) => {
+        const { ema } = await session.hostState();
+        // The same noise every time, so that what moves in the plot is the model.
+        const samples = data.toData(await engine.generate(model, ema, SIGMA_D, { ...sampler, n: SAMPLES, seed: 0 }));
+        const inSupport = options.data === 'checkerboard' ? fractionOnSquares(samples) : undefined;
+        onProgress({ phase, step: done, stepsPerSec, loss, sampler: mode === 'scd' ? 'student, 1 step' : 'teacher, 8-step DDIM', samples, ...(inSupport !== undefined ? { inSupport } : {}) });
+        return ema;
+      };
+      let since = { step: done, time: performance.now() };
+      let loss = NaN;
+      for (let i = 0; i < steps && !stopped(); i++) {
+        loss = (await session.stepper.step()).loss;
+        done++;
+        const now = performance.now();
+        if (now - since.time >= options.drawEveryMs) {
+          await report(mode === 'scd' ? 'sCD' : 'teacher', ((done - since.step) * 1000) / (now - since.time), loss);
+          since = { step: done, time: performance.now() };
+        }
       }
-      // Lets the page handle input between steps (a read on the wasm fallback does not wait for anything).
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (stopped()) return;
+      const last = mode === 'scd';
+      const ema = await report(last ? 'done' : 'teacher', ((done - since.step) * 1000) / Math.max(1, performance.now() - since.time), loss);
+      if (!last) teacherEma = ema;
+    } finally {
+      await session.close();
+      if (teacher) o.dispose(Object.values(teacher.params));
     }
-  };
+  }
+}
 
-  const done = loop()
-    .catch(onError)
-    .finally(() => {
-      disposeState(ops, state);
-      if (ctx.teacher) ops.dispose(Object.values(ctx.teacher.params));
-    });
-  return {
-    data: data.toData(data.sample(new Rng(1), 2 * SAMPLES).x),
-    stop() {
-      stopped = true;
-      return done;
-    },
-  };
+function fractionOnSquares(points: Float32Array): number {
+  let inside = 0;
+  for (let i = 0; i + 1 < points.length; i += 2) if (checkerboardInSupport(points[i], points[i + 1])) inside++;
+  return inside / (points.length / 2);
 }
