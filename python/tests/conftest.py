@@ -22,6 +22,8 @@ from scm_torch.run_folder import read_checkpoint  # noqa: E402
 
 # A small MLP on 2-D data: every test run uses it.
 MLP = ["--width", "32", "--blocks", "2"]
+# scm's default schedule, cosine, ends at the run's first --steps: a run that goes on past it needs a constant rate.
+CONSTANT = ["--lr-schedule", "constant"]
 
 
 def env() -> Dict[str, str]:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from conftest import MLP, PYTHON_DIR, compare_runs, env, scm, scm_torch
+from conftest import CONSTANT, MLP, PYTHON_DIR, compare_runs, env, scm, scm_torch
 from scm_torch.run_folder import read_checkpoint
 
 # 1 against 2 processes measured 2e-7 (params, EMA) and 4e-6 (moments): the loss is a mean of two half-batch
@@ -22,7 +22,7 @@ TOLERANCE = {"params": 5e-6, "ema": 5e-6, "opt": 1e-4}
 
 def fresh_run(tmp_path, name: str, batch: int = 64) -> str:
     out = str(tmp_path / name)
-    scm("train-teacher", "--data", "checkerboard", "--batch", str(batch), *MLP, "--steps", "0", "--out", out)
+    scm("train-teacher", "--data", "checkerboard", "--batch", str(batch), *MLP, *CONSTANT, "--steps", "0", "--out", out)
     return out
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import MLP, compare_runs, scm, scm_torch
+from conftest import CONSTANT, MLP, compare_runs, scm, scm_torch
 from scm_torch.run_folder import read_checkpoint
 
 # Measured (conftest.relative_error): params and EMA 2e-7 to 4e-7, Adam moments 1e-6 to 1e-5. Mutations fail
@@ -22,7 +22,7 @@ def assert_same_run(x: str, y: str) -> None:
 
 
 def test_teacher_moves_scm_torch_scm_torch(tmp_path):
-    data = ["--data", "8gaussians", "--conditional", "--batch", "64", *MLP]
+    data = ["--data", "8gaussians", "--conditional", "--batch", "64", *MLP, *CONSTANT]
     scm("train-teacher", *data, "--steps", "40", "--out", str(tmp_path / "scm"))
     mixed = str(tmp_path / "mixed")
     scm("train-teacher", *data, "--steps", "10", "--out", mixed)
@@ -38,13 +38,13 @@ def test_teacher_moves_scm_torch_scm_torch(tmp_path):
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("teacher") / "run")
-    scm("train-teacher", "--data", "8gaussians", "--conditional", "--batch", "64", *MLP, "--steps", "30", "--out", out)
+    scm("train-teacher", "--data", "8gaussians", "--conditional", "--batch", "64", *MLP, *CONSTANT, "--steps", "30", "--out", out)
     return out
 
 
 @pytest.mark.parametrize("command, flag", [("distill", "--teacher"), ("train-ct", "--init")])
 def test_consistency_run_moves_to_torch_and_back(tmp_path, teacher, command, flag):
-    common = [flag, teacher, "--batch", "32", "--tangent-warmup", "30"]
+    common = [flag, teacher, "--batch", "32", "--tangent-warmup", "30", *CONSTANT]
     scm(command, *common, "--steps", "40", "--out", str(tmp_path / "scm"))
     mixed = str(tmp_path / "mixed")
     scm(command, *common, "--steps", "20", "--out", mixed)
@@ -59,9 +59,9 @@ def test_consistency_run_moves_to_torch_and_back(tmp_path, teacher, command, fla
 
 def test_started_with_steps_0_trains_in_torch(tmp_path):
     run = str(tmp_path / "run")
-    scm("train-teacher", "--data", "checkerboard", "--batch", "64", *MLP, "--steps", "0", "--out", run)
+    scm("train-teacher", "--data", "checkerboard", "--batch", "64", *MLP, *CONSTANT, "--steps", "0", "--out", run)
     scm_torch("train", "--run", run, "--steps", "15")
-    scm("train-teacher", "--data", "checkerboard", "--batch", "64", *MLP, "--steps", "15", "--out", str(tmp_path / "scm"))
+    scm("train-teacher", "--data", "checkerboard", "--batch", "64", *MLP, *CONSTANT, "--steps", "15", "--out", str(tmp_path / "scm"))
     assert_same_run(run, str(tmp_path / "scm"))
 
 
