@@ -14,7 +14,7 @@ import torch
 from conftest import HERE, REPO
 from scm_torch.models import create_net, to_our_layout
 from scm_torch.objectives import Batch, noisy, scm_loss_and_grads, teacher_loss_and_grads, model_field
-from scm_torch.optim import TrainState, step_scalars
+from scm_torch.optim import TrainState, lr_at, step_scalars
 from scm_torch.safetensors import read_safetensors
 from scm_torch.step import Teacher, train_step
 
@@ -100,3 +100,13 @@ def test_step_matches_core(reference, mode, precision):
     print(mode, precision, {k: f"{v[0]:.1e} ({v[1]})" for k, v in worst.items()})
     failed = {k: v for k, v in worst.items() if v[0] > TOLERANCE[precision][k]}
     assert not failed, f"{mode} {precision}: {worst}"
+
+
+def test_host_scalars_match_core(reference):
+    """What the cases leave out: cosine and inverse-sqrt schedules with warmup, RAdam's two regimes, the half-life EMA."""
+    _, meta = reference
+    for s in meta["schedules"]:
+        ours = [lr_at(s["schedule"], step) for step in (1, 2, 5, 9, 10, 50, 99, 100)]
+        assert ours == pytest.approx(s["lr"], rel=1e-15, abs=0), s["schedule"]
+    for at in meta["radam"]["scalarsAt"]:
+        assert step_scalars(meta["radam"]["train"], at["step"]) == pytest.approx(at["scalars"], rel=1e-14, abs=0), at["step"]

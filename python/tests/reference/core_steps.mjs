@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import {
   createModel,
+  lrAt,
   defaultMlpConfig,
   defaultTrainConfig,
   diffusionLoss,
@@ -150,4 +151,12 @@ for (const mode of ['teacher', 'sct', 'scd']) {
 }
 putAll('teacher-weights/', teacherParams);
 writeFileSync(`${out}.safetensors`, encodeSafetensors(tensors, { format: 'scm-ts/step-crosscheck@1' }));
-writeFileSync(`${out}.json`, JSON.stringify({ teacherModel: teacherModel.config, cases }, null, 2));
+// The host scalars of settings the cases above leave out: lr schedules, RAdam, the half-life EMA.
+const STEPS = [1, 2, 5, 9, 10, 50, 99, 100];
+const schedules = [
+  { kind: 'cosine', lr: 1e-3, decaySteps: 100, warmupSteps: 10 },
+  { kind: 'inverse-sqrt', lr: 2e-3, refSteps: 20, warmupSteps: 5 },
+].map((schedule) => ({ schedule, lr: STEPS.map((step) => lrAt(schedule, step)) }));
+const radamTrain = defaultTrainConfig('sct', { optimizer: 'radam', ema: { kind: 'halflife', halfLifeSteps: 50 } });
+const scalarsAt = STEPS.map((step) => ({ step, scalars: stepScalars({ config: radamTrain, optimizer: makeOptimizer(radamTrain) }, step) }));
+writeFileSync(`${out}.json`, JSON.stringify({ teacherModel: teacherModel.config, cases, schedules, radam: { train: radamTrain, scalarsAt } }, null, 2));
