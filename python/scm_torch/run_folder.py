@@ -2,7 +2,7 @@
 
   config.json             the run (model, train and data configs, teacher), JSON
   checkpoint.safetensors  params.*, ema.*, opt.* as F32; metadata {"format", "run": JSON of the run
-                          plus step, skipped and the random stream's position}
+                          plus step, skipped and the random stream's position, "crc32": each tensor's CRC-32}
   log.jsonl               one JSON line per log interval
   scm.lock                held by the process that writes the folder
 
@@ -19,6 +19,7 @@ import math
 import os
 import secrets
 import socket
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Dict, Mapping
@@ -34,6 +35,11 @@ CHECKPOINT_FILE = "checkpoint.safetensors"
 LOG_FILE = "log.jsonl"
 LOCK_FILE = "scm.lock"
 GROUPS = ("params", "ema", "opt")
+CHECKSUMS_KEY = "crc32"  # each tensor's CRC-32 of its little-endian float32 bytes, 8 hex digits (checkpoint.ts)
+
+
+def _crc32(t: torch.Tensor) -> str:
+    return f"{zlib.crc32(t.detach().to('cpu', torch.float32).contiguous().numpy().astype('<f4').tobytes()):08x}"
 
 
 class RunError(Exception):
@@ -77,6 +83,14 @@ def decode_checkpoint(blob: bytes, path: str) -> Checkpoint:
     for key in ("step", "skipped"):
         if not isinstance(meta.get(key), int) or meta[key] < 0:
             raise RunError(f"{path}: its {key} {meta.get(key)!r} is not a non-negative integer")
+    if CHECKSUMS_KEY in metadata:  # absent from checkpoints written before checksums existed
+        try:
+            stored = json.loads(metadata[CHECKSUMS_KEY])
+        except json.JSONDecodeError:
+            raise RunError(f"{path}: its checksums are not valid JSON") from None
+        bad = sorted(k for k in tensors if stored.get(k) != _crc32(tensors[k]))
+        if bad or set(stored) != set(tensors):
+            raise RunError(f"{path} is damaged: tensor {(bad or sorted(set(stored) ^ set(tensors)))[0]!r} does not match its checksum")
     groups: Dict[str, Dict[str, torch.Tensor]] = {g: {} for g in GROUPS}
     for key, t in tensors.items():
         group, _, name = key.partition(".")
@@ -118,7 +132,8 @@ def encode_checkpoint(ck: Checkpoint) -> bytes:
     """checkpoint.ts encodeCheckpoint: {format, ...info, step, skipped, rng} and the three groups."""
     meta = {"format": CHECKPOINT_FORMAT, **ck.info, "step": ck.step, "skipped": ck.skipped, "rng": ck.rng.state()}
     tensors = {f"{group}.{name}": t for group in GROUPS for name, t in getattr(ck, group).items()}
-    return encode_safetensors(tensors, {"format": CHECKPOINT_FORMAT, "run": json.dumps(meta, separators=(",", ":"), allow_nan=False)})
+    checksums = json.dumps({k: _crc32(t) for k, t in tensors.items()}, separators=(",", ":"))
+    return encode_safetensors(tensors, {"format": CHECKPOINT_FORMAT, "run": json.dumps(meta, separators=(",", ":"), allow_nan=False), CHECKSUMS_KEY: checksums})
 
 
 def weights_fingerprint(params: Mapping[str, torch.Tensor]) -> str:

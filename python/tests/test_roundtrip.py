@@ -76,3 +76,16 @@ def test_mnist_unet_trains_in_torch_and_goes_back(tmp_path):
     assert read_checkpoint(run).step == 2
     done = scm("train-teacher", "--resume", "--steps", "2", "--out", run)
     assert "already at step 2" in done.stdout + done.stderr
+
+
+def test_damaged_checkpoint_is_refused(tmp_path):
+    """scm's checksums are kept by scm_torch's checkpoints and checked when it reads one."""
+    run = str(tmp_path / "run")
+    scm("train-teacher", "--data", "checkerboard", "--batch", "16", *MLP, *CONSTANT, "--steps", "0", "--out", run)
+    scm_torch("train", "--run", run, "--steps", "2")
+    path = f"{run}/checkpoint.safetensors"
+    blob = bytearray(open(path, "rb").read())
+    blob[-5] ^= 1  # one bit of a weight: still a valid float
+    open(path, "wb").write(bytes(blob))
+    done = scm_torch("train", "--run", run, "--steps", "3", check=False)
+    assert done.returncode == 1 and "does not match its checksum" in done.stderr, done.stderr
