@@ -4,7 +4,9 @@
  * command takes, and --help text generated from the same table.
  */
 import { parseArgs } from 'node:util';
+import { defaultBackend } from './backend-choice.js';
 import { UsageError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -23,18 +25,26 @@ export type BackendName = (typeof BACKENDS)[number];
 export const TFJS_BACKENDS = ['wasm', 'cpu'] as const satisfies readonly BackendName[];
 export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
 
-/** Options every command takes. */
-export const COMMON_OPTIONS: OptionSpecs = {
-  seed: { type: 'string', value: 'N', help: 'random seed, a non-negative integer (default 0)' },
-  backend: {
-    type: 'string',
-    value: 'NAME',
-    help:
-      'wasm (TensorFlow.js on WebAssembly, the fast default) or cpu (TensorFlow.js in plain JavaScript); training and ' +
-      'consistency sampling also take onnx (ONNX Runtime: a compiled training step, an exported sampler)',
-  },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
+const BACKEND_HELP: Record<BackendName, string> = {
+  onnx: 'onnx (ONNX Runtime: a compiled training step, an exported sampler; about 3x as fast as wasm)',
+  wasm: 'wasm (TensorFlow.js on WebAssembly)',
+  cpu: 'cpu (TensorFlow.js in plain JavaScript, the slowest)',
 };
+
+/** --seed and --backend for a command that takes them, --help for every command. */
+export function commonSpecs(h: Pick<CommandHelp, 'backends' | 'seed'>): OptionSpecs {
+  const backends = h.backends ?? TFJS_BACKENDS;
+  const fallback = defaultBackend(backends);
+  const choices = [...backends].sort((a, b) => Number(b === fallback) - Number(a === fallback)).map((b) => BACKEND_HELP[b]);
+  const rule = backends.includes('onnx') ? 'the default where onnxruntime-node loads, else wasm' : 'wasm is the default';
+  return {
+    ...(h.seed === false ? {} : { seed: { type: 'string', value: 'N', help: 'random seed, a non-negative integer (default 0)' } }),
+    ...(backends.length === 0
+      ? {}
+      : { backend: { type: 'string', value: 'NAME', help: `${choices.join(', ')}; ${rule} (here: ${fallback})` } satisfies OptionSpec }),
+    help: { type: 'boolean', short: 'h', help: 'show this help' },
+  };
+}
 
 export interface CommandHelp {
   readonly name: string;
@@ -44,29 +54,48 @@ export interface CommandHelp {
   readonly options: OptionSpecs;
   /** Extra paragraphs after the option list. */
   readonly notes?: readonly string[];
+  /** The backends it runs on (default: the TensorFlow.js ones); none where --backend does not apply. */
+  readonly backends?: readonly BackendName[];
+  /** false where --seed does not apply (nothing is drawn). */
+  readonly seed?: boolean;
 }
 
-/** Parses argv (after the command name) against `options` plus the common ones; never lets a parseArgs error through. */
-export function parseOptions(command: string, options: OptionSpecs, argv: readonly string[]): OptionValues {
-  const all = { ...options, ...COMMON_OPTIONS };
+/**
+ * Parses argv (after the command name) against the command's options plus the common ones it takes;
+ * never lets a parseArgs error through. An option given twice is refused: which one counts would be a guess.
+ */
+export function parseOptions(h: CommandHelp, argv: readonly string[]): OptionValues {
+  const all = { ...h.options, ...commonSpecs(h) };
   const config = Object.fromEntries(
     Object.entries(all).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
   );
+  let parsed;
   try {
-    const { values } = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: false });
-    return values as OptionValues;
+    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: false, tokens: true });
   } catch (e) {
-    throw new UsageError(`${explainParseError(e)} (see scm ${command} --help)`);
+    throw new UsageError(`${explainParseError(e, h, Object.keys(all))} (see scm ${h.name} --help)`);
   }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once (see scm ${h.name} --help)`);
+    seen.add(t.name);
+  }
+  return parsed.values as OptionValues;
 }
 
-function explainParseError(e: unknown): string {
+function explainParseError(e: unknown, h: CommandHelp, known: readonly string[]): string {
   const err = e as { code?: string; message?: string };
   const quoted = /'([^']*)'/.exec(err.message ?? '')?.[1] ?? '';
   const flag = quoted.split(' ')[0];
   switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${flag}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const name = flag.replace(/^--?/, '').split('=')[0];
+      if ((name === 'seed' || name === 'backend') && !known.includes(name)) {
+        return `--${name} does not apply to ${h.name}: it ${name === 'seed' ? 'draws nothing at random' : 'computes nothing with a backend'}`;
+      }
+      return `unknown option ${flag}${didYouMean(name, known, (n) => `--${n}`)}`;
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument "${quoted}"`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
@@ -82,8 +111,11 @@ function explainParseError(e: unknown): string {
 
 const show = (raw: string) => JSON.stringify(raw);
 
-/** Whether `raw` is written as a whole number (digits, an optional leading +): what parseInteger reads. */
-export const isIntegerText = (raw: string) => /^\+?\d+$/.test(raw.trim());
+/**
+ * Whether `raw` is a whole number written canonically (digits, no sign, spaces or leading zeros):
+ * what parseInteger reads. "+5", " 5" and "05" are refused, so that a value means one thing.
+ */
+export const isIntegerText = (raw: string) => /^(0|[1-9]\d*)$/.test(raw);
 
 /** An integer >= min (default 1). */
 export function parseInteger(flag: string, raw: string, min = 1): number {
@@ -95,12 +127,13 @@ export function parseInteger(flag: string, raw: string, min = 1): number {
   return v;
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// No leading "+" or spaces, as for integers.
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A finite number > 0 (or >= min when given), in decimal notation. */
 export function parseNumber(flag: string, raw: string, range: { min?: number; positive?: boolean } = { positive: true }): number {
   // Decimal notation only, as parseInteger: Number() alone would take "0x10" as 16 and "" as 0.
-  const v = DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
+  const v = DECIMAL.test(raw) ? Number(raw) : NaN;
   const ok = Number.isFinite(v) && (range.positive ? v > 0 : true) && (range.min === undefined || v >= range.min);
   if (!ok) {
     const what = range.min !== undefined ? `a number of at least ${range.min}` : 'a positive number';
@@ -111,13 +144,13 @@ export function parseNumber(flag: string, raw: string, range: { min?: number; po
 
 /** A comma-separated list of positive integers, e.g. "1,2,4". */
 export function parseIntegerList(flag: string, raw: string): number[] {
-  const parts = raw.split(',').map((p) => p.trim());
+  const parts = raw.split(',');
   if (parts.some((p) => p === '')) throw new UsageError(`--${flag} must be a comma-separated list of positive integers, got ${show(raw)}`);
   return parts.map((p) => parseInteger(flag, p));
 }
 
 export function parseChoice<C extends string>(flag: string, raw: string, choices: readonly C[], what = `--${flag}`): C {
-  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`unknown ${what} ${show(raw)}: choose one of ${choices.join(', ')}`);
+  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`unknown ${what} ${show(raw)}${didYouMean(raw, choices)}: choose one of ${choices.join(', ')}`);
   return raw as C;
 }
 
@@ -152,25 +185,30 @@ export interface CommonOptions {
   readonly seed: number;
   readonly seedGiven: boolean;
   readonly backend: BackendName;
+  /** Whether --backend chose it (else it is the default, see defaultBackend). */
+  readonly backendGiven: boolean;
 }
 
-/**
- * --seed and --backend; `backends` are the ones the command runs on (default: the TensorFlow.js
- * ones), `fallback` the one it runs on when --backend is not given.
- */
-export function commonOptions(values: OptionValues, backends: readonly BackendName[] = TFJS_BACKENDS, fallback: BackendName = 'wasm'): CommonOptions {
+/** --seed and --backend of a command (`h`: its help, which says which backends it runs on). */
+export function commonOptions(values: OptionValues, h: Pick<CommandHelp, 'backends'>): CommonOptions {
+  const backends = h.backends ?? TFJS_BACKENDS;
   const seed = optInteger(values, 'seed', 0);
   const backend = str(values, 'backend');
   if (backend !== undefined && (BACKENDS as readonly string[]).includes(backend) && !backends.includes(backend as BackendName)) {
     throw new UsageError(`--backend ${backend} does not apply to this command: choose one of ${backends.join(', ')}`);
   }
-  return { seed: seed ?? 0, seedGiven: seed !== undefined, backend: backend === undefined ? fallback : parseChoice('backend', backend, backends, 'backend') };
+  return {
+    seed: seed ?? 0,
+    seedGiven: seed !== undefined,
+    backend: backend === undefined ? defaultBackend(backends) : parseChoice('backend', backend, backends, 'backend'),
+    backendGiven: backend !== undefined,
+  };
 }
 
 // ---- help ------------------------------------------------------------------------------------
 
 export function formatHelp(h: CommandHelp): string {
-  const rows = Object.entries({ ...h.options, ...COMMON_OPTIONS }).map(([name, o]) => {
+  const rows = Object.entries({ ...h.options, ...commonSpecs(h) }).map(([name, o]) => {
     const left = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
     return [left, o.help] as const;
   });

@@ -14,6 +14,8 @@ import * as trainCt from './commands/train-ct.js';
 import * as trainTeacher from './commands/train-teacher.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
 import { processIo, type Io } from './io.js';
+import { didYouMean } from './suggest.js';
+import { VERSION } from './version.js';
 
 interface Command {
   readonly help: CommandHelp;
@@ -27,14 +29,16 @@ function globalHelp(): string {
   return [
     'Usage: scm <command> [options]',
     '',
-    'Continuous-time consistency models (sCM, TrigFlow) on 2-D toy data and images, computed with TensorFlow.js on',
-    'WebAssembly (--backend wasm, the default) or in plain JavaScript (--backend cpu); training and consistency',
-    'sampling also run on ONNX Runtime (--backend onnx), and scm export writes a run\'s sampler as an ONNX model.',
+    'Continuous-time consistency models (sCM, TrigFlow) on 2-D toy data and images. Training, sampling and evaluation',
+    'run on ONNX Runtime (--backend onnx, the default where onnxruntime-node loads) or TensorFlow.js on WebAssembly',
+    '(--backend wasm, the default otherwise) or in plain JavaScript (--backend cpu); scm export writes a run\'s sampler as',
+    'an ONNX model.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.help.name.padEnd(width)}${c.help.summary.split('\n')[0]}`),
     '',
-    'Run scm <command> --help for its options. Exit codes: 0 success, 1 runtime error, 2 usage error.',
+    'Run scm <command> --help for its options, scm --version for the version. Exit codes: 0 success, 1 runtime error,',
+    '2 usage error.',
     '',
   ].join('\n');
 }
@@ -55,16 +59,21 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.out(globalHelp());
     return 0;
   }
+  if (name === '--version' || name === '-v') {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
   const command = COMMANDS.find((c) => c.help.name === name);
   try {
     if (!command) {
-      throw new UsageError(`unknown command "${name}": choose one of ${COMMANDS.map((c) => c.help.name).join(', ')} (see scm --help)`);
+      const names = COMMANDS.map((c) => c.help.name);
+      throw new UsageError(`unknown command "${name}"${didYouMean(name, names)}: choose one of ${names.join(', ')} (see scm --help)`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(formatHelp(command.help));
       return 0;
     }
-    await command.run(parseOptions(name, command.help.options, rest), io);
+    await command.run(parseOptions(command.help, rest), io);
     return 0;
   } catch (e) {
     io.err(`scm${command ? ` ${name}` : ''}: ${describeError(e)}\n`);

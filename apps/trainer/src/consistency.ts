@@ -23,12 +23,10 @@ import { weightsFingerprint } from './fingerprint.js';
 import { isImageRun } from './images.js';
 import type { Io } from './io.js';
 import { describeMode, loadRun, type LoadedRun } from './run-folder.js';
-import { loopFields, lrConfig, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
+import { dataKind, IMAGE_RECIPE, recipeLr, TOY2D_RECIPE } from './recipe.js';
+import { loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
 
 export const GUIDANCE_MAX = 2;
-const CONSISTENCY_DEFAULTS = defaultTrainConfig('scd');
-export const CONSISTENCY_LR = (CONSISTENCY_DEFAULTS.lr as { lr: number }).lr;
-export const DEFAULT_WARMUP = CONSISTENCY_DEFAULTS.tangentWarmup;
 
 export interface ConsistencyOptions extends RunOptions {
   readonly mode: 'scd' | 'sct';
@@ -75,6 +73,9 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
       create: async (o, steps) => {
         if (opts.teacher === undefined) throw new RunError(`missing ${teacherFlag}: the teacher run to start from`);
         const teacher = await teacherRun(resolve(opts.teacher));
+        if (opts.classifier !== undefined && !isImageRun(teacher.meta)) {
+          throw new UsageError(`--classifier is for image runs (scm eval scores images with it); ${opts.teacher} is a 2-D run`);
+        }
         const conditional = teacher.meta.model.numClasses > 0;
         const guided = opts.mode === 'scd' && conditional;
         if (steps === 0 && opts.tangentWarmup === undefined && isImageRun(teacher.meta)) {
@@ -90,10 +91,10 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
           guidanceMax: guided ? GUIDANCE_MAX : 0,
           // An image student trains at its teacher's batch unless told otherwise (the 2-D default is far too big).
           ...(opts.batch !== undefined ? { batch: opts.batch } : isImageRun(teacher.meta) ? { batch: teacher.meta.train.batch } : {}),
-          ...lrConfig(opts, steps, CONSISTENCY_LR),
+          lr: recipeLr(dataKind(teacher.meta), 'student', opts, steps),
           // Image students (U-Nets) collapsed after about 100 steps at full tangent (r = 1) on MNIST, while
           // every checkpoint at r < 1 was good (models/mnist-scd/README.md): their warmup spans the run.
-          ...(opts.tangentWarmup !== undefined ? { tangentWarmup: opts.tangentWarmup } : isImageRun(teacher.meta) ? { tangentWarmup: steps } : {}),
+          tangentWarmup: opts.tangentWarmup ?? (isImageRun(teacher.meta) ? steps : TOY2D_RECIPE.tangentWarmup),
         });
         const classifier = opts.classifier ?? recordedClassifier(resolve(opts.teacher), teacher.meta);
         const info: RunInfo = {
@@ -140,11 +141,12 @@ export function consistencyHelp(mode: 'scd' | 'sct'): CommandHelp {
         'probability-flow ODE. A class-conditional teacher gives a student with a guidance input (scale 1..2).'
       : 'Train a consistency model from data (sCT), starting from a teacher\'s EMA weights.',
     usage: `--${teacherFlag} DIR --out DIR [--steps N] [options]`,
+    backends: BACKENDS,
     options: {
       [teacherFlag]: { type: 'string', value: 'DIR', help: `teacher run folder (from scm train-teacher); its EMA weights ${scd ? 'are the teacher and ' : ''}initialise the student` },
       ...TRAINING_OPTIONS,
-      lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CONSISTENCY_LR})` },
-      'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${DEFAULT_WARMUP}; image runs: --steps, so --steps 0 needs it)` },
+      lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TOY2D_RECIPE.distillLr}; image runs: ${IMAGE_RECIPE.distillLr})` },
+      'tangent-warmup': { type: 'string', value: 'H', help: `tangent warmup steps, r = min(1, step / H); 0 switches it off (default ${TOY2D_RECIPE.tangentWarmup}; image runs: --steps, so --steps 0 needs it)` },
       classifier: { type: 'string', value: 'DIR', help: "image runs: classifier run for scm eval, recorded in config.json (default: the teacher's)" },
     },
     notes: [`Example: scm ${scd ? 'distill --teacher' : 'train-ct --init'} runs/cb-teacher --steps 2000 --out runs/cb-${mode}`],
@@ -152,7 +154,7 @@ export function consistencyHelp(mode: 'scd' | 'sct'): CommandHelp {
 }
 
 export async function runConsistency(mode: 'scd' | 'sct', values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
+  const common = commonOptions(values, consistencyHelp(mode));
   const t = trainingOptions(values);
   const teacher = str(values, TEACHER_FLAG[mode]);
   if (teacher === undefined && !t.resume) throw new UsageError(`missing --${TEACHER_FLAG[mode]} (see scm ${consistencyHelp(mode).name} --help)`);

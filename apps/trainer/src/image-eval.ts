@@ -248,7 +248,7 @@ export function formatImageEvalTable(r: ImageEvalReport): string {
 
 /** The image branch of scm eval: parses its options, scores the run, writes its report (eval.json) and prints. */
 export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
+  const common = commonOptions(values, { backends: BACKENDS });
   const n = optInteger(values, 'n') ?? IMAGE_EVAL_N;
   if (n < 2) throw new UsageError(`--n must be at least 2 for the Frechet distance, got ${n}`);
   const stepsRaw = str(values, 'steps');

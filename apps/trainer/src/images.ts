@@ -13,6 +13,8 @@ import { defaultUnetConfig, TOY2D_NAMES, type DataConfig, type DataSource, type 
 import { DATASET_NAMES, datasetByName, DEFAULT_MAX_PIXELS, imageFolderSource, type ImageSource } from '@scm/datasets';
 import { flag, optInteger, parseIntegerList, str, type OptionSpecs, type OptionValues } from './args.js';
 import { RunError, UsageError } from './errors.js';
+import { coarsestResolution, IMAGE_RECIPE, imageUnetRecipe } from './recipe.js';
+import { didYouMean } from './suggest.js';
 
 export const FOLDER_PREFIX = 'folder:';
 /** config.json's data.name of a folder run (its path is data.dir). */
@@ -76,20 +78,20 @@ export const IMAGE_DATA_OPTIONS: OptionSpecs = {
   },
 };
 
-export const UNET_DEFAULTS = { baseChannels: 16, channelMult: [1, 2], blocksPerLevel: 1, attention: [] as number[], dropout: 0 } as const;
-/** Image runs train with smaller batches than the 2-D default: a U-Net step costs far more. */
-export const IMAGE_BATCH = 32;
-
 export const UNET_OPTIONS: OptionSpecs = {
-  'base-channels': { type: 'string', value: 'N', help: `images: U-Net channels of the first level (default ${UNET_DEFAULTS.baseChannels})` },
-  'channel-mult': { type: 'string', value: 'LIST', help: `images: channels per level as multiples of --base-channels (default ${UNET_DEFAULTS.channelMult.join(',')})` },
-  'blocks-per-level': { type: 'string', value: 'N', help: `images: residual blocks per level (default ${UNET_DEFAULTS.blocksPerLevel})` },
+  'base-channels': { type: 'string', value: 'N', help: `images: U-Net channels of the first level (default ${IMAGE_RECIPE.baseChannels})` },
+  'channel-mult': {
+    type: 'string',
+    value: 'LIST',
+    help: 'images: channels per level as multiples of --base-channels (default 1,2,2 where the size halves twice evenly, as 28: 28, 14, 7)',
+  },
+  'blocks-per-level': { type: 'string', value: 'N', help: `images: residual blocks per level (default ${IMAGE_RECIPE.blocksPerLevel})` },
   attention: {
     type: 'string',
     value: 'LIST',
-    help: 'images: resolutions whose blocks add self-attention, e.g. 7 or 14,7, or none (default none; the middle block always attends)',
+    help: 'images: resolutions whose blocks add self-attention, e.g. 7 or 14,7, or none (default the coarsest level, 7 for 28x28; the middle block always attends)',
   },
-  dropout: { type: 'string', value: 'P', help: 'images: dropout rate of the blocks at resolutions <= 16 (default 0)' },
+  dropout: { type: 'string', value: 'P', help: `images: dropout rate of the blocks at resolutions <= 16 (default ${IMAGE_RECIPE.dropout}; --backend onnx trains no dropout)` },
 };
 
 export interface UnetOptions {
@@ -159,7 +161,8 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
     if (channels === 3) throw new UsageError(`--channels 3: ${name} images are grayscale (1 channel)`);
     return { name, size, channels: 1, conditional };
   }
-  throw new UsageError(`unknown data ${JSON.stringify(name)}: choose one of ${[...TOY2D_NAMES, ...DATASET_NAMES].join(', ')} or ${FOLDER_PREFIX}PATH`);
+  const names = [...TOY2D_NAMES, ...DATASET_NAMES];
+  throw new UsageError(`unknown data ${JSON.stringify(name)}${didYouMean(name, names)}: choose one of ${names.join(', ')} or ${FOLDER_PREFIX}PATH`);
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -260,15 +263,16 @@ export function imageDataOf(info: RunInfo): DataSource & { readonly scale: numbe
 
 /** The U-Net of a new image run; createUnet checks it (errors become usage errors naming the option). */
 export function imageUnetConfig(d: ImageDataConfig, numClasses: number, sigmaD: number, u: UnetOptions): UnetConfig {
+  const channelMult = u.channelMult ?? imageUnetRecipe(d.imageSize).channelMult;
   return {
     ...defaultUnetConfig,
     imageSize: d.imageSize,
     channels: d.channels,
-    baseChannels: u.baseChannels ?? UNET_DEFAULTS.baseChannels,
-    channelMult: [...(u.channelMult ?? UNET_DEFAULTS.channelMult)],
-    blocksPerLevel: u.blocksPerLevel ?? UNET_DEFAULTS.blocksPerLevel,
-    attentionResolutions: [...(u.attention ?? UNET_DEFAULTS.attention)],
-    dropout: u.dropout ?? UNET_DEFAULTS.dropout,
+    baseChannels: u.baseChannels ?? IMAGE_RECIPE.baseChannels,
+    channelMult: [...channelMult],
+    blocksPerLevel: u.blocksPerLevel ?? IMAGE_RECIPE.blocksPerLevel,
+    attentionResolutions: [...(u.attention ?? [coarsestResolution(d.imageSize, channelMult)])],
+    dropout: u.dropout ?? IMAGE_RECIPE.dropout,
     numClasses,
     sigmaD,
   };

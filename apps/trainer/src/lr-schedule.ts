@@ -8,11 +8,14 @@ import { parseChoice, str, type OptionSpec, type OptionValues } from './args.js'
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
 export type LrScheduleName = (typeof LR_SCHEDULES)[number];
 
-export const LR_SCHEDULE_OPTION: OptionSpec = {
-  type: 'string',
-  value: 'NAME',
-  help: 'constant (the default) or cosine: the rate falls along half a cosine to near 0 at --steps, which sharpens a short run',
-};
+/** --lr-schedule's option, naming the command's default. */
+export function lrScheduleOption(fallback: LrScheduleName): OptionSpec {
+  return {
+    type: 'string',
+    value: 'NAME',
+    help: `constant or cosine (default ${fallback}): the cosine rate falls along half a cosine to near 0 at --steps, which sharpens a short run`,
+  };
+}
 
 /** --lr-schedule as given, or undefined. */
 export function optLrSchedule(values: OptionValues): LrScheduleName | undefined {

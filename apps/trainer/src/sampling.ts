@@ -8,6 +8,7 @@ import {
   drawnLabels,
   generate,
   T_MID,
+  TOY2D_RECIPE,
   tMaxFor,
   toDevice,
   toy2dSource,
@@ -116,7 +117,7 @@ export function consistencyChoices(steps: readonly number[], midT: number | unde
 }
 
 /** --mid-t's help, shared by the commands that sample. */
-export const MID_T_HELP = `consistency sampling of 2 or more steps: the intermediate time (default ${T_MID}, the paper's; 2-D toys draw sharper near 0.3)`;
+export const MID_T_HELP = `consistency sampling of 2 or more steps: the intermediate time (default ${TOY2D_RECIPE.midT} for 2-D runs, which it keeps sharper; images: ${T_MID}, the paper's)`;
 
 /** Rejects sampler settings that do not fit the run (a usage error naming the mismatch). */
 export function checkSamplerFits(c: SamplerChoice, meta: CheckpointMeta, dir: string): void {

@@ -6,7 +6,6 @@
  */
 import {
   createModel,
-  defaultTrainConfig,
   disposeState,
   initState,
   makeOptimizer,
@@ -14,7 +13,6 @@ import {
   runLoop,
   snapshot,
   toDevice,
-  type LrSchedule,
   type ModelConfig,
   type RunInfo,
   type StepContext,
@@ -33,7 +31,8 @@ import { lockRun } from './run-lock.js';
 import { StopOnSignal, StopSignals } from './stop-signals.js';
 import type { Io } from './io.js';
 import { formatDuration, Progress } from './progress.js';
-import { LR_SCHEDULE_OPTION, lrScheduleFor, optLrSchedule, type LrScheduleName } from './lr-schedule.js';
+import { lrScheduleOption, optLrSchedule, type LrScheduleName } from './lr-schedule.js';
+import { IMAGE_RECIPE, TOY2D_RECIPE } from './recipe.js';
 import {
   appendLog,
   CHECKPOINT_FILE,
@@ -70,7 +69,7 @@ export const TRAINING_OPTIONS: OptionSpecs = {
       `total training steps (default ${DEFAULT_STEPS}; with --resume: the run's own total); 0 starts the run without training: ` +
       'config.json and a step-0 checkpoint, for --resume --steps N or another trainer to continue',
   },
-  batch: { type: 'string', value: 'B', help: `batch size (default ${defaultTrainConfig('teacher').batch})` },
+  batch: { type: 'string', value: 'B', help: `batch size (default ${TOY2D_RECIPE.batch}; images: ${IMAGE_RECIPE.batch}; students: their teacher's on images)` },
   'log-every': { type: 'string', value: 'N', help: `log (log.jsonl and progress) every N steps (default ${DEFAULT_LOG_EVERY})` },
   'checkpoint-every': { type: 'string', value: 'N', help: `write the checkpoint every N steps and at the end (default ${DEFAULT_CHECKPOINT_EVERY})` },
   samples: {
@@ -78,7 +77,7 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: 'also write samples.png (2000 samples of the EMA weights) at every checkpoint; image runs always write a grid (samples.png, samples/step-N.png)',
   },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
-  'lr-schedule': LR_SCHEDULE_OPTION,
+  'lr-schedule': lrScheduleOption('cosine'),
 };
 
 /** The options of the training commands that every mode shares, parsed. */
@@ -99,14 +98,6 @@ export function trainingOptions(values: OptionValues) {
   return t;
 }
 
-/**
- * The `lr` field of a new run's TrainConfig from --lr and --lr-schedule (nothing where neither is
- * given, so the mode's default applies). A cosine schedule ends at the run's total steps.
- */
-export function lrConfig(opts: RunOptions, steps: number, defaultLr: number): { lr?: LrSchedule } {
-  if (opts.lr === undefined && opts.lrSchedule === undefined) return {};
-  return { lr: lrScheduleFor(opts.lrSchedule ?? 'constant', opts.lr ?? defaultLr, steps) };
-}
 
 
 /** A setting given on the command line, which a resumed run must already have. */

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeNpy } from '@scm/datasets';
+import { TOY2D_RECIPE } from '@scm/core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointTensors, oneLine, readCheckpoint, scm, spawnScm, tempDir, TINY } from './helpers.js';
+import { checkpointTensors, oneLine, readCheckpoint, scm, spawnScm, tempDir, TINY, TINY_NET } from './helpers.js';
 
 const root = tempDir();
 const teacher = join(root, 'teacher');
@@ -95,6 +96,7 @@ describe('train-teacher, distill, train-ct', () => {
     const straight = join(root, 'straight');
     const split = join(root, 'split');
     for (const [dir, steps] of [[straight, '6'], [split, '3']] as const) {
+      // TINY's constant rate: the default cosine schedule would end at the first --steps, which a resume to 6 passes.
       const r = await scm('train-teacher', '--steps', steps, '--out', dir, '--seed', '7', ...TINY);
       expect(r.code, r.stderr).toBe(0);
     }
@@ -114,7 +116,7 @@ describe('train-teacher, distill, train-ct', () => {
   it('resume of an sCD run reloads its teacher and continues bit for bit', async () => {
     const straight = join(root, 'scd-straight');
     const split = join(root, 'scd-split');
-    const common = ['--teacher', teacher, '--batch', '16', '--tangent-warmup', '3'];
+    const common = ['--teacher', teacher, '--batch', '16', '--tangent-warmup', '3', '--lr-schedule', 'constant'];
     expect((await scm('distill', ...common, '--steps', '4', '--out', straight)).code).toBe(0);
     expect((await scm('distill', ...common, '--steps', '2', '--out', split)).code).toBe(0);
     const r = await scm('distill', '--resume', '--steps', '4', '--out', split);
@@ -126,7 +128,7 @@ describe('train-teacher, distill, train-ct', () => {
 
   it('--lr-schedule cosine records a schedule that ends at --steps, and a resume past it is refused', async () => {
     const dir = join(root, 'cosine');
-    const r = await scm('train-teacher', '--steps', '4', '--lr', '0.004', '--lr-schedule', 'cosine', '--out', dir, ...TINY);
+    const r = await scm('train-teacher', '--steps', '4', '--lr', '0.004', '--lr-schedule', 'cosine', '--out', dir, ...TINY_NET);
     expect(r.code, r.stderr).toBe(0);
     expect(readCheckpoint(dir).meta.train.lr).toEqual({ kind: 'cosine', lr: 0.004, decaySteps: 4, warmupSteps: 0 });
     const past = await scm('train-teacher', '--resume', '--steps', '6', '--out', dir);
@@ -138,7 +140,7 @@ describe('train-teacher, distill, train-ct', () => {
     const student = join(root, 'cosine-scd');
     const d = await scm('distill', '--teacher', teacher, '--steps', '3', '--lr-schedule', 'cosine', '--batch', '16', '--out', student);
     expect(d.code, d.stderr).toBe(0);
-    expect(readCheckpoint(student).meta.train.lr).toEqual({ kind: 'cosine', lr: 2e-4, decaySteps: 3, warmupSteps: 0 });
+    expect(readCheckpoint(student).meta.train.lr).toEqual({ kind: 'cosine', lr: TOY2D_RECIPE.distillLr, decaySteps: 3, warmupSteps: 0 });
   });
 
   it('a class-conditional teacher gives an sCD student with a guidance input', async () => {
@@ -231,16 +233,17 @@ describe('eval', () => {
     expect(saved.rows.map((row: { steps?: number }) => row.steps)).toEqual([undefined, 1, 2, 3]);
   });
 
-  it('--mid-t moves the intermediate time of the rows with 2 or more steps, and the table names it', async () => {
-    const moved = await scm('eval', '--run', scd, '--steps', '1,2', '--n', '30', '--mid-t', '0.3', '--json');
+  it('--mid-t moves the intermediate time of the rows with 2 or more steps (2-D default: the recipe\'s), and the table names it', async () => {
+    const moved = await scm('eval', '--run', scd, '--steps', '1,2', '--n', '30', '--mid-t', '0.8', '--json');
     expect(moved.code, moved.stderr).toBe(0);
     const plain = await scm('eval', '--run', scd, '--steps', '1,2', '--n', '30', '--json');
     const [a, b] = [JSON.parse(moved.stdout).rows, JSON.parse(plain.stdout).rows];
-    expect(a.map((row: { midT?: number }) => row.midT)).toEqual([undefined, undefined, 0.3]);
+    expect(a.map((row: { midT?: number }) => row.midT)).toEqual([undefined, undefined, 0.8]);
+    expect(b.map((row: { midT?: number }) => row.midT)).toEqual([undefined, undefined, TOY2D_RECIPE.midT]);
     expect(a[1]).toEqual({ ...b[1], seconds: a[1].seconds });
     expect(a[2].energyDistance).not.toBe(b[2].energyDistance);
-    const table = await scm('eval', '--run', scd, '--steps', '2', '--n', '30', '--mid-t', '0.3');
-    expect(table.stdout).toMatch(/consistency 2-step, t_mid 0\.3/);
+    const table = await scm('eval', '--run', scd, '--steps', '2', '--n', '30', '--mid-t', '0.8');
+    expect(table.stdout).toMatch(/consistency 2-step, t_mid 0\.8/);
   });
 
   it('--weights params scores the raw weights into eval.params.json, beside the EMA report', async () => {
@@ -273,6 +276,20 @@ describe('bad input exits non-zero with a one-line message naming the problem', 
     ['bad output format', ['sample', '--run', 'x', '--out', 'y.txt'], 2, /must end in \.csv, \.png or \.npy/],
     ['unknown weights', ['eval', '--run', 'x', '--weights', 'last'], 2, /unknown --weights "last": choose one of ema, params/],
     ['unknown lr schedule', ['train-teacher', '--lr-schedule', 'linear', '--out', 'z'], 2, /unknown lr schedule "linear": choose one of constant, cosine/],
+    ['a misspelt command', ['distil', '--teacher', 'x'], 2, /unknown command "distil" \(did you mean distill\?\): choose one of/],
+    ['a misspelt option', ['train-teacher', '--stpes', '5', '--out', 'z'], 2, /unknown option --stpes \(did you mean --steps\?\)/],
+    ['a misspelt choice', ['train-teacher', '--data', 'checkerbord', '--out', 'z'], 2, /unknown data "checkerbord" \(did you mean checkerboard\?\): choose one of/],
+    ['an option given twice', ['train-teacher', '--steps', '2', '--steps', '3', '--out', 'z'], 2, /--steps is given more than once/],
+    ['a flag given twice', ['train-teacher', '--resume', '--resume', '--out', 'z'], 2, /--resume is given more than once/],
+    ['a signed integer', ['train-teacher', '--steps', '+5', '--out', 'z'], 2, /--steps must be a non-negative integer, got "\+5"/],
+    ['an integer with spaces', ['train-teacher', '--steps', ' 5', '--out', 'z'], 2, /--steps must be a non-negative integer, got " 5"/],
+    ['an integer with a leading zero', ['train-teacher', '--seed', '07', '--out', 'z'], 2, /--seed must be a non-negative integer, got "07"/],
+    ['a signed number', ['train-teacher', '--lr', '+0.1', '--out', 'z'], 2, /--lr must be a positive number, got "\+0.1"/],
+    ['--seed on export', ['export', '--run', 'x', '--out', 'y.onnx', '--seed', '1'], 2, /--seed does not apply to export/],
+    ['--backend on export', ['export', '--run', 'x', '--out', 'y.onnx', '--backend', 'wasm'], 2, /--backend does not apply to export/],
+    ['--classifier on 2-D data', ['train-teacher', '--data', 'moons', '--classifier', 'c', '--out', 'z'], 2, /--classifier is for image runs/],
+    ['--classifier with a 2-D teacher', ['distill', '--teacher', teacher, '--classifier', 'c', '--out', join(root, 'never')], 2, /--classifier is for image runs .* is a 2-D run/],
+    ['--nfe on a consistency run', ['sample', '--run', scd, '--nfe', '8', '--out', join(root, 'never.csv')], 2, /--nfe is for teacher samplers; .* is a consistency run/],
   ];
   for (const [name, argv, code, message] of cases) {
     it(name, async () => {

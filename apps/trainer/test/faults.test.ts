@@ -193,7 +193,7 @@ describe('a changed teacher', () => {
     const own = join(root, 'changing-teacher');
     const student = join(root, 'changing-student');
     expect((await scm('train-teacher', '--steps', '2', '--out', own, ...TINY)).code).toBe(0);
-    expect((await scm('distill', '--teacher', own, '--steps', '1', '--batch', '16', '--out', student)).code).toBe(0);
+    expect((await scm('distill', '--teacher', own, '--steps', '1', '--batch', '16', '--lr-schedule', 'constant', '--out', student)).code).toBe(0);
     expect(readCheckpoint(student).meta.teacherFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((await scm('train-teacher', '--resume', '--steps', '3', '--out', own)).code).toBe(0);
     const r = await scm('distill', '--resume', '--steps', '2', '--out', student);
@@ -261,7 +261,7 @@ describe('resource limits, checked up front', () => {
 
   it('a batch one step cannot hold in memory is a usage error, before anything is trained', async () => {
     const dir = join(root, 'huge-batch');
-    const r = await scm('train-teacher', '--batch', '8000000', '--steps', '1', '--out', dir);
+    const r = await scm('train-teacher', '--batch', '8000000', '--steps', '1', '--backend', 'wasm', '--out', dir);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/--batch 8000000 needs about [\d.]+ GiB for one step of this model, more than the 4 GiB the wasm backend can address: use a batch of at most about \d+/);
     expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);

@@ -91,10 +91,10 @@ describe('image runs on a folder', () => {
 
   it('--steps 0 of an image student needs --tangent-warmup, whose default is the total it leaves open', async () => {
     const out = join(root, 'scd-start');
-    const r = await scm('distill', '--teacher', teacher, '--steps', '0', '--out', out, '--classifier', clf);
+    const r = await scm('distill', '--teacher', teacher, '--steps', '0', '--lr-schedule', 'constant', '--out', out, '--classifier', clf);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/tangent warmup spans its total --steps, which --steps 0 leaves open: give --tangent-warmup H/);
-    const given = await scm('distill', '--teacher', teacher, '--steps', '0', '--tangent-warmup', '4', '--out', out, '--classifier', clf);
+    const given = await scm('distill', '--teacher', teacher, '--steps', '0', '--lr-schedule', 'constant', '--tangent-warmup', '4', '--out', out, '--classifier', clf);
     expect(given.code, given.stderr).toBe(0);
     expect(readCheckpoint(out).meta).toMatchObject({ step: 0, train: { steps: 0, tangentWarmup: 4 } });
   });
@@ -290,7 +290,7 @@ describe('bad image data gets a one-line error', () => {
   it('an unknown dataset name', async () => {
     const r = await train('mnistt');
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/unknown data "mnistt": choose one of .*mnist, fashion-mnist or folder:PATH/);
+    expect(oneLine(r.stderr)).toMatch(/unknown data "mnistt" \(did you mean mnist\?\): choose one of .*mnist, fashion-mnist.* or folder:PATH/);
   });
 
   it('image options with 2-D data', async () => {

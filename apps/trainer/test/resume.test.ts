@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { TOY2D_RECIPE } from '@scm/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { differingTensors, readCheckpoint, scm, tempDir } from './helpers.js';
 
@@ -12,15 +13,19 @@ const root = tempDir();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Runs `args` for `total` steps straight, and for `half` then --resume to `total`; returns the two folders. */
+// Exact resume is per backend, and a cosine schedule (the default) ends at the total a split run changes.
+const WASM = ['--backend', 'wasm'];
+const CONSTANT = ['--lr-schedule', 'constant'];
+
 async function straightAndResumed(name: string, args: readonly string[], half: number, total: number): Promise<[string, string]> {
   const straight = join(root, `${name}-straight`);
   const split = join(root, `${name}-split`);
   const command = args[0];
   for (const [dir, steps] of [[straight, total], [split, half]] as const) {
-    const r = await scm(...args, '--steps', String(steps), '--out', dir);
+    const r = await scm(...args, ...WASM, ...CONSTANT, '--steps', String(steps), '--out', dir);
     expect(r.code, r.stderr).toBe(0);
   }
-  const r = await scm(command, '--resume', '--steps', String(total), '--out', split);
+  const r = await scm(command, ...WASM, '--resume', '--steps', String(total), '--out', split);
   expect(r.code, r.stderr).toBe(0);
   return [straight, split];
 }
@@ -31,7 +36,7 @@ async function straightAndResumed(name: string, args: readonly string[], half: n
  */
 async function startedAndResumed(name: string, args: readonly string[], total: number, straight: string): Promise<void> {
   const dir = join(root, `${name}-start`);
-  const started = await scm(...args, '--steps', '0', '--out', dir);
+  const started = await scm(...args, ...WASM, ...CONSTANT, '--steps', '0', '--out', dir);
   expect(started.code, started.stderr).toBe(0);
   const { meta, state } = readCheckpoint(dir);
   expect(meta).toMatchObject({ step: 0, skipped: 0, train: { steps: 0 } });
@@ -40,7 +45,7 @@ async function startedAndResumed(name: string, args: readonly string[], total: n
   expect(Object.keys(state.opt).length).toBeGreaterThan(0);
   expect(Object.values(state.opt).every((t) => t.data.every((v) => v === 0))).toBe(true);
   expect(existsSync(join(dir, 'log.jsonl'))).toBe(false);
-  const resumed = await scm(args[0], '--resume', '--steps', String(total), '--out', dir);
+  const resumed = await scm(args[0], ...WASM, '--resume', '--steps', String(total), '--out', dir);
   expect(resumed.code, resumed.stderr).toBe(0);
   expect(differingTensors(straight, dir)).toEqual([]);
   expect(readCheckpoint(dir).meta).toEqual(readCheckpoint(straight).meta);
@@ -52,7 +57,7 @@ describe('exact resume with the default models on wasm', () => {
 
   it('train-teacher', async () => {
     const [a, b] = await straightAndResumed('teacher', ['train-teacher'], 10, 20);
-    expect(readCheckpoint(a).meta.model).toMatchObject({ kind: 'mlp', width: 128, blocks: 4 });
+    expect(readCheckpoint(a).meta.model).toMatchObject({ kind: 'mlp', width: TOY2D_RECIPE.width, blocks: TOY2D_RECIPE.blocks, inputFeatures: TOY2D_RECIPE.inputFeatures });
     expect(differingTensors(a, b)).toEqual([]);
   });
 

@@ -15,6 +15,7 @@ import { Progress } from '../progress.js';
 import { writeJson } from '../atomic-file.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
 import { drawSamplesOn } from '../onnx-backend.js';
+import { recipeMidT } from '../recipe.js';
 import { checkConditioning, checkMidT, consistencyChoices, describeConsistency, describeSampler, MID_T_HELP, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
 
 const DEFAULT_N = 10000;
@@ -43,11 +44,14 @@ const OPTIONS: OptionSpecs = {
 export const help: CommandHelp = {
   name: 'eval',
   summary:
-    'Score a run\'s samples against fresh data: energy distance, sliced W2 and (checkerboard) the in-support fraction.\n' +
+    'Score a run\'s samples: 2-D by energy distance, sliced W2, in-support fraction; images by Frechet distance, accuracy.\n' +
+    '2-D runs are scored against fresh data (the in-support fraction: checkerboard only); image runs under a classifier\n' +
+    'against held-out images (Frechet distance in its features, class accuracy, coverage; see below).\n' +
     'Teacher runs: DDIM at 1, 2, 4, 8 NFE and Heun at 35 NFE. Consistency runs: consistency sampling at each --steps.\n' +
     `Prints a table (or JSON) and writes ${EVAL_FILE} into the run folder.`,
   usage: '--run DIR [--steps 1,2] [--n N] [--json] [options]',
   options: OPTIONS,
+  backends: BACKENDS,
   notes: [
     'Example: scm eval --run runs/cb-scd --steps 1,2 --n 10000 --json',
     `Image runs (default --n ${IMAGE_EVAL_N}): Frechet distance in the feature space of a classifier (--classifier, or the one the\n` +
@@ -113,7 +117,7 @@ function score(points: Float32Array, reference: Float32Array, checkerboard: bool
 export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progress: Progress): Promise<EvalReport> {
   const mode = run.meta.train.mode;
   const choices: readonly SamplerChoice[] =
-    mode === 'teacher' ? TEACHER_EVAL : consistencyChoices(opts.steps ?? DEFAULT_STEPS, opts.midT);
+    mode === 'teacher' ? TEACHER_EVAL : consistencyChoices(opts.steps ?? DEFAULT_STEPS, opts.midT ?? recipeMidT(run.meta, 2));
   const weights = opts.weights ?? 'ema';
   const s = openForSampling(o, run, weights);
   try {
@@ -161,7 +165,7 @@ export async function evaluateAndSave(o: Ops, run: LoadedRun, opts: EvalOptions,
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
+  const common = commonOptions(values, help);
   const dir = requireStr(values, 'run', help.name);
   const n = optInteger(values, 'n') ?? DEFAULT_N;
   if (n < 2) throw new UsageError(`--n must be at least 2 for the energy distance, got ${n}`);

@@ -21,6 +21,7 @@ import type { Io } from '../io.js';
 import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx, modelIo } from '../onnx-backend.js';
 import { writeAtomic } from '../atomic-file.js';
 import { describeMode, loadRun } from '../run-folder.js';
+import { recipeMidT } from '../recipe.js';
 import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling.js';
 import {
   checkModelName,
@@ -71,9 +72,10 @@ export const help: CommandHelp = {
     'samples in data coordinates. Teacher runs have no consistency sampler: export their denoiser with --denoiser.',
   usage: '--run DIR (--out FILE.onnx | --triton OUTDIR [--name NAME] [--max-batch B] [--force]) [--steps N] [--batch B] [--guidance S] | --denoiser',
   options: OPTIONS,
+  backends: [],
+  seed: false,
   notes: [
-    'Prints the model\'s inputs and outputs. --seed and --backend do not apply (the weights are the run\'s).\n' +
-      'scm sample --backend onnx runs the same sampler with ONNX Runtime, feeding it the noise of --seed.',
+    'Prints the model\'s inputs and outputs. scm sample on ONNX Runtime runs the same sampler, feeding it its seed\'s noise.',
     'Example: scm export --run runs/cb-scd --format onnx --steps 2 --out model.onnx',
     'Triton:  scm export --run runs/cb-scd --steps 1 --triton model_repository (then tritonserver --model-repository=model_repository;\n' +
       '         inputs of the batch alone, label and guidance, are sent as [N, 1])',
@@ -101,20 +103,20 @@ function tritonOptions(values: OptionValues, dir: string, steps: number) {
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  commonOptions(values, BACKENDS);
   const dir = requireStr(values, 'run', help.name);
   const triton = tritonOptions(values, dir, optInteger(values, 'steps') ?? DEFAULT_STEPS);
   const out = triton ? undefined : requireStr(values, 'out', help.name);
   parseChoice('format', str(values, 'format') ?? 'onnx', FORMATS, '--format');
   const denoiser = flag(values, 'denoiser');
   const steps = optInteger(values, 'steps');
-  const midT = optMidT(values);
+  const midTGiven = optMidT(values);
   const batch = optInteger(values, 'batch');
   const guidance = optNumber(values, 'guidance');
-  if (denoiser && (steps !== undefined || midT !== undefined)) throw new UsageError('--steps and --mid-t are for the sampler: a --denoiser model is one network evaluation');
+  if (denoiser && (steps !== undefined || midTGiven !== undefined)) throw new UsageError('--steps and --mid-t are for the sampler: a --denoiser model is one network evaluation');
   if (denoiser && guidance !== undefined) throw new UsageError('--guidance fixes the sampler\'s scale: a --denoiser model takes guidance as an input');
 
   const loaded = await loadRun(dir, 'run', io);
+  const midT = midTGiven ?? recipeMidT(loaded.meta, steps ?? DEFAULT_STEPS);
   const mode = loaded.meta.train.mode;
   let bytes: Uint8Array;
   let what: string;

@@ -38,10 +38,12 @@ export const help: CommandHelp = {
   summary: 'Write a consistency run as a model package\'s folder: config.json, EMA weights, 1- and 2-step ONNX samplers, grids.',
   usage: '--run DIR --out DIR [--name NAME] [--guidance S] [--mid-t T]',
   options: OPTIONS,
+  backends: [],
+  seed: false,
   notes: [
     `Writes ${CONFIG_NAME} (format ${MODEL_FORMAT}), ${WEIGHTS_NAME} (EMA only, float32), ${SHIPPED_STEPS.map(samplerName).join(', ')}\n` +
       '(as scm export writes them, with a per-sample "guidance" input where the model takes one) and the run\'s grid-*.png.\n' +
-      'Load the folder with @scm/core\'s loadPipeline, or sample it with scm sample --run DIR. --seed and --backend do not apply.',
+      'Load the folder with @scm/core\'s loadPipeline, or sample it with scm sample --run DIR.',
     'Example: scm package --run models/mnist-scd --name mnist --guidance 1.5 --out packages/model-mnist/model',
   ],
 };
@@ -56,9 +58,6 @@ async function prepareOut(out: string): Promise<void> {
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  for (const option of ['backend', 'seed']) {
-    if (str(values, option) !== undefined) throw new UsageError(`--${option} does not apply to package: it exports the run's weights as they are and draws nothing`);
-  }
   const dir = requireStr(values, 'run', help.name);
   const out = requireStr(values, 'out', help.name);
   const guidance = optNumber(values, 'guidance');

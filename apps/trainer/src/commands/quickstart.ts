@@ -40,10 +40,11 @@ export const help: CommandHelp = {
   summary: 'Train a checkerboard teacher, distil it with sCD, plot samples and evaluate both: a few minutes on a CPU.',
   usage: '[--out DIR] [options]',
   options: OPTIONS,
+  backends: BACKENDS,
   notes: [
     'Writes DIR/teacher and DIR/scd (run folders), DIR/teacher-heun35.png, DIR/scd-1step.png, DIR/scd-2step.png\n' +
       'and DIR/summary.json. Run again, it continues unfinished runs and skips finished ones.\n' +
-      'Trains on ONNX Runtime (--backend onnx) unless --backend says otherwise; samples and evaluates on wasm.',
+      'Trains on the default backend (onnx where onnxruntime-node loads, see --backend); samples and evaluates on wasm.',
   ],
 };
 
@@ -65,7 +66,7 @@ const trainDetail = (r: TrainResult) => (r.trained > 0 ? `${r.trained} steps, ${
 export async function run(values: OptionValues, io: Io): Promise<void> {
   // Training runs on ONNX Runtime unless told otherwise: its compiled MLP steps are about three
   // times as fast as TensorFlow.js on wasm, which buys the longer runs that draw sharp cell edges.
-  const common = commonOptions(values, BACKENDS, 'onnx');
+  const common = commonOptions(values, help);
   const backend = common.backend;
   const out = str(values, 'out') ?? join('runs', 'quickstart');
   const teacherSteps = optInteger(values, 'teacher-steps') ?? QUICKSTART.teacherSteps;

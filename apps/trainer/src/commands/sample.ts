@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { drawSamplesOn } from '../onnx-backend.js';
 import { isImageRun } from '../images.js';
+import { recipeMidT } from '../recipe.js';
 import { checkSampleCount } from '../limits.js';
 import { samplingProgress } from '../progress.js';
 import { loadSampleSource } from '../model-source.js';
@@ -73,6 +74,7 @@ export const help: CommandHelp = {
   summary: 'Draw samples from a trained run (EMA weights) and write them as CSV, a PNG (scatter plot or image grid) or .npy.',
   usage: '--run DIR|PACKAGE|URL --out FILE.csv|FILE.png|FILE.npy [--n N] [--steps N | --sampler NAME --nfe K] [options]',
   options: OPTIONS,
+  backends: BACKENDS,
   notes: [
     'Example: scm sample --run runs/cb-scd --steps 2 --n 10000 --out samples.png',
     '2-D:     scm sample --run runs/quickstart/scd --steps 2 --mid-t 0.3 --out cells.png   # a later second step: sharper cells',
@@ -120,7 +122,7 @@ export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
+  const common = commonOptions(values, help);
   const dir = requireStr(values, 'run', help.name);
   const out = requireStr(values, 'out', help.name);
   checkOutput(out, false);
@@ -142,9 +144,12 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const n = nGiven ?? (byRow ? ROW_SAMPLES * model.numClasses : isImageRun(loaded.meta) ? IMAGE_SAMPLE_N : DEFAULT_N);
   const fallback = defaultSampler(loaded.meta.train.mode);
   const sampler = chosen.sampler ?? fallback.sampler;
+  const consistencySteps = chosen.steps ?? 2;
+  const midT = chosen.midT ?? recipeMidT(loaded.meta, consistencySteps);
+  if (chosen.nfe !== undefined && sampler === 'consistency') throw new UsageError(`--nfe is for teacher samplers; ${dir} is a consistency run: give its budget with --steps`);
   const choice: SamplerChoice =
     sampler === 'consistency'
-      ? { sampler, steps: chosen.steps ?? 2, ...(chosen.midT !== undefined ? { midT: chosen.midT } : {}) }
+      ? { sampler, steps: consistencySteps, ...(midT !== undefined ? { midT } : {}) }
       : { sampler, nfe: chosen.nfe ?? (sampler === 'ddim' ? 8 : 35) };
   checkSamplerFits(choice, loaded.meta, dir);
   const rows = byRow ? classRows(n, model.numClasses, dir) : undefined;

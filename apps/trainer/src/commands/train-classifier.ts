@@ -12,7 +12,7 @@ import { DATA_HELP, IMAGE_DATA_OPTIONS, imageDataSpec } from '../images.js';
 import type { Io } from '../io.js';
 import { formatDuration, formatLoss, Progress } from '../progress.js';
 import { CONFIG_FILE, hasCheckpoint, prepareNewRunFolder } from '../run-folder.js';
-import { LR_SCHEDULE_OPTION, optLrSchedule } from '../lr-schedule.js';
+import { lrScheduleOption, optLrSchedule } from '../lr-schedule.js';
 
 export const CLASSIFIER_DEFAULTS = { steps: 500, batch: 64, lr: 1e-2, width: 16, shift: 0 } as const;
 /**
@@ -29,7 +29,7 @@ const OPTIONS: OptionSpecs = {
   steps: { type: 'string', value: 'N', help: `training steps (default ${CLASSIFIER_DEFAULTS.steps})` },
   batch: { type: 'string', value: 'B', help: `batch size (default ${CLASSIFIER_DEFAULTS.batch})` },
   lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${CLASSIFIER_DEFAULTS.lr})` },
-  'lr-schedule': LR_SCHEDULE_OPTION,
+  'lr-schedule': lrScheduleOption('constant'),
   shift: {
     type: 'string',
     value: 'P',
@@ -59,7 +59,7 @@ export const help: CommandHelp = {
 };
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values);
+  const common = commonOptions(values, help);
   const out = requireStr(values, 'out', help.name);
   const given = imageDataSpec({ ...values, conditional: true });
   const spec = given && given.dir === undefined && given.size === undefined ? { ...given, size: DATASET_CLASSIFIER_SIZE } : given;

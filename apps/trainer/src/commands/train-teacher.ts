@@ -15,11 +15,10 @@ import {
 } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../image-runs.js';
-import { DATA_HELP, describeData, IMAGE_BATCH, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
+import { DATA_HELP, describeData, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
 import type { Io } from '../io.js';
-import { DEFAULT_STEPS, loopFields, lrConfig, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
-
-const TEACHER_LR = (defaultTrainConfig('teacher').lr as { lr: number }).lr;
+import { IMAGE_RECIPE, recipeBatch, recipeLr, TOY2D_RECIPE } from '../recipe.js';
+import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
 
 const OPTIONS: OptionSpecs = {
   data: { type: 'string', value: 'NAME', help: DATA_HELP },
@@ -29,15 +28,15 @@ const OPTIONS: OptionSpecs = {
   },
   ...IMAGE_DATA_OPTIONS,
   ...TRAINING_OPTIONS,
-  lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TEACHER_LR})` },
-  width: { type: 'string', value: 'W', help: `MLP width (default ${defaultMlpConfig.width})` },
-  blocks: { type: 'string', value: 'N', help: `residual blocks (default ${defaultMlpConfig.blocks})` },
+  lr: { type: 'string', value: 'LR', help: `Adam learning rate (default ${TOY2D_RECIPE.teacherLr}; images: ${IMAGE_RECIPE.teacherLr})` },
+  width: { type: 'string', value: 'W', help: `MLP width (default ${TOY2D_RECIPE.width})` },
+  blocks: { type: 'string', value: 'N', help: `residual blocks (default ${TOY2D_RECIPE.blocks})` },
   'input-features': {
     type: 'string',
     value: 'K',
-    help: `random Fourier features of the input point, K (cos, sin) pairs beside it (default ${defaultMlpConfig.inputFeatures}: none)`,
+    help: `random Fourier features of the input point, K (cos, sin) pairs beside it (default ${TOY2D_RECIPE.inputFeatures}; 0: none)`,
   },
-  'input-feature-scale': { type: 'string', value: 'S', help: `std of their frequencies per unit of x_t / sigma_d (default ${defaultMlpConfig.inputFeatureScale})` },
+  'input-feature-scale': { type: 'string', value: 'S', help: `std of their frequencies per unit of x_t / sigma_d (default ${TOY2D_RECIPE.inputFeatureScale})` },
   ...UNET_OPTIONS,
   classifier: { type: 'string', value: 'DIR', help: 'images: classifier run (scm train-classifier) that scm eval uses, recorded in config.json' },
 };
@@ -47,10 +46,11 @@ export const help: CommandHelp = {
   summary: 'Train a diffusion teacher (TrigFlow, adaptive-weighted loss) on 2-D toy data (an MLP) or images (a U-Net).',
   usage: '--out DIR [--data NAME|folder:PATH] [--steps N] [--batch B] [options]',
   options: OPTIONS,
+  backends: BACKENDS,
   notes: [
     'Example: scm train-teacher --data checkerboard --steps 2000 --batch 256 --out runs/cb-teacher',
     'Images: scm train-teacher --data mnist --conditional --steps 3000 --out runs/mnist-teacher\n' +
-      `         scm train-teacher --data folder:photos --size 32 --channels 3 --out runs/photos (batch ${IMAGE_BATCH} by default; a\n` +
+      `         scm train-teacher --data folder:photos --size 32 --channels 3 --out runs/photos (batch ${IMAGE_RECIPE.batch} by default; a\n` +
       '         PNG grid of samples is written at every checkpoint)',
   ],
 };
@@ -92,11 +92,12 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
       ],
       create: async (o, steps) => {
         const name = opts.data ?? 'checkerboard';
+        const kind = opts.image ? 'image' : 'toy2d';
         const train = defaultTrainConfig('teacher', {
           steps,
           seed: opts.seed ?? 0,
-          ...(opts.batch !== undefined ? { batch: opts.batch } : opts.image ? { batch: IMAGE_BATCH } : {}),
-          ...lrConfig(opts, steps, TEACHER_LR),
+          batch: recipeBatch(kind, opts.batch),
+          lr: recipeLr(kind, 'teacher', opts, steps),
         });
         if (opts.image) return createImageTeacher(o, opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
         let data;
@@ -110,10 +111,10 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           dim: 2,
           sigmaD: train.sigmaD,
           numClasses: data.numClasses,
-          ...(opts.width !== undefined ? { width: opts.width } : {}),
-          ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}),
-          ...(opts.inputFeatures !== undefined ? { inputFeatures: opts.inputFeatures } : {}),
-          ...(opts.inputFeatureScale !== undefined ? { inputFeatureScale: opts.inputFeatureScale } : {}),
+          width: opts.width ?? TOY2D_RECIPE.width,
+          blocks: opts.blocks ?? TOY2D_RECIPE.blocks,
+          inputFeatures: opts.inputFeatures ?? TOY2D_RECIPE.inputFeatures,
+          inputFeatureScale: opts.inputFeatureScale ?? TOY2D_RECIPE.inputFeatureScale,
         };
         let model;
         try {
@@ -130,12 +131,13 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
 }
 
 export async function run(values: OptionValues, io: Io): Promise<void> {
-  const common = commonOptions(values, BACKENDS);
+  const common = commonOptions(values, help);
   const t = trainingOptions(values);
   const image = imageDataSpec(values);
   for (const f of ['width', 'blocks', 'input-features', 'input-feature-scale']) {
     if (image && values[f] !== undefined) throw new UsageError(`--${f} sizes the MLP of 2-D data; image data trains a U-Net: size it with --base-channels, --channel-mult, --blocks-per-level`);
   }
+  if (!image && values.classifier !== undefined) throw new UsageError('--classifier is for image runs (scm eval scores images with it); 2-D runs are scored against their data');
   await trainTeacher(
     {
       out: requireStr(values, 'out', help.name),
