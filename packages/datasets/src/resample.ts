@@ -11,6 +11,14 @@
  */
 import type { Rgba } from './decode-image.js';
 
+/** RGBA values 0..255 of an image: bytes as decoded, or floats once composited. */
+export interface RgbaValues {
+  readonly width: number;
+  readonly height: number;
+  /** [height, width, 4]. */
+  readonly data: ArrayLike<number>;
+}
+
 /** ITU-R BT.601 luma, the weights of PIL's convert('L'). */
 const LUMA = [0.299, 0.587, 0.114];
 
@@ -29,11 +37,26 @@ export function centerSquare(width: number, height: number): Window {
 }
 
 /**
+ * `image` with its alpha composited over an opaque grey level `background` (0..255 in every
+ * channel): c' = a c + (1 - a) background with a = alpha / 255, on the file's sRGB-encoded values
+ * as browsers composite. Floats, so the averaging that follows rounds nothing.
+ */
+export function compositeOver(image: Rgba, background: number): RgbaValues {
+  const data = new Float32Array(image.data.length);
+  for (let at = 0; at < data.length; at += 4) {
+    const a = image.data[at + 3] / 255;
+    for (let c = 0; c < 3; c++) data[at + c] = a * image.data[at + c] + (1 - a) * background;
+    data[at + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+/**
  * Writes the window of `image`, resized to outWidth x outHeight with `channels` (1: luma, 3: RGB;
  * alpha is dropped, as PIL's convert('RGB') does), into out[offset...] as [outHeight, outWidth, channels].
  */
 export function resampleInto(
-  image: Rgba,
+  image: RgbaValues,
   window: Window,
   outWidth: number,
   outHeight: number,

