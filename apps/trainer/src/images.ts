@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { defaultUnetConfig, TOY2D_NAMES, type DataConfig, type DataSource, type RunInfo, type UnetConfig } from '@scm/core';
-import { DATASET_NAMES, datasetByName, DEFAULT_MAX_PIXELS, imageFolderSource, type ImageSource } from '@scm/datasets';
+import { DATASET_NAMES, datasetByName, datasetChannels, DEFAULT_MAX_PIXELS, imageFolderSource, type ImageSource } from '@scm/datasets';
 import { flag, optInteger, parseIntegerList, str, type OptionSpecs, type OptionValues } from './args.js';
 import { RunError, UsageError } from './errors.js';
 import { coarsestResolution, IMAGE_RECIPE, imageUnetRecipe } from './recipe.js';
@@ -69,7 +69,7 @@ export const DATA_HELP =
 
 export const IMAGE_DATA_OPTIONS: OptionSpecs = {
   'data-dir': { type: 'string', value: 'PATH', help: `same as --data ${FOLDER_PREFIX}PATH` },
-  size: { type: 'string', value: 'N', help: 'images: side of the square images (MNIST: 28, or 32 padded; folders: centre square resampled to N x N)' },
+  size: { type: 'string', value: 'N', help: 'images: side of the square images (MNIST: 28, or 32 padded; emoji: 32, area-averaged from 64; folders: centre square resampled to N x N)' },
   channels: { type: 'string', value: 'C', help: 'image folders: 1 (grayscale) or 3 (RGB, default)' },
   'max-image-pixels': {
     type: 'string',
@@ -158,8 +158,9 @@ export function imageDataSpec(values: OptionValues): ImageDataSpec | undefined {
   }
   if ((DATASET_NAMES as readonly string[]).includes(name)) {
     if (maxPixels !== undefined) throw new UsageError(`--max-image-pixels is for image folders; ${name} is a built-in data set`);
-    if (channels === 3) throw new UsageError(`--channels 3: ${name} images are grayscale (1 channel)`);
-    return { name, size, channels: 1, conditional };
+    const own = datasetChannels(name);
+    if (channels !== undefined && channels !== own) throw new UsageError(`--channels ${channels}: ${name} images are ${own === 1 ? 'grayscale (1 channel)' : 'RGB (3 channels)'}`);
+    return { name, size, channels: own, conditional };
   }
   const names = [...TOY2D_NAMES, ...DATASET_NAMES];
   throw new UsageError(`unknown data ${JSON.stringify(name)}${didYouMean(name, names)}: choose one of ${names.join(', ')} or ${FOLDER_PREFIX}PATH`);
