@@ -23,9 +23,16 @@ describe('trainToy', () => {
     const onnx = await run(await createOnnxEngine({ ort: ort as unknown as OrtModule }));
     const eager = await run(await createTfjsEngine());
     for (const reports of [onnx, eager]) {
-      // A plot after every step, and one at the end of each phase.
-      expect(reports.map((r) => `${r.phase} ${r.step}`)).toEqual(['teacher 1', 'teacher 2', 'teacher 3', 'teacher 3', 'sCD 4', 'sCD 5', 'done 5']);
-      expect(reports.map((r) => r.sampler)).toEqual([...new Array(4).fill('teacher, 8-step DDIM'), ...new Array(3).fill('student, 1 step')]);
+      // Plots as training goes (the first after one step; later ones spaced by the sampling's cost), and one at the end of each phase.
+      const seen = reports.map((r) => `${r.phase} ${r.step}`);
+      expect(seen[0]).toBe('teacher 1');
+      expect(seen.at(-1)).toBe('done 5');
+      // Every teacher plot comes before the student's, the last of them at the teacher's end.
+      const teacherPhase = reports.filter((r) => r.phase === 'teacher');
+      expect(reports.slice(0, teacherPhase.length)).toEqual(teacherPhase);
+      expect(teacherPhase.at(-1)!.step).toBe(3);
+      expect(reports.map((r) => r.step)).toEqual([...reports.map((r) => r.step)].sort((x, y) => x - y));
+      for (const r of reports) expect(r.sampler).toBe(r.phase === 'teacher' ? 'teacher, 8-step DDIM' : 'student, 1 step');
       for (const r of reports) {
         expect(r.samples).toHaveLength(2000);
         expect(Number.isFinite(r.loss)).toBe(true);
@@ -40,7 +47,7 @@ describe('trainToy', () => {
   }, 120_000);
 
   it('stops when asked, between steps', async () => {
-    const reports = await run(await createOnnxEngine({ ort: ort as unknown as OrtModule }), 2);
-    expect(reports.map((r) => `${r.phase} ${r.step}`)).toEqual(['teacher 1', 'teacher 2']);
+    const reports = await run(await createOnnxEngine({ ort: ort as unknown as OrtModule }), 1);
+    expect(reports.map((r) => `${r.phase} ${r.step}`)).toEqual(['teacher 1']);
   }, 60_000);
 });
