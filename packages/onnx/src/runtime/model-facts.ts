@@ -40,8 +40,9 @@ function recordedNumber(metadata: Record<string, string>, key: string, positive:
   return v;
 }
 
-function recordedRange(metadata: Record<string, string>): [number, number] | undefined {
-  const text = metadata[GUIDANCE_RANGE_KEY];
+/** A JSON metadata entry that `valid` accepts, or undefined where it is not recorded; else an error saying what it should be. */
+function recordedJson<V>(metadata: Record<string, string>, key: string, valid: (v: unknown) => v is V, expected: string): V | undefined {
+  const text = metadata[key];
   if (text === undefined) return undefined;
   let v: unknown;
   try {
@@ -49,24 +50,11 @@ function recordedRange(metadata: Record<string, string>): [number, number] | und
   } catch {
     v = undefined;
   }
-  if (!isRange(v)) throw new OnnxModelError(`the model's metadata ${GUIDANCE_RANGE_KEY} is ${JSON.stringify(text)}, not [lo, hi] with 0 <= lo <= hi`);
+  if (!valid(v)) throw new OnnxModelError(`the model's metadata ${key} is ${JSON.stringify(text)}, not ${expected}`);
   return v;
 }
 
-function recordedShape(metadata: Record<string, string>): number[] | undefined {
-  const text = metadata[SAMPLE_SHAPE_KEY];
-  if (text === undefined) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    v = undefined;
-  }
-  if (!(Array.isArray(v) && v.length > 0 && v.every((d) => isCount(d) && d > 0))) {
-    throw new OnnxModelError(`the model's metadata ${SAMPLE_SHAPE_KEY} is ${JSON.stringify(text)}, not a list of positive sizes`);
-  }
-  return v as number[];
-}
+const isShape = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((d) => isCount(d) && d > 0);
 
 /** Checks the model's metadata and the caller's declarations against the inputs the graph takes. */
 export function modelFacts(metadata: Record<string, string>, inputs: readonly string[], declared: DeclaredFacts = {}): ModelFacts {
@@ -78,9 +66,9 @@ export function modelFacts(metadata: Record<string, string>, inputs: readonly st
   }
   const ours = metadata[KIND_KEY] !== undefined;
   const recordedClasses = recordedNumber(metadata, NUM_CLASSES_KEY, false);
-  const range = recordedRange(metadata);
+  const range = recordedJson(metadata, GUIDANCE_RANGE_KEY, isRange, '[lo, hi] with 0 <= lo <= hi');
   const fixedBatch = recordedNumber(metadata, FIXED_BATCH_KEY, true);
-  const sampleShape = recordedShape(metadata);
+  const sampleShape = recordedJson(metadata, SAMPLE_SHAPE_KEY, isShape, 'a list of positive sizes');
   for (const [what, recorded, stated] of [['numClasses', recordedClasses, declared.numClasses], ['guidanceRange', range, declared.guidanceRange]] as const) {
     if (recorded !== undefined && stated !== undefined && JSON.stringify(recorded) !== JSON.stringify(stated)) {
       throw new RangeError(`OnnxSampler.create: ${what} ${JSON.stringify(stated)} contradicts the model's own ${JSON.stringify(recorded)}`);
