@@ -26,7 +26,9 @@ export interface EmojiSourceOptions {
 
 /** An emoji split as an {@link ImageSource}: 3-channel images, 9 classes. */
 export interface EmojiSource extends ImageSource {
+  /** Which part of each class this is. */
   readonly split: 'train' | 'test';
+  /** Whose artwork: 'google' (Noto Emoji) or 'twitter' (Twemoji). */
   readonly style: EmojiStyle;
   /** Position of each image of this split in the style's pool (Unicode order). */
   readonly poolIndices: Int32Array;
@@ -34,6 +36,7 @@ export interface EmojiSource extends ImageSource {
   readonly names: readonly string[];
 }
 
+/** Side of the emoji images when no size is given: 32, half the packages' 64. */
 export const DEFAULT_EMOJI_SIZE = 32;
 const SOURCE_SIDE = 64;
 

@@ -22,6 +22,7 @@ export interface DatasetOptions {
 
 /** A built-in data set's split: an {@link ImageSource} that knows which pool images it holds. */
 export interface DatasetSource extends ImageSource {
+  /** Which part of the pool this is. */
   readonly split: 'train' | 'test';
   /** Position of each image of this split in the package's pool. */
   readonly poolIndices: Int32Array;
