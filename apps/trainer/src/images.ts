@@ -1,5 +1,5 @@
 /**
- * Image data in the trainer: the --data values that name images (mnist, fashion-mnist,
+ * Image data in the trainer: the --data values that name images (mnist, fashion-mnist, emoji,
  * folder:PATH or --data-dir PATH), what a run records of them in config.json (`data`), the run's
  * data source rebuilt from that record, and the U-Net an image run trains (--base-channels ...).
  *
@@ -23,7 +23,7 @@ export const FOLDER_NAME = 'folder';
 /** What an image run records as `data` in config.json and its checkpoint. */
 export interface ImageDataConfig extends DataConfig {
   readonly kind: 'image';
-  /** mnist, fashion-mnist or folder. */
+  /** One of @scm/datasets' DATASET_NAMES (mnist, emoji, ...) or folder. */
   readonly name: string;
   readonly conditional: boolean;
   /** Folder runs: the folder, absolute. */

@@ -63,7 +63,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const out = requireStr(values, 'out', help.name);
   const given = imageDataSpec({ ...values, conditional: true });
   const spec = given && given.dir === undefined && given.size === undefined ? { ...given, size: DATASET_CLASSIFIER_SIZE } : given;
-  if (spec === undefined) throw new UsageError(`--data: a classifier needs labelled images (mnist, fashion-mnist or folder:PATH), got ${String(values.data ?? 'none')}`);
+  if (spec === undefined) throw new UsageError(`--data: a classifier needs labelled images (mnist, fashion-mnist, emoji or folder:PATH), got ${String(values.data ?? 'none')}`);
   const steps = optInteger(values, 'steps') ?? CLASSIFIER_DEFAULTS.steps;
   const batch = optInteger(values, 'batch') ?? CLASSIFIER_DEFAULTS.batch;
   const lr = optNumber(values, 'lr') ?? CLASSIFIER_DEFAULTS.lr;
