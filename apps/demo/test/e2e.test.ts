@@ -261,19 +261,19 @@ if (missing) {
         it('trains the checkerboard live with ONNX Runtime Web\'s compiled step, its 1-step samples on the squares', async () => {
           // The quick start's recipe in shorter runs than the page's default (bench:first-minute times those):
           // teacher, then sCD, each step one ONNX graph in the worker.
-          await page.fill('#toy-teacher-steps', '200');
-          await page.fill('#toy-student-steps', '50');
+          await page.fill('#toy-teacher-steps', '120');
+          await page.fill('#toy-student-steps', '30');
           await page.click('#toy-start');
           await page.waitForFunction(() => window.scmDemo.toy?.phase === 'done' || window.scmDemo.errors.length > 0, undefined, { timeout: 240_000 });
           await page.waitForSelector('#toy-start:has-text("Start training"):enabled', { timeout: 10_000 });
           const toy = await page.evaluate(() => window.scmDemo.toy!);
           expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([]);
-          expect(toy.step).toBe(250);
+          expect(toy.step).toBe(150);
           expect(toy.backend).toBe(`ONNX Runtime Web on WASM (${mode.wasmThreads} threads)`);
           expect(toy.fallbackReason).toBeUndefined();
           expect(toy.stepsPerSec).toBeGreaterThan(0);
           expect(toy.points).toBe(1000);
-          // A uniform spread puts 1/2 on the squares; 200 + 50 steps already draw the board's cells.
+          // A uniform spread puts 1/2 on the squares; 120 + 30 steps already draw the board's cells.
           expect(toy.inSupport).toBeGreaterThanOrEqual(0.6);
           expect(await page.textContent('#toy-status')).toMatch(/ONNX Runtime Web on WASM .* done .* on the squares: \d+%/);
           // Sample dots are drawn in blue over grey data: count the blue pixels.
