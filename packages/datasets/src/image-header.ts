@@ -69,7 +69,11 @@ function jpegHeader(b: Uint8Array): ImageHeader | string {
 /** The header of PNG or JPEG bytes, or a message saying what is wrong with it. */
 export function readImageHeader(bytes: Uint8Array): ImageHeader | string {
   const format = imageFormat(bytes);
-  if (format === 'png') return pngHeader(bytes);
-  if (format === 'jpeg') return jpegHeader(bytes);
-  return 'it is neither a PNG nor a JPEG file';
+  if (format !== 'png' && format !== 'jpeg') return 'it is neither a PNG nor a JPEG file';
+  const header = format === 'png' ? pngHeader(bytes) : jpegHeader(bytes);
+  // The decoders fail on an empty image with messages of their own internals ("have should not go down").
+  if (typeof header !== 'string' && (header.width === 0 || header.height === 0)) {
+    return `its header says it is ${header.width}x${header.height} pixels: an image needs at least one pixel`;
+  }
+  return header;
 }

@@ -89,3 +89,15 @@ describe('truncated images', () => {
     );
   });
 });
+
+describe('empty images', () => {
+  it('a PNG whose header says 0x0 is refused by name, not left to the decoder', () => {
+    const dir = folder();
+    const empty = png(2, 2);
+    empty.writeUInt32BE(0, 16);
+    empty.writeUInt32BE(0, 20);
+    writeFileSync(join(dir, 'a.png'), png(2, 2));
+    writeFileSync(join(dir, 'empty.png'), empty);
+    expect(() => imageFolderSource(dir)).toThrow(`cannot decode image ${join(dir, 'empty.png')}: its header says it is 0x0 pixels: an image needs at least one pixel`);
+  });
+});

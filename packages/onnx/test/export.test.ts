@@ -204,4 +204,13 @@ describe('sampler options', () => {
     const { model, params } = smallMlp();
     expect(() => exportSampler(model, params, { steps: 1, sigmaD: SIGMA_D, guidance: 2 })).toThrow(/unconditional and takes no guidance/);
   });
+
+  it('arguments are checked before tracing, in one sentence naming the argument', () => {
+    const { model, params } = smallMlp();
+    const call = (f: typeof exportSampler | typeof exportDenoiser, ...args: unknown[]) => () => (f as (...a: unknown[]) => unknown)(...args);
+    expect(call(exportSampler, null, {}, {})).toThrow('exportSampler: model must be a Model (as createModel from @scm/core returns), got null');
+    expect(call(exportDenoiser, model, null, { sigmaD: SIGMA_D })).toThrow('exportDenoiser: params must be a record of named host tensors (HostParams), got null');
+    expect(call(exportSampler, model, params, {})).toThrow("exportSampler: options.sigmaD must be the data's std, a finite number > 0, got undefined");
+    expect(call(exportSampler, model, params, undefined)).toThrow('exportSampler: options must be an object with sigmaD, got undefined');
+  });
 });

@@ -2,6 +2,7 @@
 import { toDevice, type HostParams, type Model } from '@scm/core';
 import { LABEL_INPUT, modelMetadata } from '../metadata.js';
 import { guidanceInput, labelInput } from './conditioning.js';
+import { checkExportArguments } from './arguments.js';
 import { exportTrace } from './trace.js';
 
 /** Options of {@link exportDenoiser}. */
@@ -18,6 +19,7 @@ export interface DenoiserExportOptions {
  * models, guidance [batch] for models with a guidance input.
  */
 export function exportDenoiser(model: Model, params: HostParams, options: DenoiserExportOptions): Uint8Array {
+  checkExportArguments('exportDenoiser', model, params, options);
   return exportTrace(
     (tr, n) => {
       const x = tr.input('x', [n, ...model.sampleShape]);

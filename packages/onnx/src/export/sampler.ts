@@ -21,6 +21,7 @@ import {
 } from '@scm/core';
 import { guidanceRangeEntry, LABEL_INPUT, modelMetadata } from '../metadata.js';
 import { guidanceInput, labelInput } from './conditioning.js';
+import { checkExportArguments } from './arguments.js';
 import { exportTrace } from './trace.js';
 
 /** Model units to data coordinates, x / scale + mean (mean per last-axis coordinate): a data source's toData for points. */
@@ -90,6 +91,7 @@ function toData(tr: TraceOps, x: Sym, model: Model, { scale, mean }: DataTransfo
  * @throws Error for consistency steps given to a teacher sampler or an NFE to a consistency one.
  */
 export function exportSampler(model: Model, params: HostParams, options: SamplerExportOptions): Uint8Array {
+  checkExportArguments('exportSampler', model, params, options);
   const sampler = options.sampler ?? 'consistency';
   if (sampler === 'consistency' && options.nfe !== undefined) throw new Error('exportSampler: nfe is for teacher samplers; consistency sampling takes steps');
   if (sampler !== 'consistency' && options.steps !== undefined) throw new Error(`exportSampler: steps are for consistency sampling; ${sampler} takes nfe`);
