@@ -29,10 +29,11 @@ const SIGMA_D = 0.5;
 const SAMPLES = 1000;
 /**
  * The page's default runs. In headless Chromium on ONNX Runtime Web (2 loaded cores), the teacher's
- * 8-step samples reach 0.80 on the checkerboard's squares by step 250 and the student's 1-step ones
- * 0.84-0.87 within 60 sCD steps; in Node, 1200 + 600 steps put 0.850 there (4000 + 4000: 0.89-0.91).
+ * 8-step samples reach 0.8 on the checkerboard's squares within a minute of the click (about 250
+ * steps); shorter sCD runs draw poorer 1-step samples (in Node: 600 + 300 steps 0.56, 800 + 600
+ * steps 0.845, 2 steps 0.891; the quick start's 4000 + 4000: 0.89-0.91).
  */
-export const TOY_STEPS = { teacher: 600, student: 300 } as const;
+export const TOY_STEPS = { teacher: 800, student: 600 } as const;
 
 export interface ToyOptions {
   readonly data: Toy2dName;
