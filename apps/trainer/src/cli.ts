@@ -7,13 +7,14 @@ import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
 import * as exportCommand from './commands/export.js';
 import * as packageCommand from './commands/package.js';
+import * as plot from './commands/plot.js';
 import * as quickstart from './commands/quickstart.js';
 import * as sample from './commands/sample.js';
 import * as trainClassifier from './commands/train-classifier.js';
 import * as trainCt from './commands/train-ct.js';
 import * as trainTeacher from './commands/train-teacher.js';
 import { describeError, exitCodeOf, UsageError } from './errors.js';
-import { processIo, type Io } from './io.js';
+import { processIo, withArgv, type Io } from './io.js';
 import { didYouMean } from './suggest.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +23,7 @@ interface Command {
   run(values: OptionValues, io: Io): Promise<void>;
 }
 
-const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, packageCommand, quickstart, trainClassifier];
+const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, packageCommand, plot, quickstart, trainClassifier];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.help.name.length)) + 2;
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.out(formatHelp(command.help));
       return 0;
     }
-    await command.run(parseOptions(command.help, rest), io);
+    await command.run(parseOptions(command.help, rest), withArgv(io, ['scm', name, ...rest]));
     return 0;
   } catch (e) {
     io.err(`scm${command ? ` ${name}` : ''}: ${describeError(e)}\n`);

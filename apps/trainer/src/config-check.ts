@@ -8,6 +8,23 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointMeta } from '@scm/core';
 
+/**
+ * What config.json records beside the run's configs, for people: the command line that started the
+ * run (scm's argv, from "scm") and the backend that last trained it. The checkpoint carries neither
+ * (a run resumed on another backend is the same run), so the comparison below leaves them out.
+ */
+export interface RunRecord {
+  readonly command?: readonly string[];
+  readonly backend?: string;
+}
+
+/** A parsed config.json split into the run's configs and its record. */
+export function splitRecord(config: Record<string, unknown>): { info: Record<string, unknown>; record: RunRecord } {
+  const { command, backend, ...info } = config;
+  const isArgv = Array.isArray(command) && command.every((a) => typeof a === 'string');
+  return { info, record: { ...(isArgv ? { command: command as string[] } : {}), ...(typeof backend === 'string' ? { backend } : {}) } };
+}
+
 /** The first path at which two JSON values differ ("model.width"), with both values; undefined if equal. */
 export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | undefined {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -42,6 +59,6 @@ export async function configNote(dir: string, meta: CheckpointMeta, configFile: 
     return `note: ${path} is not valid JSON: using the checkpoint's config`;
   }
   const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...info } = meta;
-  const d = firstDifference(config, info);
+  const d = firstDifference(typeof config === 'object' && config !== null ? splitRecord(config as Record<string, unknown>).info : config, info);
   return d && `note: ${path} differs from the checkpoint at ${d.path} (${show(d.a)} there, ${show(d.b)} in the checkpoint): using the checkpoint's`;
 }

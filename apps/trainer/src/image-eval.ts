@@ -27,8 +27,8 @@ import type { EvalOptions } from './commands/eval.js';
 import { drawSamplesOn } from './onnx-backend.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';
-import { writeJson } from './atomic-file.js';
-import { evalFile, type LoadedRun, type Weights } from './run-folder.js';
+import { type LoadedRun, type Weights } from './run-folder.js';
+import { saveEvalReport } from './card.js';
 import { checkConditioning, consistencyChoices, describeConsistency, describeSampler, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from './sampling.js';
 
 export const IMAGE_EVAL_N = 1000;
@@ -273,6 +273,6 @@ export async function runImageEval(values: OptionValues, run: LoadedRun, io: Io)
     },
     new Progress(io),
   );
-  await writeJson(join(run.dir, evalFile(report.weights)), report);
+  await saveEvalReport(run, report);
   io.out(flag(values, 'json') ? `${JSON.stringify(report, null, 2)}\n` : formatImageEvalTable(report));
 }

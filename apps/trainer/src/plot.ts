@@ -1,22 +1,25 @@
 /**
- * Scatter plots of 2-D points as PNG: white background, a faint grid at whole units, dark
- * translucent points (so dense regions read darker). Axes are fixed to [-3, 3]^2, which holds every
- * toy distribution, unless more than 1% of the points fall outside: then they fit the points.
+ * Scatter plots of 2-D points as PNG: white background, a framed square with ticks and a title,
+ * a faint grid at the ticks, dark translucent points (so dense regions read darker). Axes are
+ * fixed to [-3, 3]^2, which holds every toy distribution, unless more than 1% of the points fall
+ * outside: then they fit the points.
  */
-import { PNG } from 'pngjs';
+import { drawAxes, MARGIN, type Box } from './axes.js';
+import { Canvas, type Rgb } from './canvas.js';
 
 export interface ScatterOptions {
   /** Width and height in pixels. Default 512. */
   readonly size?: number;
   /** [min, max] of both axes, or 'auto' (default): [-3, 3] unless the points need more room. */
   readonly range?: readonly [number, number] | 'auto';
+  /** Above the plot; default: the number of points. */
+  readonly title?: string;
 }
 
 export const DEFAULT_RANGE: readonly [number, number] = [-3, 3];
 const POINT_ALPHA = 0.45;
-const POINT_RGB = [25, 35, 70] as const;
-const GRID = 232;
-const AXIS = 200;
+const POINT_RGB: Rgb = [25, 35, 70];
+const DOT = [[0, 0], [1, 0], [0, 1], [1, 1]] as const;
 
 /** The plotted square: the fixed range when it holds 99% of the points, else one fitted to them. */
 export function plotRange(points: Float32Array, range: ScatterOptions['range'] = 'auto'): [number, number] {
@@ -40,43 +43,29 @@ export function plotRange(points: Float32Array, range: ScatterOptions['range'] =
   return [min - pad, max + pad];
 }
 
+/** The plotted square inside a `size` x `size` picture, leaving the frame's margins around it. */
+export function scatterBox(size: number): Box {
+  const side = size - Math.max(MARGIN.left + MARGIN.right, MARGIN.top + MARGIN.bottom);
+  return { x: MARGIN.left, y: MARGIN.top, width: side, height: side };
+}
+
 /** Encodes a scatter plot of interleaved (x, y) points as PNG bytes. */
 export function scatterPng(points: Float32Array, options: ScatterOptions = {}): Buffer {
   const size = options.size ?? 512;
-  const [lo, hi] = plotRange(points, options.range);
-  const png = new PNG({ width: size, height: size });
-  const px = png.data;
-  px.fill(255);
-  const scale = size / (hi - lo);
-  const toPixel = (v: number) => Math.floor((v - lo) * scale);
-  const setGray = (x: number, y: number, g: number) => {
-    if (x < 0 || y < 0 || x >= size || y >= size) return;
-    const i = 4 * (y * size + x);
-    px[i] = px[i + 1] = px[i + 2] = Math.min(px[i], g);
-  };
-  for (let v = Math.ceil(lo); v <= Math.floor(hi); v++) {
-    const c = toPixel(v);
-    const g = v === 0 ? AXIS : GRID;
-    for (let k = 0; k < size; k++) {
-      setGray(c, k, g);
-      setGray(k, size - 1 - c, g);
-    }
-  }
-  const blend = (x: number, y: number) => {
-    if (x < 0 || y < 0 || x >= size || y >= size) return;
-    const i = 4 * (y * size + x);
-    for (let ch = 0; ch < 3; ch++) px[i + ch] = Math.round(px[i + ch] + POINT_ALPHA * (POINT_RGB[ch] - px[i + ch]));
-  };
+  const range = plotRange(points, options.range);
+  const canvas = new Canvas(size, size);
+  const box = scatterBox(size);
+  let finite = 0;
+  for (let i = 0; i + 1 < points.length; i += 2) if (Number.isFinite(points[i]) && Number.isFinite(points[i + 1])) finite++;
+  const { toX, toY } = drawAxes(canvas, box, { title: options.title ?? `${finite} points`, x: range, y: range, grid: true });
+  const inside = (x: number, y: number) => x > box.x && y > box.y && x < box.x + box.width - 1 && y < box.y + box.height - 1;
   for (let i = 0; i + 1 < points.length; i += 2) {
     const x = points[i];
     const y = points[i + 1];
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    const cx = toPixel(x);
-    const cy = size - 1 - toPixel(y);
-    blend(cx, cy);
-    blend(cx + 1, cy);
-    blend(cx, cy + 1);
-    blend(cx + 1, cy + 1);
+    const cx = Math.floor(toX(x));
+    const cy = Math.floor(toY(y));
+    for (const [dx, dy] of DOT) if (inside(cx + dx, cy + dy)) canvas.blend(cx + dx, cy + dy, POINT_RGB, POINT_ALPHA);
   }
-  return PNG.sync.write(png);
+  return canvas.encode();
 }

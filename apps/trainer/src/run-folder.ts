@@ -1,6 +1,9 @@
 /**
  * A run folder on disk:
- *   config.json             what the run is (RunInfo: model, training and data configs, teacher)
+ *   config.json             what the run is (RunInfo: model, training and data configs, teacher),
+ *                           the command that started it and the backend that last trained it
+ *   README.md               the run's card (card.ts)
+ *   curves.png              loss, grad norm, lr and skipped steps against the step (curves.ts)
  *   checkpoint.safetensors  the latest checkpoint (params, EMA, optimiser state, step, RNG state)
  *   log.jsonl               one JSON line per log interval
  *   samples.png             optional: samples drawn at the latest checkpoint
@@ -30,7 +33,7 @@ import { isTemporary, writeAtomic, writeJson } from './atomic-file.js';
 import { describeError, RunError } from './errors.js';
 import { minParamCount, storedCount } from './limits.js';
 import { LOCK_FILE } from './run-lock.js';
-import { configNote } from './config-check.js';
+import { configNote, splitRecord, type RunRecord } from './config-check.js';
 import type { Io } from './io.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -91,7 +94,9 @@ export async function unstartedRun(dir: string): Promise<RunInfo | undefined> {
   }
   if (!names.includes(CONFIG_FILE) || !names.every((n) => UNSTARTED_FILES.has(n) || isTemporary(n))) return undefined;
   try {
-    const info: unknown = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    const config: unknown = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    if (typeof config !== 'object' || config === null) return undefined;
+    const { info } = splitRecord(config as Record<string, unknown>);
     return isRunInfo(info) ? info : undefined;
   } catch {
     return undefined;
@@ -191,7 +196,17 @@ export async function writeCheckpoint(dir: string, info: RunInfo, state: TrainSt
   await writeAtomic(checkpointPath(dir), encodeCheckpoint(checkpointMeta(info, state), host));
 }
 
-export const writeRunInfo = (dir: string, info: RunInfo) => writeJson(join(dir, CONFIG_FILE), info);
+export const writeRunInfo = (dir: string, info: RunInfo, record: RunRecord) => writeJson(join(dir, CONFIG_FILE), { ...info, ...record });
+
+/** The record in `dir`'s config.json; empty where it has none or cannot be read. */
+export async function readRunRecord(dir: string): Promise<RunRecord> {
+  try {
+    const config: unknown = JSON.parse(await readFile(join(dir, CONFIG_FILE), 'utf8'));
+    return typeof config === 'object' && config !== null ? splitRecord(config as Record<string, unknown>).record : {};
+  } catch {
+    return {};
+  }
+}
 
 const APPEND_NO_LINK = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
@@ -207,6 +222,29 @@ export function appendLog(dir: string, entry: LogEntry): void {
   } catch (e) {
     throw new RunError(`could not append to ${join(dir, LOG_FILE)} (${describeError(e)})`);
   }
+}
+
+/**
+ * The log's entries in file order, skipping lines that are not entries (a line cut short by a
+ * crash); none where there is no log yet.
+ */
+export async function readLog(dir: string): Promise<LogEntry[]> {
+  const path = join(dir, LOG_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RunError(`could not read ${path} (${describeError(e)})`);
+  }
+  return text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as LogEntry;
+      return typeof entry === 'object' && entry !== null && typeof entry.step === 'number' ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** On resume: drops log lines past the checkpoint's step (written after it, before the run stopped). */

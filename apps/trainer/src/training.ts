@@ -13,7 +13,7 @@ import {
   runLoop,
   snapshot,
   toDevice,
-  type ModelConfig,
+  type HostState,
   type RunInfo,
   type StepContext,
   type Teacher,
@@ -42,16 +42,19 @@ import {
   hasCheckpoint,
   loadRun,
   prepareNewRunFolder,
+  readRunRecord,
   SAMPLES_FILE,
   unstartedRun,
   trimLog,
   writeCheckpoint,
   writeRunInfo,
 } from './run-folder.js';
-import { dataOf, defaultSampler, drawSamples } from './sampling.js';
+import { dataOf, defaultSampler, describeSampler, drawSamples } from './sampling.js';
 import { scatterPng } from './plot.js';
 import { writeImagePreview } from './grid.js';
-import { describeData, describeUnet, isImageRun } from './images.js';
+import { describeData, isImageRun } from './images.js';
+import { describeModel, writeCard } from './card.js';
+import { writeCurves } from './curves.js';
 import { join, resolve } from 'node:path';
 
 export const DEFAULT_STEPS = 2000;
@@ -179,10 +182,6 @@ export interface TrainResult {
   readonly stepsPerSec: number;
 }
 
-function describeModel(m: ModelConfig): string {
-  return m.kind === 'mlp' ? `mlp ${m.width}x${m.blocks}` : describeUnet(m);
-}
-
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -216,9 +215,11 @@ interface Start {
   readonly resumed: boolean;
   /** The folder held a run stopped before its first checkpoint, which this one replaces. */
   readonly restarted: boolean;
+  /** The command line that started the run: this one for a new run, else the one config.json recorded. */
+  readonly command?: readonly string[];
 }
 
-async function start(o: Ops, req: TrainRequest): Promise<Start> {
+async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefined): Promise<Start> {
   const exists = await hasCheckpoint(req.out);
   if (req.resume === false && exists) {
     throw new RunError(`${req.out} already holds a run (${checkpointPath(req.out)}); pass --resume to continue it, or choose another --out`);
@@ -229,10 +230,11 @@ async function start(o: Ops, req: TrainRequest): Promise<Start> {
       if (!unstarted) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
       if (unstarted.train.mode !== req.mode) throw new RunError(`${req.out} holds a ${describeMode(unstarted.train.mode)} run, which scm ${req.command} cannot resume`);
       checkSettings(req, unstarted);
-      return { info: unstarted, state: await restart(o, req.out, unstarted), resumed: false, restarted: true };
+      const { command } = await readRunRecord(req.out);
+      return { info: unstarted, state: await restart(o, req.out, unstarted), resumed: false, restarted: true, command };
     }
     const fresh = await req.create(o, req.steps ?? DEFAULT_STEPS);
-    return { ...fresh, resumed: false, restarted: unstarted !== undefined };
+    return { ...fresh, resumed: false, restarted: unstarted !== undefined, command: argv };
   }
   const run = await loadRun(req.out);
   const mode = run.meta.train.mode;
@@ -240,7 +242,8 @@ async function start(o: Ops, req: TrainRequest): Promise<Start> {
   const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...stored } = run.meta;
   const info: RunInfo = stored;
   checkSettings(req, info);
-  return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false };
+  const { command } = await readRunRecord(req.out);
+  return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false, command };
 }
 
 /**
@@ -271,13 +274,20 @@ export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResul
  * moments and the seeded RNG in the checkpoint), so that a resume or an external trainer continues
  * it exactly as the run would have gone on.
  */
-async function writeStart(o: Ops, dir: string, info: RunInfo, state: TrainState<unknown>): Promise<void> {
-  await writeRunInfo(dir, info);
-  await writeCheckpoint(dir, info, state, await snapshot(o, state));
+async function writeStart(o: Ops, dir: string, info: RunInfo, state: TrainState<unknown>, command: readonly string[] | undefined): Promise<void> {
+  await writeRunInfo(dir, info, { command });
+  await saveCheckpoint(dir, info, state, await snapshot(o, state));
+}
+
+/** The checkpoint, then what people read beside it: the curves of the log so far and the card. */
+async function saveCheckpoint(dir: string, info: RunInfo, state: TrainState<unknown>, host: HostState): Promise<void> {
+  await writeCheckpoint(dir, info, state, host);
+  await writeCurves(dir);
+  await writeCard(dir, info, state.step);
 }
 
 async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): Promise<TrainResult> {
-  const { info: startInfo, state: initial, resumed, restarted } = await start(o, req);
+  const { info: startInfo, state: initial, resumed, restarted, command } = await start(o, req, io.argv);
   // A new run's config holds its --steps (or the default): the total of new, restarted and resumed runs alike.
   const steps = req.steps ?? startInfo.train.steps;
   const progress = new Progress(io, req.label ?? '');
@@ -300,7 +310,7 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
   }
   if (initial.step === steps) {
     try {
-      if (!resumed) await writeStart(o, req.out, startInfo, initial);
+      if (!resumed) await writeStart(o, req.out, startInfo, initial, command);
     } finally {
       disposeState(o, initial);
     }
@@ -336,7 +346,7 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
     if (teacher) o.dispose(Object.values(teacher.params));
     throw e;
   }
-  await writeRunInfo(req.out, info);
+  await writeRunInfo(req.out, info, { command, backend: engine.name });
   await trimLog(req.out, initial.step);
   if (restarted) progress.note(`${req.out} stopped before its first checkpoint: starting it again from step 0`);
   progress.note(
@@ -354,7 +364,7 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
   const saveOnStop = async (e: Interrupted) => {
     const s = await engine.hostState();
     if (!watch.skipping && s.step !== saved) {
-      await writeCheckpoint(req.out, info, s, s);
+      await saveCheckpoint(req.out, info, s, s);
       saved = s.step;
     }
     return new Interrupted(e.signal, `${e.signal}: stopped at step ${s.step} of ${steps}, ${kept()}; continue it with --resume`);
@@ -372,7 +382,7 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
       onCheckpoint: async ({ step }) => {
         if (watch.skipping && step < steps) return;
         const s = await engine.hostState();
-        await writeCheckpoint(req.out, info, s, s);
+        await saveCheckpoint(req.out, info, s, s);
         saved = s.step;
         if (req.samples || isImageRun(info)) {
           const ema = toDevice(o, s.ema);
@@ -380,8 +390,10 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
             if (isImageRun(info)) {
               await writeImagePreview(o, req.out, { info, model, params: ema, data: ctx.data }, req.mode, s.step);
             } else {
-              const points = await drawSamples(o, { info, model, params: ema, data: ctx.data }, { ...defaultSampler(req.mode), n: PREVIEW_POINTS, seed: 0 });
-              await writeAtomic(join(req.out, SAMPLES_FILE), scatterPng(points));
+              const sampler = defaultSampler(req.mode);
+              const points = await drawSamples(o, { info, model, params: ema, data: ctx.data }, { ...sampler, n: PREVIEW_POINTS, seed: 0 });
+              const title = `${describeSampler(sampler)}, step ${s.step} of ${steps} (EMA)`;
+              await writeAtomic(join(req.out, SAMPLES_FILE), scatterPng(points, { title }));
             }
           } finally {
             o.dispose(Object.values(ema));

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { plotRange, scatterPng } from '../src/plot.js';
+import { plotRange, scatterBox, scatterPng } from '../src/plot.js';
 import { toCsv } from '../src/sampling.js';
 
 const pixel = (png: PNG, x: number, y: number) => png.data[4 * (y * png.width + x)];
@@ -14,12 +14,23 @@ describe('scatter plot', () => {
     expect(plotRange(new Float32Array([0, 0, 10, -10]), [-1, 1])).toEqual([-1, 1]);
   });
 
-  it('draws dark points on white, with y up', () => {
-    const png = PNG.sync.read(scatterPng(new Float32Array([1.5, 1.5, 1.5, 1.5, 1.5, 1.5, NaN, 0]), { size: 120 }));
-    expect([png.width, png.height]).toEqual([120, 120]);
-    expect(pixel(png, 5, 5)).toBe(255);
-    // (1.5, 1.5) in [-3, 3]^2 lands at column 90, row 120 - 1 - 90 = 29; three overlapping points are dark.
-    expect(pixel(png, 90, 29)).toBeLessThan(100);
+  it('draws dark points on white, with y up, inside a frame with ticks and a title', () => {
+    const png = PNG.sync.read(scatterPng(new Float32Array([1.5, 1.5, 1.5, 1.5, 1.5, 1.5, NaN, 0]), { size: 200, title: 'hello' }));
+    expect([png.width, png.height]).toEqual([200, 200]);
+    const box = scatterBox(200);
+    expect(pixel(png, box.x + 5, box.y + 5)).toBe(255);
+    // (1.5, 1.5) in [-3, 3]^2 lies 3/4 of the way across the box and 1/4 of the way down; three overlapping points are dark.
+    const side = box.width - 1;
+    expect(pixel(png, Math.floor(box.x + 0.75 * side), Math.floor(box.y + 0.25 * side))).toBeLessThan(100);
+    const dark = (x0: number, y0: number, x1: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (pixel(png, x, y) < 128) n++;
+      return n;
+    };
+    // The title above the box, tick labels left of it and below it.
+    expect(dark(box.x, 0, box.x + box.width, box.y - 2)).toBeGreaterThan(10);
+    expect(dark(0, box.y, box.x - 5, box.y + box.height)).toBeGreaterThan(10);
+    expect(dark(box.x, box.y + box.height + 5, box.x + box.width, 200)).toBeGreaterThan(10);
   });
 
   it('writes CSV rows that parse back to the float32 values', () => {

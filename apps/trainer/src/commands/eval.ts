@@ -3,7 +3,6 @@
  * sliced 2-Wasserstein (squared) and, for the checkerboard, the fraction of samples inside its
  * cells. A data-vs-data row (two independent draws) shows the metrics' noise floor at this n.
  */
-import { join } from 'node:path';
 import { checkerboardSupportFraction, energyDistance, Rng, slicedWasserstein2, type SamplerName } from '@scm/core';
 import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type BackendName, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
 import { openBackend, type Ops } from '../backend.js';
@@ -11,8 +10,8 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
 import { isImageRun } from '../images.js';
+import { saveEvalReport } from '../card.js';
 import { Progress } from '../progress.js';
-import { writeJson } from '../atomic-file.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
 import { drawSamplesOn } from '../onnx-backend.js';
 import { recipeMidT } from '../recipe.js';
@@ -160,7 +159,7 @@ export function formatEvalTable(r: EvalReport): string {
 
 export async function evaluateAndSave(o: Ops, run: LoadedRun, opts: EvalOptions, io: Io): Promise<EvalReport> {
   const report = await evaluate(o, run, opts, new Progress(io));
-  await writeJson(join(run.dir, evalFile(report.weights)), report);
+  await saveEvalReport(run, report);
   return report;
 }
 

@@ -3,7 +3,7 @@
  * teacher, distils it with sCD, writes sample plots (teacher Heun 35 NFE, sCD 1-step and 2-step)
  * and prints the evaluation of both runs. Run again, it continues (or skips) the runs it finds.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { TOY2D_RECIPE } from '@scm/core';
 import { BACKENDS, commonOptions, optInteger, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
 import { openBackend } from '../backend.js';
@@ -139,7 +139,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       try {
         new Progress(io).note(`plotting ${describeSampler(choice)} samples of ${runFolder.dir}`);
         const points = await drawSamples(o, s, { ...choice, n: QUICKSTART.samplePoints, seed: common.seed });
-        await writeAtomic(join(out, file), scatterPng(points));
+        await writeAtomic(join(out, file), scatterPng(points, { title: `${basename(runFolder.dir)}: ${describeSampler(choice)}, ${QUICKSTART.samplePoints} samples` }));
         files.push(join(out, file));
       } finally {
         o.dispose(Object.values(s.params));
