@@ -46,7 +46,7 @@ export async function loadTeacherRun(dir: string, flag: string): Promise<LoadedR
   return run;
 }
 
-export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<TrainResult> {
+export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<TrainResult> {
   const command = opts.mode === 'scd' ? 'distill' : 'train-ct';
   const teacherFlag = opts.mode === 'scd' ? '--teacher' : '--init';
   const teacherRuns = new Map<string, Promise<LoadedRun>>();
@@ -54,8 +54,12 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
     if (!teacherRuns.has(dir)) teacherRuns.set(dir, loadTeacherRun(dir, teacherFlag));
     return teacherRuns.get(dir)!;
   };
-  // The teacher is recorded relative to the run folder, so the two can move together.
-  const teacherDir = (info: RunInfo) => resolve(opts.out, info.teacher ?? '');
+  const given = opts.teacher === undefined ? undefined : resolve(opts.teacher);
+  const givenFingerprint = given === undefined ? undefined : weightsFingerprint((await teacherRun(given)).state.ema);
+  // The teacher is recorded relative to the run folder, so the two can move together; a student
+  // moved alone finds it again through an explicit teacher whose weights are the recorded ones.
+  const teacherDir = (info: RunInfo) =>
+    given !== undefined && info.teacherFingerprint !== undefined && info.teacherFingerprint === givenFingerprint ? given : resolve(opts.out, info.teacher ?? '');
   const shared = sharedSettings(opts);
   return runTraining(
     {
@@ -63,7 +67,7 @@ export function trainConsistency(opts: ConsistencyOptions, io: Io): Promise<Trai
       mode: opts.mode,
       ...loopFields(opts),
       settings: [
-        { flag: teacherFlag.slice(2), given: opts.teacher === undefined ? undefined : resolve(opts.teacher), stored: teacherDir },
+        { flag: teacherFlag.slice(2), given, stored: teacherDir },
         shared.batch,
         shared.lr,
         shared.lrSchedule,

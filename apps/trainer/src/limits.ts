@@ -66,11 +66,28 @@ export function checkBatchFits(info: Pick<RunInfo, 'model' | 'train'>, backend: 
   }
 }
 
-/** Refuses a sample count whose output would not fit MAX_SAMPLE_BYTES. */
-export function checkSampleCount(n: number, sampleShape: readonly number[]): void {
+/**
+ * Refuses a sample count whose output would not fit MAX_SAMPLE_BYTES: `--n` of sample, or the fixed
+ * `--batch` of an exported sampler, whose every input and output is that many samples.
+ */
+export function checkSampleCount(n: number, sampleShape: readonly number[], option = '--n'): void {
   const bytes = n * sampleShape.reduce((a, b) => a * b, 1) * 4;
   if (bytes > MAX_SAMPLE_BYTES) {
     const most = Math.floor(MAX_SAMPLE_BYTES / (bytes / n));
-    throw new UsageError(`--n ${n} would hold ${gb(bytes)} of samples; one call draws at most ${most} samples of this run (${gb(MAX_SAMPLE_BYTES)})`);
+    throw new UsageError(`${option} ${n} would hold ${gb(bytes)} of samples; one call draws at most ${most} samples of this run (${gb(MAX_SAMPLE_BYTES)})`);
+  }
+}
+
+/**
+ * The most network evaluations one sample may take, as consistency `--steps` or a teacher's `--nfe`.
+ * Consistency models sample in 1 to 4 steps and teacher ODEs settle within a few hundred
+ * evaluations, so more is a slip of the keyboard; an exported sampler unrolls every step into its graph.
+ */
+export const MAX_EVALUATIONS = 1000;
+
+/** Refuses --steps or --nfe above MAX_EVALUATIONS. */
+export function checkEvaluations(option: '--steps' | '--nfe', value: number | undefined): void {
+  if (value !== undefined && value > MAX_EVALUATIONS) {
+    throw new UsageError(`${option} ${value} is more than the ${MAX_EVALUATIONS} network evaluations a sample may take`);
   }
 }

@@ -66,19 +66,39 @@ export class Progress {
 }
 
 /**
- * Progress of drawing n samples in batches: a status at every tenth of the way (ten lines at most
- * off a terminal), so a long draw is never silent.
+ * Progress of drawing n samples in batches of `batch`, each taking about `evaluations` network
+ * evaluations: a status at every tenth of the way (ten lines at most off a terminal), counted in
+ * evaluations as well as batches, so a draw of one batch but many steps is never silent either.
  */
-export function samplingProgress(io: Io, n: number, began: number): { onBatch: (done: number) => void; done: () => void } {
+export function samplingProgress(
+  io: Io,
+  n: number,
+  began: number,
+  work: { batch: number; evaluations: number },
+): { onBatch: (done: number) => void; onEvaluation: () => void; done: () => void } {
   const progress = new Progress(io);
   let shown = 0;
+  let finished = 0;
+  let evaluated = 0;
+  let shownCount = 0;
+  const report = (done: number) => {
+    const tenth = Math.floor((done * 10) / n);
+    // A few samples in one batch pass several tenths per sample: a line only when the count moves.
+    if (done >= n || tenth <= shown || Math.floor(done) <= shownCount) return;
+    shown = tenth;
+    shownCount = Math.floor(done);
+    const rate = done / Math.max((performance.now() - began) / 1000, 1e-9);
+    progress.update(`sampled ${Math.floor(done)}/${n}  ${rate.toFixed(rate < 10 ? 2 : 0)} samples/s  ETA ${formatDuration((n - done) / rate)}`);
+  };
   return {
     onBatch: (done) => {
-      const tenth = Math.floor((done * 10) / n);
-      if (done >= n || tenth <= shown) return;
-      shown = tenth;
-      const rate = done / Math.max((performance.now() - began) / 1000, 1e-9);
-      progress.update(`sampled ${done}/${n}  ${rate.toFixed(0)} samples/s  ETA ${formatDuration((n - done) / rate)}`);
+      finished = done;
+      evaluated = 0;
+      report(done);
+    },
+    onEvaluation: () => {
+      evaluated++;
+      report(finished + Math.min(work.batch, n - finished) * Math.min(evaluated / work.evaluations, 1));
     },
     done: () => progress.done(),
   };

@@ -57,6 +57,8 @@ export interface DrawOptions extends SamplerChoice {
   readonly labels?: Int32Array;
   /** Progress: called after each batch with the samples drawn so far. */
   readonly onBatch?: (done: number) => void;
+  /** Progress inside a batch: called after each network evaluation (eager backends). */
+  readonly onEvaluation?: () => void;
 }
 
 export function dataOf(info: RunInfo): DataSource {
@@ -172,6 +174,7 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
     ...(labels ? { labels } : {}),
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+    ...(opts.onEvaluation ? { onEvaluation: opts.onEvaluation } : {}),
   });
   return s.data.toData(x);
 }

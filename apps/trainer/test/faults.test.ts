@@ -4,7 +4,7 @@
  * the kill -9 check, which needs the default model to show an inexact resume.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint } from '@scm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +203,24 @@ describe('a changed teacher', () => {
   });
 });
 
+describe('a moved student', () => {
+  it('resumes with an explicit --teacher whose weights are the recorded ones; another teacher is refused', async () => {
+    const before = join(root, 'was-here', 'student');
+    const moved = join(root, 'moved', 'deeper', 'student');
+    expect((await scm('distill', '--teacher', teacher, '--steps', '1', '--batch', '16', '--lr-schedule', 'constant', '--out', before)).code).toBe(0);
+    mkdirSync(join(root, 'moved', 'deeper'), { recursive: true });
+    renameSync(before, moved);
+    const other = join(root, 'other-teacher');
+    expect((await scm('train-teacher', '--steps', '3', '--out', other, ...TINY)).code).toBe(0);
+    const wrong = await scm('distill', '--resume', '--teacher', other, '--steps', '2', '--out', moved);
+    expect(wrong.code).toBe(2);
+    expect(oneLine(wrong.stderr)).toMatch(/--teacher .*other-teacher differs from the run's/);
+    const r = await scm('distill', '--resume', '--teacher', teacher, '--steps', '2', '--out', moved);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCheckpoint(moved).meta.step).toBe(2);
+  });
+});
+
 describe('paired outputs and leftovers', () => {
   it('a .npy and its .labels.npy are written together: when the labels cannot be, the samples are left as they were', async () => {
     const cond = join(root, 'cond');
@@ -216,6 +234,31 @@ describe('paired outputs and leftovers', () => {
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/could not write .*pair\.npy, .*pair\.labels\.npy \(.*pair\.labels\.npy is a folder\); the previous files are untouched/);
     expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  it('an unconditional .npy removes the labels an earlier draw left beside it; labels scm did not write are replaced only with --force', async () => {
+    const cond = join(root, 'cond-pairs');
+    expect((await scm('train-teacher', '--conditional', '--steps', '1', '--out', cond, ...TINY)).code).toBe(0);
+    const draw = (run: string, out: string, ...more: string[]) => scm('sample', '--run', run, '--n', '4', '--nfe', '2', '--out', join(root, out), ...more);
+    expect((await draw(cond, 'a.npy')).code).toBe(0);
+    expect(existsSync(join(root, 'a.labels.npy'))).toBe(true);
+    const r = await draw(teacher, 'a.npy');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(join(root, 'a.npy'));
+    expect(existsSync(join(root, 'a.labels.npy'))).toBe(false);
+
+    const mine = victim('u-labels');
+    const labels = join(root, 'u.labels.npy');
+    writeFileSync(labels, readFileSync(mine.path));
+    const refused = await draw(cond, 'u.npy');
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/u\.labels\.npy exists and is not labels scm wrote beside .*u\.npy: pass --force to replace it, or choose another --out/);
+    expect(existsSync(join(root, 'u.npy'))).toBe(false);
+    // An unconditional draw writes no labels, so it leaves a file it did not write alone.
+    expect((await draw(teacher, 'u.npy')).code).toBe(0);
+    expect(readFileSync(labels, 'utf8')).toBe('precious');
+    expect((await draw(cond, 'u.npy', '--force')).code).toBe(0);
+    expect(readFileSync(labels).subarray(1, 6).toString()).toBe('NUMPY');
   });
 
   it('a temporary left by a killed writer is swept by the next write of its file', async () => {
@@ -265,6 +308,29 @@ describe('resource limits, checked up front', () => {
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/--batch 8000000 needs about [\d.]+ GiB for one step of this model, more than the 4 GiB the wasm backend can address: use a batch of at most about \d+/);
     expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
+  });
+
+  it('sampling work is bounded: --steps and --nfe above 1000 are usage errors; a draw of one batch but many evaluations reports progress', async () => {
+    for (const [flag, sampler] of [['--steps', 'consistency'], ['--nfe', 'ddim']]) {
+      const r = await scm('sample', '--run', teacher, '--sampler', sampler, flag, '1000000', '--out', join(root, 'endless.csv'));
+      expect(r.code, flag).toBe(2);
+      expect(oneLine(r.stderr)).toBe(`scm sample: ${flag} 1000000 is more than the 1000 network evaluations a sample may take`);
+    }
+    const r = await scm('sample', '--run', teacher, '--n', '4', '--sampler', 'ddim', '--nfe', '1000', '--backend', 'wasm', '--out', join(root, 'slow.csv'));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('sampled '));
+    expect(lines.map((l) => l.split('  ')[0])).toEqual(['sampled 1/4', 'sampled 2/4', 'sampled 3/4']);
+    expect(lines[0]).toMatch(/^sampled 1\/4  [\d.]+ samples\/s  ETA \S+$/);
+  });
+
+  it('export writes .onnx only, and a fixed --batch whose samples fit 1 GiB', async () => {
+    const pt = await scm('export', '--run', teacher, '--denoiser', '--out', join(root, 'e.pt'));
+    expect(pt.code).toBe(2);
+    expect(oneLine(pt.stderr)).toMatch(/--out .*e\.pt must end in \.onnx, the format it writes/);
+    const huge = await scm('export', '--run', teacher, '--denoiser', '--batch', '1000000000', '--out', join(root, 'e.onnx'));
+    expect(huge.code).toBe(2);
+    expect(oneLine(huge.stderr)).toMatch(/--batch 1000000000 would hold 7\.5 GiB of samples; one call draws at most 134217728 samples of this run/);
+    expect(existsSync(join(root, 'e.pt')) || existsSync(join(root, 'e.onnx'))).toBe(false);
   });
 
   it('a sample count whose output cannot be held is a usage error; a long draw reports progress', async () => {

@@ -35,7 +35,8 @@ import {
   VERSION,
   writeTritonRepository,
 } from '../triton.js';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../limits.js';
 
 const FORMATS = ['onnx'] as const;
 const DEFAULT_STEPS = 2;
@@ -44,9 +45,9 @@ const OPTIONS: OptionSpecs = {
   run: { type: 'string', value: 'DIR', help: 'run folder to export (its EMA weights)' },
   out: { type: 'string', value: 'FILE', help: 'the model file to write, e.g. model.onnx (written to a temporary file beside it and renamed)' },
   format: { type: 'string', value: 'NAME', help: `model format: ${FORMATS.join(', ')} (default onnx)` },
-  steps: { type: 'string', value: 'N', help: `consistency sampling steps in the graph (default ${DEFAULT_STEPS})` },
+  steps: { type: 'string', value: 'N', help: `consistency sampling steps in the graph (default ${DEFAULT_STEPS}, at most ${MAX_EVALUATIONS})` },
   'mid-t': { type: 'string', value: 'T', help: MID_T_HELP },
-  batch: { type: 'string', value: 'B', help: 'a fixed batch size (default: any batch, the first dimension is "batch")' },
+  batch: { type: 'string', value: 'B', help: 'a fixed batch size, whose samples fit 1 GiB (default: any batch, the first dimension is "batch")' },
   guidance: {
     type: 'string',
     value: 'S',
@@ -106,9 +107,11 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   const dir = requireStr(values, 'run', help.name);
   const triton = tritonOptions(values, dir, optInteger(values, 'steps') ?? DEFAULT_STEPS);
   const out = triton ? undefined : requireStr(values, 'out', help.name);
+  if (out !== undefined && extname(out).toLowerCase() !== '.onnx') throw new UsageError(`--out ${out} must end in .onnx, the format it writes`);
   parseChoice('format', str(values, 'format') ?? 'onnx', FORMATS, '--format');
   const denoiser = flag(values, 'denoiser');
   const steps = optInteger(values, 'steps');
+  checkEvaluations('--steps', steps);
   const midTGiven = optMidT(values);
   const batch = optInteger(values, 'batch');
   const guidance = optNumber(values, 'guidance');
@@ -116,6 +119,8 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   if (denoiser && guidance !== undefined) throw new UsageError('--guidance fixes the sampler\'s scale: a --denoiser model takes guidance as an input');
 
   const loaded = await loadRun(dir, 'run', io);
+  const model = createModel(loaded.meta.model);
+  if (batch !== undefined) checkSampleCount(batch, model.sampleShape, '--batch');
   const midT = midTGiven ?? recipeMidT(loaded.meta, steps ?? DEFAULT_STEPS);
   const mode = loaded.meta.train.mode;
   let bytes: Uint8Array;
@@ -130,7 +135,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
           (triton ? ', which is what --triton serves' : '; export its denoiser with --denoiser'),
       );
     }
-    checkConditioning({ guidance }, { model: createModel(loaded.meta.model), info: loaded.meta }, dir);
+    checkConditioning({ guidance }, { model, info: loaded.meta }, dir);
     if (midT !== undefined) checkMidT(midT, steps ?? DEFAULT_STEPS, loaded.meta.train.sigmaD);
     const exported = await exportRunSampler(loaded, { steps: steps ?? DEFAULT_STEPS, midT, guidance, batch });
     if (!exported.transformed) {

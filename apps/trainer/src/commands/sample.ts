@@ -1,8 +1,9 @@
 /** scm sample: draw samples from a run's EMA weights into a CSV, a PNG (scatter plot or image grid) or a .npy array. */
-import { createModel } from '@scm/core';
+import { createModel, defaultSampleBatch } from '@scm/core';
 import {
   BACKENDS,
   commonOptions,
+  flag,
   isIntegerText,
   optInteger,
   optNumber,
@@ -19,10 +20,10 @@ import type { Io } from '../io.js';
 import { drawSamplesOn } from '../onnx-backend.js';
 import { isImageRun } from '../images.js';
 import { recipeMidT } from '../recipe.js';
-import { checkSampleCount } from '../limits.js';
+import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../limits.js';
 import { samplingProgress } from '../progress.js';
 import { loadSampleSource } from '../model-source.js';
-import { checkOutput, IMAGE_SAMPLE_N, writeSamples } from '../sample-output.js';
+import { checkOutput, IMAGE_SAMPLE_N, planSampleFiles, writeSamples } from '../sample-output.js';
 import {
   checkConditioning,
   checkSamplerFits,
@@ -30,6 +31,7 @@ import {
   describeSampler,
   drawSamples,
   MID_T_HELP,
+  nfeOf,
   openForSampling,
   optMidT,
   sampleLabels,
@@ -58,15 +60,16 @@ const OPTIONS: OptionSpecs = {
     value: 'NAME',
     help: `${SAMPLERS.join(', ')} (default: consistency for sCD/sCT runs, heun for teacher runs)`,
   },
-  steps: { type: 'string', value: 'N', help: 'consistency sampling steps (default 2)' },
+  steps: { type: 'string', value: 'N', help: `consistency sampling steps (default 2, at most ${MAX_EVALUATIONS})` },
   'mid-t': { type: 'string', value: 'T', help: MID_T_HELP },
-  nfe: { type: 'string', value: 'K', help: 'teacher samplers: network evaluations (default 35 for heun and dpm2, 8 for ddim)' },
+  nfe: { type: 'string', value: 'K', help: `teacher samplers: network evaluations (default 35 for heun and dpm2, 8 for ddim; at most ${MAX_EVALUATIONS})` },
   class: {
     type: 'string',
     value: 'L|rows',
     help: 'class-conditional runs: sample class L only, or rows: class c in row c of the grid, n / K per class (default n: 10 per class; without --class: classes drawn uniformly)',
   },
   guidance: { type: 'string', value: 'S', help: 'class-conditional runs: classifier-free guidance scale (teacher) or guidance input (sCD student, 1..2)' },
+  force: { type: 'boolean', help: 'replace FILE.labels.npy where it is not labels scm wrote beside FILE.npy' },
 };
 
 export const help: CommandHelp = {
@@ -110,6 +113,8 @@ export function samplerOption(values: OptionValues): Partial<SamplerChoice> {
   const sampler = name === undefined ? undefined : parseChoice('sampler', name, SAMPLERS, 'sampler');
   const steps = optInteger(values, 'steps');
   const nfe = optInteger(values, 'nfe');
+  checkEvaluations('--steps', steps);
+  checkEvaluations('--nfe', nfe);
   if (steps !== undefined && sampler !== undefined && sampler !== 'consistency') throw new UsageError(`--steps is for consistency sampling; give ${sampler} its budget with --nfe`);
   if (nfe !== undefined && sampler === 'consistency') throw new UsageError('--nfe is for teacher samplers; give consistency sampling its budget with --steps');
   if (steps !== undefined && nfe !== undefined) throw new UsageError('give either --steps (consistency sampling) or --nfe (teacher samplers), not both');
@@ -154,16 +159,26 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   checkSamplerFits(choice, loaded.meta, dir);
   const rows = byRow ? classRows(n, model.numClasses, dir) : undefined;
   checkSampleCount(n, model.sampleShape);
+  const { stale } = await planSampleFiles(out, model.numClasses > 0, flag(values, 'force'));
   const o = await openBackend(common.backend);
   const s = openForSampling(o, loaded);
   try {
     checkConditioning({ classLabel, guidance }, s, dir);
     const began = performance.now();
-    const progress = samplingProgress(io, n, began);
-    const draw = { ...choice, n, seed: common.seed, classLabel, guidance, ...(rows ? { labels: rows.labels } : {}), onBatch: progress.onBatch };
+    const progress = samplingProgress(io, n, began, { batch: defaultSampleBatch(model.sampleShape), evaluations: nfeOf(choice) });
+    const draw = {
+      ...choice,
+      n,
+      seed: common.seed,
+      classLabel,
+      guidance,
+      ...(rows ? { labels: rows.labels } : {}),
+      onBatch: progress.onBatch,
+      onEvaluation: progress.onEvaluation,
+    };
     const points = await drawSamplesOn(common.backend, o, s, loaded, 'ema', draw);
     progress.done();
-    const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw), rows?.cols);
+    const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw), rows?.cols, stale);
     const seconds = (performance.now() - began) / 1000;
     io.err(`${n} samples (${describeSampler(choice)}, step ${loaded.meta.step}) in ${seconds.toFixed(1)}s\n`);
     io.out(`${written.join('\n')}\n`);

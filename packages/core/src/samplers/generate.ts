@@ -34,6 +34,8 @@ export interface GenerateOptions {
   readonly guidance?: number;
   /** Called after each batch with the number of samples drawn so far: progress for long runs. */
   readonly onBatch?: (done: number) => void;
+  /** Called after each network evaluation of a batch: progress inside a batch of many steps. */
+  readonly onEvaluation?: () => void;
 }
 
 /**
@@ -103,7 +105,15 @@ export async function generate<T>(o: TensorOps<T>, model: Model, params: Record<
     const noise = Array.from({ length: noiseDraws(times) }, () => rng.normal(n * dim));
     const x = o.tidy(() => {
       const labels = opts.labels ? o.fromArray(oneHotLabels(opts.labels.subarray(start, start + n), model.numClasses), [n, model.numClasses + 1]) : undefined;
-      const f = field(o, model, params, sigmaD, labels, opts, n);
+      const network = field(o, model, params, sigmaD, labels, opts, n);
+      const onEvaluation = opts.onEvaluation;
+      const f: Field<T> = onEvaluation
+        ? (xt, t) => {
+            const y = network(xt, t);
+            onEvaluation();
+            return y;
+          }
+        : network;
       const z = noise.map((v) => o.fromArray(v, shape));
       if (opts.sampler === 'consistency') return consistencySample(o, f, z, times, sigmaD);
       return teacherSamplers[opts.sampler](o, f, o.mul(z[0], o.fill([], sigmaD)), grid, sigmaD);
