@@ -4,7 +4,6 @@
  * against 49; but onnxruntime-node is a native addon, which a platform may lack or fail to load.
  */
 import { createRequire } from 'node:module';
-import type { BackendName } from './args.js';
 
 let onnxLoads: boolean | undefined;
 
@@ -22,6 +21,6 @@ export function canLoadOnnx(): boolean {
 }
 
 /** onnx where the command runs on it and it loads, else wasm (every command's TensorFlow.js backend). */
-export function defaultBackend(backends: readonly BackendName[], onnx: () => boolean = canLoadOnnx): BackendName {
+export function defaultBackend(backends: readonly string[], onnx: () => boolean = canLoadOnnx): 'onnx' | 'wasm' {
   return backends.includes('onnx') && onnx() ? 'onnx' : 'wasm';
 }

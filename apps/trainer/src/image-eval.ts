@@ -23,7 +23,7 @@ import { accuracy, classify, loadClassifier, type LoadedClassifier } from './cla
 import { RunError, UsageError } from './errors.js';
 import { recordedClassifier } from './image-runs.js';
 import { describeData, isImageData, loadImages, specOf, type ImageDataConfig } from './images.js';
-import type { EvalOptions } from './commands/eval.js';
+import type { EvalOptions } from './eval-options.js';
 import { drawSamplesOn } from './onnx-backend.js';
 import type { Io } from './io.js';
 import { Progress } from './progress.js';

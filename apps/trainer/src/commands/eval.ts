@@ -4,7 +4,7 @@
  * cells. A data-vs-data row (two independent draws) shows the metrics' noise floor at this n.
  */
 import { checkerboardSupportFraction, energyDistance, Rng, slicedWasserstein2, type SamplerName } from '@scm/core';
-import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type BackendName, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
+import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
 import { openBackend, type Ops } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -14,6 +14,7 @@ import { saveEvalReport } from '../card.js';
 import { Progress } from '../progress.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
 import { drawSamplesOn } from '../onnx-backend.js';
+import type { EvalOptions } from '../eval-options.js';
 import { recipeMidT } from '../recipe.js';
 import { checkConditioning, checkMidT, consistencyChoices, describeConsistency, describeSampler, MID_T_HELP, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
 
@@ -89,21 +90,6 @@ export interface EvalReport {
   readonly weights: Weights;
   readonly rows: readonly EvalRow[];
 }
-
-export interface EvalOptions {
-  readonly n: number;
-  readonly seed: number;
-  /** Consistency step counts (consistency runs only). */
-  readonly steps?: readonly number[];
-  /** Consistency runs: the intermediate time of 2 or more steps (default the paper's). */
-  readonly midT?: number;
-  readonly guidance?: number;
-  /** Default: the EMA. */
-  readonly weights?: Weights;
-  /** 'onnx': samples come from exported sampler graphs on ONNX Runtime; else from core's samplers on the ops. */
-  readonly backend?: BackendName;
-}
-
 
 function score(points: Float32Array, reference: Float32Array, checkerboard: boolean, seed: number) {
   return {
