@@ -316,6 +316,12 @@ describe('resource limits, checked up front', () => {
       expect(r.code, flag).toBe(2);
       expect(oneLine(r.stderr)).toBe(`scm sample: ${flag} 1000000 is more than the 1000 network evaluations a sample may take`);
     }
+    // eval too, in a --steps list and for a teacher's --nfe, before the run is read.
+    for (const [flag, value] of [['--steps', '1,2,5000'], ['--nfe', '2000']]) {
+      const r = await scm('eval', '--run', teacher, flag, value);
+      expect(r.code, flag).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`^scm eval: ${flag} \\d+ is more than the 1000 network evaluations a sample may take$`));
+    }
     const r = await scm('sample', '--run', teacher, '--n', '4', '--sampler', 'ddim', '--nfe', '1000', '--backend', 'wasm', '--out', join(root, 'slow.csv'));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('sampled '));

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
 import { isImageRun } from '../images.js';
+import { checkEvaluations } from '../limits.js';
 import { saveEvalReport } from '../card.js';
 import { Progress } from '../progress.js';
 import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
@@ -156,6 +157,8 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
   if (n < 2) throw new UsageError(`--n must be at least 2 for the energy distance, got ${n}`);
   const stepsRaw = str(values, 'steps');
   const steps = stepsRaw === undefined ? undefined : parseIntegerList('steps', stepsRaw);
+  for (const count of steps ?? []) checkEvaluations('--steps', count);
+  checkEvaluations('--nfe', optInteger(values, 'nfe'));
   const guidance = optNumber(values, 'guidance');
   const weights = optWeights(values);
   const midT = optMidT(values);
