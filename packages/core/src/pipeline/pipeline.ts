@@ -141,13 +141,11 @@ export class Pipeline {
       if (n % classes !== 0) throw new RangeError(`generate: labels 'rows' needs n a multiple of the ${classes} classes, got ${n}`);
       return Int32Array.from({ length: n }, (_, i) => Math.floor(i / (n / classes)));
     }
-    const labels = typeof choice === 'number' ? new Int32Array(n).fill(choice) : Int32Array.from(choice);
-    if (labels.length !== n) throw new RangeError(`generate: got ${labels.length} labels for n = ${n}`);
-    const bad = labels.findIndex((l, i) => !(Number.isInteger(typeof choice === 'number' ? choice : (choice as ArrayLike<number>)[i]) && l >= 0 && l < classes));
-    if (bad >= 0) {
-      const value = typeof choice === 'number' ? choice : (choice as ArrayLike<number>)[bad];
-      throw new RangeError(`generate: label ${value} (sample ${bad}) is not a class of ${this.name} (0..${classes - 1}: ${this.classes.join(', ')})`);
-    }
+    const values = typeof choice === 'number' ? new Array<number>(n).fill(choice) : Array.from(choice);
+    if (values.length !== n) throw new RangeError(`generate: got ${values.length} labels for n = ${n}`);
+    const bad = values.findIndex((l) => !(Number.isInteger(l) && l >= 0 && l < classes));
+    if (bad >= 0) throw new RangeError(`generate: label ${values[bad]} (sample ${bad}) is not a class of ${this.name} (0..${classes - 1}: ${this.classes.join(', ')})`);
+    const labels = Int32Array.from(values);
     return labels;
   }
 
@@ -236,36 +234,42 @@ export class Pipeline {
 const CONFIG = 'config.json';
 const CHECKPOINT = 'checkpoint.safetensors';
 
-/** The spec and EMA weights of a source, wherever they are. */
-async function readModel(files: ModelFiles, onProgress?: (p: LoadProgress) => void): Promise<{ spec: unknown; weights: HostParams }> {
+type Checked = ReturnType<typeof checkSpec>;
+
+function parseConfig(bytes: Uint8Array, where: string): { format?: string } | null {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as { format?: string } | null;
+  } catch (e) {
+    throw new ModelSpecError(`${where}: ${CONFIG} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The checked spec and the EMA weights of a source, wherever they are. */
+async function readModel(files: ModelFiles, onProgress?: (p: LoadProgress) => void): Promise<Checked & { weights: HostParams }> {
   if (files.single) return fromWeightsOrCheckpoint(await files.read(BYTES_FILE, onProgress), files.where);
-  const config = await files.readIfPresent(CONFIG, onProgress);
-  if (config !== undefined) {
-    let parsed: { format?: string } | null;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(config)) as typeof parsed;
-    } catch (e) {
-      throw new ModelSpecError(`${files.where}: ${CONFIG} is not valid JSON (${(e as Error).message})`);
-    }
-    // A run folder's config.json is its RunInfo, without a format: its weights are in the checkpoint.
-    if (parsed?.format !== undefined) {
-      const { spec } = checkSpec(parsed);
-      const { weights } = decodeModelWeights(await files.read(spec.weights, onProgress));
-      return { spec, weights };
-    }
+  const bytes = await files.readIfPresent(CONFIG, onProgress);
+  const config = bytes === undefined ? undefined : parseConfig(bytes, files.where);
+  // A run folder's config.json is its RunInfo, without a format: its weights are in the checkpoint.
+  if (config?.format !== undefined) {
+    const checked = checkSpec(config);
+    return { ...checked, weights: decodeModelWeights(await files.read(checked.spec.weights, onProgress)).weights };
   }
   const checkpoint = await files.readIfPresent(CHECKPOINT, onProgress);
   if (checkpoint !== undefined) return fromWeightsOrCheckpoint(checkpoint, files.where);
-  if (config !== undefined) checkSpec(JSON.parse(new TextDecoder().decode(config)));
+  // A config.json without a checkpoint: checkSpec names what it lacks.
+  if (bytes !== undefined) checkSpec(config);
   throw new ModelSourceError(`${files.where} holds no model: neither a model's ${CONFIG} nor a run's ${CHECKPOINT}`);
 }
 
-function fromWeightsOrCheckpoint(bytes: Uint8Array, where: string): { spec: unknown; weights: HostParams } {
+function fromWeightsOrCheckpoint(bytes: Uint8Array, where: string): Checked & { weights: HostParams } {
   const { metadata } = decodeSafetensors(bytes);
-  if (isModelWeights(metadata)) return decodeModelWeights(bytes);
+  if (isModelWeights(metadata)) {
+    const { spec, weights } = decodeModelWeights(bytes);
+    return { ...checkSpec(spec), weights };
+  }
   const { meta, state } = decodeCheckpoint(bytes);
   const name = where.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? 'model';
-  return { spec: specOfCheckpoint(meta, name), weights: state.ema };
+  return { ...checkSpec(specOfCheckpoint(meta, name)), weights: state.ema };
 }
 
 function checkWeights(model: Model, weights: HostParams, where: string): void {
@@ -301,8 +305,7 @@ export interface LoadedModel {
  */
 export async function loadModel(source: PipelineSource, options: Omit<LoadPipelineOptions, 'engine'> = {}): Promise<LoadedModel> {
   const files = await openSource(source, options.fetch);
-  const { spec: raw, weights } = await readModel(files, options.onProgress);
-  const { spec, model, units } = checkSpec(raw);
+  const { spec, model, units, weights } = await readModel(files, options.onProgress);
   checkWeights(model, weights, files.where);
   return { spec, model, units, weights, files };
 }
