@@ -115,7 +115,8 @@ export async function trainToy(engine: Engine, options: ToyOptions, onProgress: 
         loss = (await session.stepper.step()).loss;
         done++;
         const now = performance.now();
-        if (now - since.time >= wait) {
+        // The phase's last step is plotted once, below; plotting it here too would leave that plot no steps to time.
+        if (i < steps - 1 && now - since.time >= wait) {
           await report(mode === 'scd' ? 'sCD' : 'teacher', ((done - since.step) * 1000) / (now - since.time), loss);
           since = { step: done, time: performance.now() };
           wait = Math.max(options.drawEveryMs, 3 * (since.time - now));

@@ -32,6 +32,7 @@ describe('trainToy', () => {
       expect(reports.slice(0, teacherPhase.length)).toEqual(teacherPhase);
       expect(teacherPhase.at(-1)!.step).toBe(3);
       expect(reports.map((r) => r.step)).toEqual([...reports.map((r) => r.step)].sort((x, y) => x - y));
+      for (const r of reports) expect(r.stepsPerSec).toBeGreaterThan(0);
       for (const r of reports) expect(r.sampler).toBe(r.phase === 'teacher' ? 'teacher, 8-step DDIM' : 'student, 1 step');
       for (const r of reports) {
         expect(r.samples).toHaveLength(2000);
@@ -45,6 +46,14 @@ describe('trainToy', () => {
     const [a, b] = [onnx.at(-1)!.samples, eager.at(-1)!.samples];
     expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-3);
   }, 120_000);
+
+  it('plots each step once, with a rate above zero, when every step is a phase\'s last', async () => {
+    const reports: ToyProgress[] = [];
+    const engine = await createOnnxEngine({ ort: ort as unknown as OrtModule });
+    await trainToy(engine, { ...OPTIONS, teacherSteps: 1, studentSteps: 1 }, (p) => reports.push(p), () => false);
+    expect(reports.map((r) => `${r.phase} ${r.step}`)).toEqual(['teacher 1', 'done 2']);
+    for (const r of reports) expect(r.stepsPerSec).toBeGreaterThan(0);
+  }, 60_000);
 
   it('stops when asked, between steps', async () => {
     const reports = await run(await createOnnxEngine({ ort: ort as unknown as OrtModule }), 1);
