@@ -11,12 +11,12 @@
  */
 import { existsSync } from 'node:fs';
 import { T_MID } from '@scm/core';
-import { openBackend } from '../../apps/trainer/src/backend.js';
+import { openBackend } from '../../apps/trainer/src/backends/backend.js';
 import { evaluate } from '../../apps/trainer/src/commands/eval.js';
-import { classifierFor, evaluateImages } from '../../apps/trainer/src/image-eval.js';
-import { isImageRun } from '../../apps/trainer/src/images.js';
-import { Progress } from '../../apps/trainer/src/progress.js';
-import { loadRun, type LoadedRun } from '../../apps/trainer/src/run-folder.js';
+import { classifierFor, evaluateImages } from '../../apps/trainer/src/evaluation/image-eval.js';
+import { isImageRun } from '../../apps/trainer/src/data/images.js';
+import { Progress } from '../../apps/trainer/src/run/progress.js';
+import { loadRun, type LoadedRun } from '../../apps/trainer/src/run/run-folder.js';
 import { markdownTable, writeResults } from '../lib.js';
 
 const MID_TS = [0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3];

@@ -48,8 +48,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { QUICKSTART } from '../../apps/trainer/src/commands/quickstart.js';
-import { scatterPng } from '../../apps/trainer/src/plot.js';
-import { loadRun } from '../../apps/trainer/src/run-folder.js';
+import { scatterPng } from '../../apps/trainer/src/drawing/plot.js';
+import { loadRun } from '../../apps/trainer/src/run/run-folder.js';
 import { markdownTable, resultsDir, SCALE, smoke, writeResults } from '../lib.js';
 
 const PAIRS = Math.round(50_000 * SCALE);

@@ -2,7 +2,7 @@
  * The scm command line: dispatch to the commands, help, and one-line errors with exit codes
  * (2: usage, 1: runtime). bin/scm.js runs `runCli`; `main` is exported so tests can run it in-process.
  */
-import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './args.js';
+import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './options/args.js';
 import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
 import * as exportCommand from './commands/export.js';
@@ -13,10 +13,10 @@ import * as sample from './commands/sample.js';
 import * as trainClassifier from './commands/train-classifier.js';
 import * as trainCt from './commands/train-ct.js';
 import * as trainTeacher from './commands/train-teacher.js';
-import { describeError, exitCodeOf, UsageError } from './errors.js';
-import { processIo, withArgv, type Io } from './io.js';
-import { didYouMean } from './suggest.js';
-import { VERSION } from './version.js';
+import { describeError, exitCodeOf, UsageError } from './options/errors.js';
+import { processIo, withArgv, type Io } from './options/io.js';
+import { didYouMean } from './options/suggest.js';
+import { VERSION } from './options/version.js';
 
 interface Command {
   readonly help: CommandHelp;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { glyphRows, rasterize, textWidth } from '../src/bitmap-font.js';
-import { formatTick, logTicks, niceTicks } from '../src/axes.js';
+import { glyphRows, rasterize, textWidth } from '../src/drawing/bitmap-font.js';
+import { formatTick, logTicks, niceTicks } from '../src/drawing/axes.js';
 
 describe('bitmap font and ticks', () => {
   it('has a distinct glyph for every character it draws, and ? for the rest', () => {

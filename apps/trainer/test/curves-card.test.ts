@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CARD_MARKER, renderCard, writeCard } from '../src/card.js';
-import { panelBoxes } from '../src/curves.js';
+import { CARD_MARKER, renderCard, writeCard } from '../src/report/card.js';
+import { panelBoxes } from '../src/report/curves.js';
 import { oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
 
 const root = tempDir();

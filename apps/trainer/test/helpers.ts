@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint } from '@scm/core';
 import { main } from '../src/cli.js';
-import type { Io } from '../src/io.js';
+import type { Io } from '../src/options/io.js';
 
 export interface CliResult {
   readonly code: number;

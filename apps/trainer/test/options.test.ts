@@ -4,10 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOY2D_RECIPE } from '@scm/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BACKENDS, TFJS_BACKENDS } from '../src/args.js';
-import { defaultBackend } from '../src/backend-choice.js';
+import { BACKENDS, TFJS_BACKENDS } from '../src/options/args.js';
+import { defaultBackend } from '../src/options/backend-choice.js';
 import { QUICKSTART } from '../src/commands/quickstart.js';
-import { coarsestResolution, imageUnetRecipe } from '../src/recipe.js';
+import { coarsestResolution, imageUnetRecipe } from '../src/recipe/recipe.js';
 import { BIN, scm, tempDir } from './helpers.js';
 
 const root = tempDir();

@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { plotRange, scatterBox, scatterPng } from '../src/plot.js';
-import { toCsv } from '../src/sampling.js';
+import { plotRange, scatterBox, scatterPng } from '../src/drawing/plot.js';
+import { toCsv } from '../src/sampling/sampling.js';
 
 const pixel = (png: PNG, x: number, y: number) => png.data[4 * (y * png.width + x)];
 

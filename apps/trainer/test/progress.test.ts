@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '@scm/core';
-import { formatDuration, Progress } from '../src/progress.js';
+import { formatDuration, Progress } from '../src/run/progress.js';
 
 const entry = (step: number): LogEntry => ({ step, loss: 0.81234, gradNorm: 1, lr: 1e-3, skipped: 0, stepsPerSec: 12.34, elapsedSec: 10, etaSec: 151 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TOY2D_RECIPE } from '@scm/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { differingTensors, readCheckpoint, scm, tempDir } from './helpers.js';
-import { splitRecord } from '../src/config-check.js';
+import { splitRecord } from '../src/run/config-check.js';
 
 const root = tempDir();
 afterAll(() => rmSync(root, { recursive: true, force: true }));

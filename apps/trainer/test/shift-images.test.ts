@@ -1,7 +1,7 @@
 /** The classifier's shift augmentation against a direct reference: a whole-pixel move with edges repeated. */
 import { Rng } from '@scm/core';
 import { describe, expect, it } from 'vitest';
-import { shiftImages } from '../src/classifier.js';
+import { shiftImages } from '../src/evaluation/classifier.js';
 
 /** Pixel (y, x, c) of image [size, size, channels] moved by (dy, dx): the source pixel clamped into the image. */
 function moved(image: Float32Array, size: number, channels: number, dy: number, dx: number): Float32Array {

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { createTfjsOps } from '@scm/tfjs';
-import { classify, loadClassifier } from '../../../apps/trainer/src/classifier.js';
-import { fitToClassifier } from '../../../apps/trainer/src/image-eval.js';
-import type { Ops } from '../../../apps/trainer/src/backend.js';
+import { classify, loadClassifier } from '../../../apps/trainer/src/evaluation/classifier.js';
+import { fitToClassifier } from '../../../apps/trainer/src/evaluation/image-eval.js';
+import type { Ops } from '../../../apps/trainer/src/backends/backend.js';
 import { ROOT } from './workspace.js';
 
 /** The tiles of a grid PNG of `n` square images of side `size`, grey levels as data units in [-1, 1]. */

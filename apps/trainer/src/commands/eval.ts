@@ -4,20 +4,20 @@
  * cells. A data-vs-data row (two independent draws) shows the metrics' noise floor at this n.
  */
 import { checkerboardSupportFraction, energyDistance, Rng, slicedWasserstein2, type SamplerName } from '@scm/core';
-import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
-import { openBackend, type Ops } from '../backend.js';
-import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
-import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../image-eval.js';
-import { isImageRun } from '../images.js';
-import { checkEvaluations } from '../limits.js';
-import { saveEvalReport } from '../card.js';
-import { Progress } from '../progress.js';
-import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run-folder.js';
-import { drawSamplesOn } from '../onnx-backend.js';
-import type { EvalOptions } from '../eval-options.js';
-import { recipeMidT } from '../recipe.js';
-import { checkConditioning, checkMidT, consistencyChoices, describeConsistency, describeSampler, MID_T_HELP, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from '../sampling.js';
+import { BACKENDS, commonOptions, flag, optInteger, optNumber, parseIntegerList, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../options/args.js';
+import { openBackend, type Ops } from '../backends/backend.js';
+import { UsageError } from '../options/errors.js';
+import type { Io } from '../options/io.js';
+import { DEFAULT_GUIDANCE, IMAGE_EVAL_N, runImageEval } from '../evaluation/image-eval.js';
+import { isImageRun } from '../data/images.js';
+import { checkEvaluations } from '../run/limits.js';
+import { saveEvalReport } from '../report/card.js';
+import { Progress } from '../run/progress.js';
+import { EVAL_FILE, evalFile, loadRun, type LoadedRun, type Weights } from '../run/run-folder.js';
+import { drawSamplesOn } from '../sampling/onnx-sampling.js';
+import type { EvalOptions } from '../evaluation/eval-options.js';
+import { recipeMidT } from '../recipe/recipe.js';
+import { checkConditioning, checkMidT, consistencyChoices, describeConsistency, describeSampler, MID_T_HELP, nfeOf, openForSampling, optMidT, optWeights, weightsLabel, type SamplerChoice } from '../sampling/sampling.js';
 
 const DEFAULT_N = 10000;
 const DEFAULT_STEPS = [1, 2];

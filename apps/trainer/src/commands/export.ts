@@ -15,14 +15,15 @@ import {
   type CommandHelp,
   type OptionSpecs,
   type OptionValues,
-} from '../args.js';
-import { RunError, UsageError } from '../errors.js';
-import type { Io } from '../io.js';
-import { describeModelIo, exportRunDenoiser, exportRunSampler, loadOnnx, modelIo } from '../onnx-backend.js';
-import { writeAtomic } from '../atomic-file.js';
-import { describeMode, loadRun } from '../run-folder.js';
-import { recipeMidT } from '../recipe.js';
-import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling.js';
+} from '../options/args.js';
+import { RunError, UsageError } from '../options/errors.js';
+import type { Io } from '../options/io.js';
+import { describeModelIo, exportRunDenoiser, exportRunSampler, modelIo } from '../export/onnx-export.js';
+import { loadOnnx } from '../backends/onnx.js';
+import { writeAtomic } from '../run/atomic-file.js';
+import { describeMode, loadRun } from '../run/run-folder.js';
+import { recipeMidT } from '../recipe/recipe.js';
+import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling/sampling.js';
 import {
   checkModelName,
   CONFIG_FILE,
@@ -34,9 +35,9 @@ import {
   tritonTensors,
   VERSION,
   writeTritonRepository,
-} from '../triton.js';
+} from '../export/triton.js';
 import { extname, join } from 'node:path';
-import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../limits.js';
+import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../run/limits.js';
 
 const FORMATS = ['onnx'] as const;
 const DEFAULT_STEPS = 2;

@@ -8,14 +8,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createModel, encodeModelWeights, MODEL_FORMAT, T_MID, type ModelSpec } from '@scm/core';
 import { datasetClassNames, DATASET_NAMES } from '@scm/datasets';
-import { optNumber, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
-import { writeAtomic, writeJson } from '../atomic-file.js';
-import { RunError, UsageError } from '../errors.js';
-import { isImageData } from '../images.js';
-import type { Io } from '../io.js';
-import { exportRunSampler, loadOnnx } from '../onnx-backend.js';
-import { ensureFolder, loadRun } from '../run-folder.js';
-import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling.js';
+import { optNumber, requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../options/args.js';
+import { writeAtomic, writeJson } from '../run/atomic-file.js';
+import { RunError, UsageError } from '../options/errors.js';
+import { isImageData } from '../data/images.js';
+import type { Io } from '../options/io.js';
+import { exportRunSampler } from '../export/onnx-export.js';
+import { loadOnnx } from '../backends/onnx.js';
+import { ensureFolder, loadRun } from '../run/run-folder.js';
+import { checkConditioning, checkMidT, MID_T_HELP, optMidT } from '../sampling/sampling.js';
 
 /** The step counts a package ships samplers for: what sCD and sCT students are distilled and evaluated at. */
 const SHIPPED_STEPS = [1, 2] as const;

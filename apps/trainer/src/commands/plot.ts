@@ -4,11 +4,11 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
-import { CURVES_FILE, writeCurves } from '../curves.js';
-import { RunError, UsageError } from '../errors.js';
-import type { Io } from '../io.js';
-import { LOG_FILE } from '../run-folder.js';
+import { requireStr, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../options/args.js';
+import { CURVES_FILE, writeCurves } from '../report/curves.js';
+import { RunError, UsageError } from '../options/errors.js';
+import type { Io } from '../options/io.js';
+import { LOG_FILE } from '../run/run-folder.js';
 
 const OPTIONS: OptionSpecs = {
   run: { type: 'string', value: 'DIR', help: `run folder whose ${LOG_FILE} to draw` },

@@ -5,16 +5,16 @@
  */
 import { basename, join } from 'node:path';
 import { TOY2D_RECIPE } from '@scm/core';
-import { BACKENDS, commonOptions, optInteger, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
-import { openBackend } from '../backend.js';
-import { trainConsistency } from '../consistency.js';
-import type { Io } from '../io.js';
-import { scatterPng } from '../plot.js';
-import { formatDuration, Progress } from '../progress.js';
-import { writeAtomic, writeJson } from '../atomic-file.js';
-import { loadRun } from '../run-folder.js';
-import { describeSampler, drawSamples, openForSampling, type SamplerChoice } from '../sampling.js';
-import type { TrainResult } from '../training.js';
+import { BACKENDS, commonOptions, optInteger, str, type CommandHelp, type OptionSpecs, type OptionValues } from '../options/args.js';
+import { openBackend } from '../backends/backend.js';
+import { trainConsistency } from '../training/consistency.js';
+import type { Io } from '../options/io.js';
+import { scatterPng } from '../drawing/plot.js';
+import { formatDuration, Progress } from '../run/progress.js';
+import { writeAtomic, writeJson } from '../run/atomic-file.js';
+import { loadRun } from '../run/run-folder.js';
+import { describeSampler, drawSamples, openForSampling, type SamplerChoice } from '../sampling/sampling.js';
+import type { TrainResult } from '../training/training.js';
 import { evaluateAndSave, formatEvalTable, type EvalReport } from './eval.js';
 import { trainTeacher } from './train-teacher.js';
 

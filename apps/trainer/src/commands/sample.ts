@@ -13,17 +13,17 @@ import {
   type CommandHelp,
   type OptionSpecs,
   type OptionValues,
-} from '../args.js';
-import { openBackend } from '../backend.js';
-import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
-import { drawSamplesOn } from '../onnx-backend.js';
-import { isImageRun } from '../images.js';
-import { recipeMidT } from '../recipe.js';
-import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../limits.js';
-import { samplingProgress } from '../progress.js';
-import { loadSampleSource } from '../model-source.js';
-import { checkOutput, IMAGE_SAMPLE_N, planSampleFiles, writeSamples } from '../sample-output.js';
+} from '../options/args.js';
+import { openBackend } from '../backends/backend.js';
+import { UsageError } from '../options/errors.js';
+import type { Io } from '../options/io.js';
+import { drawSamplesOn } from '../sampling/onnx-sampling.js';
+import { isImageRun } from '../data/images.js';
+import { recipeMidT } from '../recipe/recipe.js';
+import { checkEvaluations, checkSampleCount, MAX_EVALUATIONS } from '../run/limits.js';
+import { samplingProgress } from '../run/progress.js';
+import { loadSampleSource } from '../sampling/model-source.js';
+import { checkOutput, IMAGE_SAMPLE_N, planSampleFiles, writeSamples } from '../sampling/sample-output.js';
 import {
   checkConditioning,
   checkSamplerFits,
@@ -37,7 +37,7 @@ import {
   sampleLabels,
   SAMPLERS,
   type SamplerChoice,
-} from '../sampling.js';
+} from '../sampling/sampling.js';
 
 const DEFAULT_N = 10000;
 

@@ -4,15 +4,15 @@
  * training images; reports the accuracy on held-out images and writes a classifier run folder.
  */
 import { join } from 'node:path';
-import { commonOptions, flag, optInteger, optNumber, requireStr, type CommandHelp, type OptionSpecs, type OptionValues } from '../args.js';
-import { openBackend } from '../backend.js';
-import { MAX_STAGES, trainClassifier } from '../classifier.js';
-import { UsageError } from '../errors.js';
-import { DATA_HELP, IMAGE_DATA_OPTIONS, imageDataSpec } from '../images.js';
-import type { Io } from '../io.js';
-import { formatDuration, formatLoss, Progress } from '../progress.js';
-import { CONFIG_FILE, hasCheckpoint, prepareNewRunFolder } from '../run-folder.js';
-import { lrScheduleOption, optLrSchedule } from '../lr-schedule.js';
+import { commonOptions, flag, optInteger, optNumber, requireStr, type CommandHelp, type OptionSpecs, type OptionValues } from '../options/args.js';
+import { openBackend } from '../backends/backend.js';
+import { MAX_STAGES, trainClassifier } from '../evaluation/classifier.js';
+import { UsageError } from '../options/errors.js';
+import { DATA_HELP, IMAGE_DATA_OPTIONS, imageDataSpec } from '../data/images.js';
+import type { Io } from '../options/io.js';
+import { formatDuration, formatLoss, Progress } from '../run/progress.js';
+import { CONFIG_FILE, hasCheckpoint, prepareNewRunFolder } from '../run/run-folder.js';
+import { lrScheduleOption, optLrSchedule } from '../recipe/lr-schedule.js';
 
 export const CLASSIFIER_DEFAULTS = { steps: 500, batch: 64, lr: 1e-2, width: 16, shift: 0 } as const;
 /**

@@ -12,13 +12,13 @@ import {
   type CommandHelp,
   type OptionSpecs,
   type OptionValues,
-} from '../args.js';
-import { UsageError } from '../errors.js';
-import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../image-runs.js';
-import { DATA_HELP, describeData, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../images.js';
-import type { Io } from '../io.js';
-import { IMAGE_RECIPE, recipeBatch, recipeLr, TOY2D_RECIPE } from '../recipe.js';
-import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training.js';
+} from '../options/args.js';
+import { UsageError } from '../options/errors.js';
+import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../training/image-runs.js';
+import { DATA_HELP, describeData, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../data/images.js';
+import type { Io } from '../options/io.js';
+import { IMAGE_RECIPE, recipeBatch, recipeLr, TOY2D_RECIPE } from '../recipe/recipe.js';
+import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training/training.js';
 
 const OPTIONS: OptionSpecs = {
   data: { type: 'string', value: 'NAME', help: DATA_HELP },
