@@ -7,6 +7,7 @@
 import type { TensorOps } from '../tensor/ops.js';
 import type { Conditioning, Model } from '../models/model.js';
 import { jvp } from '../autodiff/jvp.js';
+import { Rng } from '../random/index.js';
 import { perExample } from '../trigflow/schedule.js';
 import { adaptiveWeightedMse, mapCond, mapRecord } from './batch.js';
 
@@ -26,6 +27,19 @@ export interface TangentSettings<T = never> {
   readonly normalize: boolean;
   /** The c of the normalisation (0.1). */
   readonly c: number;
+  /**
+   * What one norm covers: 'example' (the paper's; default), or 'batch', one norm for the whole
+   * batch, the root mean square of the per-example norms. For images an example's norm already
+   * spans the whole image; for 2-D points it is per point, which rescales every point's tangent to
+   * about the same length, and 'batch' keeps their relative sizes as an image's pixels keep theirs.
+   */
+  readonly over?: 'example' | 'batch';
+  /**
+   * A step h > 0 replaces the forward-mode JVP by the central difference
+   * (F(x + h v, t + h dt) - F(x - h v, t - h dt)) / 2h along the same tangents, an option of
+   * NVIDIA's FastGen for networks without a JVP; absent: the exact JVP.
+   */
+  readonly jvpStep?: number;
 }
 
 /** What pass 1 of the sCM loss computes without gradients: the stop-gradient network output, its time derivative term and the tangent. */
@@ -57,12 +71,12 @@ export function scmTarget<T>(
     const sigma = o.fill([], s.sigmaD);
     const cs = o.mul(o.cos(t), o.sin(t));
     const csb = perExample(o, cs, rank);
-    const { primal: Fminus, tangent: J } = jvp(
-      o,
-      (d, x, tt) => model.F(d, mapRecord(params, (v) => d.lift(v)), x, tt, mapCond(cond, (v) => d.lift(v))),
-      [o.div(xt, sigma), t],
-      [o.div(o.mul(csb, dxdt), sigma), cs],
-    );
+    const primals: [T, T] = [o.div(xt, sigma), t];
+    const tangents: [T, T] = [o.div(o.mul(csb, dxdt), sigma), cs];
+    const { primal: Fminus, tangent: J } =
+      s.jvpStep === undefined
+        ? jvp(o, (d, x, tt) => model.F(d, mapRecord(params, (v) => d.lift(v)), x, tt, mapCond(cond, (v) => d.lift(v))), primals, tangents)
+        : centralDifference(o, model, params, primals, tangents, s.jvpStep, cond);
     const cos = perExample(o, o.cos(t), rank);
     const first = o.mul(o.neg(o.mul(cos, cos)), o.sub(o.mul(sigma, Fminus), dxdt));
     const second = o.add(o.mul(csb, xt), o.mul(sigma, J));
@@ -70,11 +84,26 @@ export function scmTarget<T>(
     let g = o.sub(first, o.mul(r, second));
     if (s.normalize) {
       const axes = Array.from({ length: rank }, (_, i) => i + 1);
-      const norm = o.sqrt(o.sum(o.mul(g, g), axes, true));
+      const squares = o.sum(o.mul(g, g), axes, true);
+      const norm = o.sqrt(s.over === 'batch' ? o.mean(squares) : squares);
       g = o.div(g, o.add(norm, o.fill([], s.c)));
     }
     return { Fminus, J, g };
   });
+}
+
+/**
+ * F and its derivative along (dx, dt) by central differences: every network call gets its own copy
+ * of the dropout stream, so all three see the masks the exact JVP's one pass would.
+ */
+function centralDifference<T>(o: TensorOps<T>, model: Model, params: Record<string, T>, [x, t]: [T, T], [dx, dt]: [T, T], h: number, cond?: Conditioning<T>) {
+  if (!(h > 0 && Number.isFinite(h))) throw new Error(`jvpStep must be a positive number, got ${h}`);
+  const stream = cond?.dropoutRng;
+  const F = (xs: T, ts: T) => model.F(o, params, xs, ts, { ...cond, ...(stream ? { dropoutRng: Rng.fromState(stream.state()) } : {}) });
+  const step = o.fill([], h);
+  const plus = F(o.add(x, o.mul(dx, step)), o.add(t, o.mul(dt, step)));
+  const minus = F(o.sub(x, o.mul(dx, step)), o.sub(t, o.mul(dt, step)));
+  return { primal: F(x, t), tangent: o.div(o.sub(plus, minus), o.fill([], 2 * h)) };
 }
 
 /** Pass 2: mean of exp(-u) (F_theta - F- - g)^2 + u, differentiated through F_theta and u only. */

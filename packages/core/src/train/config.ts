@@ -64,6 +64,17 @@ export interface TrainConfig {
   readonly tangentNormalize: boolean;
   /** The constant c of the tangent normalisation. Default 0.1. */
   readonly tangentC: number;
+  /**
+   * What one tangent norm covers: 'example' (the paper's Algorithm 1; absent means it) or 'batch',
+   * one norm for the batch (the root mean square of the per-example norms), which for 2-D points
+   * keeps the tangents' relative sizes as an image's per-example norm keeps its pixels'.
+   */
+  readonly tangentNormOver?: 'example' | 'batch';
+  /**
+   * sCM's dF/dt by a central finite difference of this step (FastGen's option for networks without
+   * a JVP) instead of the exact forward-mode JVP; absent: exact.
+   */
+  readonly jvpStep?: number;
   /** Probability of replacing a label by the null class (teacher CFG training). */
   readonly labelDropout: number;
   /** sCD with CFG: s ~ U[1, guidanceMax] fed to the student; 0 when unconditional. */
@@ -108,8 +119,8 @@ export function defaultTrainConfig(mode: TrainMode, overrides: Partial<TrainConf
  * Checks the settings a step relies on.
  *
  * @throws Error naming the setting: steps not a non-negative integer, batch not a positive integer, an unknown mode,
- *   sigmaD not positive, clip or tangentWarmup negative, labelDropout outside [0, 1), or guidanceMax
- *   neither 0 nor >= 1.
+ *   sigmaD not positive, clip or tangentWarmup negative, tangentNormOver neither 'example' nor 'batch',
+ *   jvpStep given but not a positive number, labelDropout outside [0, 1), or guidanceMax neither 0 nor >= 1.
  */
 export function validateTrainConfig(c: TrainConfig): void {
   const integer = (name: keyof TrainConfig, least: number, what: string) => {
@@ -122,6 +133,10 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.sigmaD > 0)) throw new Error(`sigmaD must be positive, got ${c.sigmaD}`);
   if (!(c.clip >= 0)) throw new Error(`clip must be >= 0, got ${c.clip}`);
   if (!(c.tangentWarmup >= 0)) throw new Error(`tangentWarmup must be >= 0, got ${c.tangentWarmup}`);
+  if (c.tangentNormOver !== undefined && !['example', 'batch'].includes(c.tangentNormOver)) {
+    throw new Error(`tangentNormOver must be 'example' or 'batch', got ${String(c.tangentNormOver)}`);
+  }
+  if (c.jvpStep !== undefined && !(c.jvpStep > 0 && Number.isFinite(c.jvpStep))) throw new Error(`jvpStep must be a positive number, got ${c.jvpStep}`);
   if (!(c.labelDropout >= 0 && c.labelDropout < 1)) throw new Error(`labelDropout must be in [0, 1), got ${c.labelDropout}`);
   if (!(c.guidanceMax === 0 || c.guidanceMax >= 1)) throw new Error(`guidanceMax must be 0 (off) or >= 1, got ${c.guidanceMax}`);
 }

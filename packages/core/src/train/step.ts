@@ -166,7 +166,14 @@ function lossAndGrads<T>(o: TensorOps<T>, ctx: StepContext<T>, params: Record<st
   // Both passes must see the same dropout masks: pass 1 gets a copy of the stream in its current state.
   const dropout = batch.cond?.dropoutRng;
   const pass1 = { ...batch.cond, ...(dropout ? { dropoutRng: Rng.fromState(dropout.state()) } : {}) };
-  const settings = { sigmaD: c.sigmaD, r, normalize: c.tangentNormalize, c: c.tangentC };
+  const settings = {
+    sigmaD: c.sigmaD,
+    r,
+    normalize: c.tangentNormalize,
+    c: c.tangentC,
+    ...(c.tangentNormOver ? { over: c.tangentNormOver } : {}),
+    ...(c.jvpStep !== undefined ? { jvpStep: c.jvpStep } : {}),
+  };
   const { Fminus, g } = scmTarget(o, model, params, xt, batch.t, dxdt, settings, pass1);
   return valueAndGrad(
     o,
