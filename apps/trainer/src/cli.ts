@@ -3,6 +3,7 @@
  * (2: usage, 1: runtime). bin/scm.js runs `runCli`; `main` is exported so tests can run it in-process.
  */
 import { formatHelp, parseOptions, type CommandHelp, type OptionValues } from './options/args.js';
+import * as card from './commands/card.js';
 import * as distill from './commands/distill.js';
 import * as evalCommand from './commands/eval.js';
 import * as exportCommand from './commands/export.js';
@@ -23,7 +24,7 @@ interface Command {
   run(values: OptionValues, io: Io): Promise<void>;
 }
 
-const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, packageCommand, plot, quickstart, trainClassifier];
+const COMMANDS: readonly Command[] = [trainTeacher, distill, trainCt, sample, evalCommand, exportCommand, packageCommand, plot, card, quickstart, trainClassifier];
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.help.name.length)) + 2;

@@ -1,9 +1,9 @@
-/** curves.png and README.md beside every checkpoint, `scm plot`, and the card's refresh by `scm eval`. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+/** curves.png and README.md beside every checkpoint, `scm plot`, `scm card`, and the card's refresh by `scm eval`. */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CARD_MARKER, renderCard, writeCard } from '../src/report/card.js';
+import { CARD_MARKER, CARD_SECTION_END, CARD_SECTION_START, renderCard, writeCard } from '../src/report/card.js';
 import { panelBoxes } from '../src/report/curves.js';
 import { oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
 
@@ -97,5 +97,47 @@ describe('run card', () => {
     const card = renderCard({ name: 'old', info: meta, step: 3, record: {}, log: [] });
     expect(card).toContain('Not recorded: this run was started before scm recorded its command line');
     expect(card).toMatch(/\| training time \| none yet \|/);
+  });
+
+  it("rewrites only the card section of a README of one's own, wherever it sits", async () => {
+    const own = join(root, 'own-with-section');
+    cpSync(run, own, { recursive: true });
+    const before = `# my model\n\nWhat it is for.\n\n${CARD_SECTION_START}\nstale\n${CARD_SECTION_END}\n`;
+    const after = '\n## Licence\n\nMine.\n';
+    writeFileSync(join(own, 'README.md'), before + after);
+    const { meta } = readCheckpoint(own);
+    expect(await writeCard(own, meta, meta.step)).toBe(true);
+    const text = readFileSync(join(own, 'README.md'), 'utf8');
+    const start = text.indexOf(CARD_SECTION_START);
+    const end = text.indexOf(CARD_SECTION_END) + CARD_SECTION_END.length + 1;
+    expect(text.slice(0, start)).toBe('# my model\n\nWhat it is for.\n\n');
+    expect(text.slice(end)).toBe(after);
+    const section = text.slice(start, end);
+    expect(section).not.toContain('stale');
+    expect(section).toContain(`## Run card: own-with-section`);
+    expect(section).toMatch(/^### Command$/m);
+    expect(section).toContain(`scm ${argv.join(' ')}`);
+    expect(section).toMatch(/\| steps \| 6 of 6 \|/);
+    expect(section).not.toContain(CARD_MARKER);
+    // A second refresh changes nothing.
+    expect(await writeCard(own, meta, meta.step)).toBe(true);
+    expect(readFileSync(join(own, 'README.md'), 'utf8')).toBe(text);
+  });
+
+  it('scm card writes the card and its curves, and refuses a README of one\'s own without a section', async () => {
+    const copy = join(root, 'card-copy');
+    cpSync(run, copy, { recursive: true });
+    rmSync(join(copy, 'README.md'));
+    rmSync(join(copy, 'curves.png'));
+    const r = await scm('card', '--run', copy);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([join(copy, 'README.md'), join(copy, 'curves.png')]);
+    expect(readFileSync(join(copy, 'README.md'), 'utf8')).toBe(readFileSync(join(run, 'README.md'), 'utf8').replaceAll('# teacher', '# card-copy'));
+    expect(readFileSync(join(copy, 'curves.png'))).toEqual(readFileSync(join(run, 'curves.png')));
+    writeFileSync(join(copy, 'README.md'), '# mine\n');
+    const refused = await scm('card', '--run', copy);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/README\.md is not a card scm wrote and has no card section/);
+    expect(readFileSync(join(copy, 'README.md'), 'utf8')).toBe('# mine\n');
   });
 });

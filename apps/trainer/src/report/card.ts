@@ -1,8 +1,10 @@
 /**
  * A run folder's card (README.md): what was trained (mode, network, data, teacher), the command
  * that started it, the steps done of the total, the training time, the backend and the latest
- * eval.json as a table. Rewritten at every checkpoint and by scm eval from the folder's files, so
- * it never goes stale; a README.md we did not write (no marker on its first line) is left alone.
+ * eval.json as a table. Rewritten at every checkpoint, by scm eval and by scm card from the folder's
+ * files, so it never goes stale. A README.md of someone's own (no marker on its first line) is left
+ * alone, except for a section between CARD_SECTION_START and CARD_SECTION_END: that is how the
+ * hand-written model cards of models/ carry the same card.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -18,6 +20,9 @@ import { describeMode, EVAL_FILE, evalFile, readLog, readRunRecord, type LoadedR
 export const CARD_FILE = 'README.md';
 /** The first line of every card we write: a README.md without it is someone's own, never replaced. */
 export const CARD_MARKER = '<!-- scm run card: rewritten by scm at every checkpoint and scm eval; remove this line to keep your edits -->';
+/** Around the card's section in a README.md of someone's own: what lies between is rewritten, the rest kept. */
+export const CARD_SECTION_START = '<!-- scm run card: rewritten by scm up to the end marker; edit outside it -->';
+export const CARD_SECTION_END = '<!-- end of scm run card -->';
 
 export function describeModel(m: ModelConfig): string {
   return m.kind === 'mlp' ? `mlp ${m.width}x${m.blocks}` : describeUnet(m);
@@ -60,7 +65,8 @@ export function markdownTable(rows: readonly Record<string, unknown>[]): string 
   return [line(columns), line(columns.map(() => '---')), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
-export function renderCard(f: CardFacts): string {
+/** The card as a whole README.md, or (`section`) as the section that a README of someone's own carries. */
+export function renderCard(f: CardFacts, section = false): string {
   const { info } = f;
   const mlpFeatures = info.model.kind === 'mlp' && info.model.inputFeatures ? ` (${info.model.inputFeatures} input features)` : '';
   const facts: Array<[string, string]> = [
@@ -81,22 +87,23 @@ export function renderCard(f: CardFacts): string {
   const evaluation = report?.rows
     ? [`From \`${EVAL_FILE}\` (step ${report.step ?? '?'}, n ${report.n ?? '?'}, ${report.weights ?? 'ema'} weights):`, '', markdownTable(report.rows)]
     : [`None yet: \`scm eval --run ${f.name}\` writes \`${EVAL_FILE}\` and this table.`];
+  const h = section ? '###' : '##';
   return [
-    CARD_MARKER,
-    `# ${f.name}`,
+    ...(section ? [CARD_SECTION_START, `## Run card: ${f.name}`] : [CARD_MARKER, `# ${f.name}`]),
     '',
     '| | |',
     '| --- | --- |',
     ...facts.map(([k, v]) => `| ${k} | ${v} |`),
     '',
-    '## Command',
+    `${h} Command`,
     '',
     ...command,
     '',
-    ...(f.log.length > 0 ? ['## Training curves', '', `![loss, grad norm, lr and skipped steps](${CURVES_FILE})`, ''] : []),
-    '## Evaluation',
+    ...(f.log.length > 0 ? [`${h} Training curves`, '', `![loss, grad norm, lr and skipped steps](${CURVES_FILE})`, ''] : []),
+    `${h} Evaluation`,
     '',
     ...evaluation,
+    ...(section ? ['', CARD_SECTION_END] : []),
     '',
   ].join('\n');
 }
@@ -110,25 +117,39 @@ async function readEvalReport(dir: string): Promise<CardFacts['evalReport']> {
   }
 }
 
-/** Whether `path` is missing or a card of ours. */
-async function isOurs(path: string): Promise<boolean> {
+/** README.md's text, or undefined where there is none. */
+async function readReadme(path: string): Promise<string | undefined> {
   try {
-    return (await readFile(path, 'utf8')).split('\n', 1)[0] === CARD_MARKER;
+    return await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RunError(`could not read ${path} (${describeError(e)})`);
   }
 }
 
+/** `readme` with its card section replaced by `section`, or undefined where it has no whole section. */
+function withSection(readme: string, section: string): string | undefined {
+  const start = readme.indexOf(CARD_SECTION_START);
+  const end = readme.indexOf(CARD_SECTION_END, start);
+  if (start < 0 || end < 0) return undefined;
+  // The section ends with its end marker and a newline; keep what followed that newline.
+  const after = end + CARD_SECTION_END.length;
+  return readme.slice(0, start) + section + readme.slice(readme[after] === '\n' ? after + 1 : after);
+}
+
 /**
- * Writes `dir`'s card for a run at `step` from its config.json record, log and eval.json; returns
- * false, writing nothing, where README.md is not one of ours.
+ * Writes `dir`'s card for a run at `step` from its config.json record, log and eval.json: the whole
+ * README.md where it is missing or ours, else its card section; returns false, writing nothing, where
+ * README.md is someone's own without a section.
  */
 export async function writeCard(dir: string, info: RunInfo, step: number): Promise<boolean> {
   const path = join(dir, CARD_FILE);
-  if (!(await isOurs(path))) return false;
+  const readme = await readReadme(path);
+  const whole = readme === undefined || readme.split('\n', 1)[0] === CARD_MARKER;
+  if (!whole && withSection(readme, '') === undefined) return false;
   const [record, log, evalReport] = await Promise.all([readRunRecord(dir), readLog(dir), readEvalReport(dir)]);
-  await writeAtomic(path, renderCard({ name: basename(resolve(dir)), info, step, record, log, evalReport }));
+  const facts = { name: basename(resolve(dir)), info, step, record, log, evalReport };
+  await writeAtomic(path, whole ? renderCard(facts) : withSection(readme, renderCard(facts, true))!);
   return true;
 }
 
