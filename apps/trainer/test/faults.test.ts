@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { encodeCheckpoint } from '@scm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, differingTensors, oneLine, readCheckpoint, scm, tempDir, TINY } from './helpers.js';
@@ -218,6 +218,15 @@ describe('a moved student', () => {
     const r = await scm('distill', '--resume', '--teacher', teacher, '--steps', '2', '--out', moved);
     expect(r.code, r.stderr).toBe(0);
     expect(readCheckpoint(moved).meta.step).toBe(2);
+    // The new place is recorded, in config.json and the checkpoint: the next resume needs no --teacher.
+    const now = relative(moved, teacher);
+    expect(r.stdout + r.stderr).toContain(`the teacher is now recorded as ${now} (was ${relative(before, teacher)})`);
+    expect(JSON.parse(readFileSync(join(moved, 'config.json'), 'utf8')).teacher).toBe(now);
+    expect(readCheckpoint(moved).meta.teacher).toBe(now);
+    const again = await scm('distill', '--resume', '--steps', '3', '--out', moved);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).not.toContain('now recorded');
+    expect(readCheckpoint(moved).meta.step).toBe(3);
   });
 });
 

@@ -66,6 +66,11 @@ export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promis
       command,
       mode: opts.mode,
       ...loopFields(opts),
+      // Recorded again from where a moved student found its teacher, so that later resumes need no flag.
+      relocate: (info) => {
+        const now = relative(resolve(opts.out), teacherDir(info)) || '.';
+        return now === info.teacher ? { info } : { info: { ...info, teacher: now }, note: `the teacher is now recorded as ${now} (was ${info.teacher ?? 'not recorded'})` };
+      },
       settings: [
         { flag: teacherFlag.slice(2), given, stored: teacherDir },
         shared.batch,

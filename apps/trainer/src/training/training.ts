@@ -164,6 +164,11 @@ export interface TrainRequest {
   readonly settings: readonly Setting[];
   /** A new run with `steps` total steps. */
   readonly create: (o: Ops, steps: number) => Promise<NewRun>;
+  /**
+   * What a resumed run records anew, and a note saying so: where a moved student's teacher now is.
+   * Its settings are checked against the checkpoint's before.
+   */
+  readonly relocate?: (info: RunInfo) => { info: RunInfo; note?: string };
   /** The frozen teacher of an sCD run (new or resumed). */
   readonly teacher?: (o: Ops, info: RunInfo) => Promise<Teacher<unknown>>;
   /** Prefix of progress lines. */
@@ -217,6 +222,8 @@ interface Start {
   readonly restarted: boolean;
   /** The command line that started the run: this one for a new run, else the one config.json recorded. */
   readonly command?: readonly string[];
+  /** What relocate changed in a resumed run's record. */
+  readonly note?: string;
 }
 
 async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefined): Promise<Start> {
@@ -240,10 +247,10 @@ async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefi
   const mode = run.meta.train.mode;
   if (mode !== req.mode) throw new RunError(`${req.out} holds a ${describeMode(mode)} run, which scm ${req.command} cannot resume`);
   const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...stored } = run.meta;
-  const info: RunInfo = stored;
-  checkSettings(req, info);
+  checkSettings(req, stored);
+  const { info, note } = req.relocate?.(stored) ?? { info: stored };
   const { command } = await readRunRecord(req.out);
-  return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false, command };
+  return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false, command, ...(note ? { note } : {}) };
 }
 
 /**
@@ -287,7 +294,7 @@ async function saveCheckpoint(dir: string, info: RunInfo, state: TrainState<unkn
 }
 
 async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): Promise<TrainResult> {
-  const { info: startInfo, state: initial, resumed, restarted, command } = await start(o, req, io.argv);
+  const { info: startInfo, state: initial, resumed, restarted, command, note } = await start(o, req, io.argv);
   // A new run's config holds its --steps (or the default): the total of new, restarted and resumed runs alike.
   const steps = req.steps ?? startInfo.train.steps;
   const progress = new Progress(io, req.label ?? '');
@@ -349,6 +356,7 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
   await writeRunInfo(req.out, info, { command, backend: engine.name });
   await trimLog(req.out, initial.step);
   if (restarted) progress.note(`${req.out} stopped before its first checkpoint: starting it again from step 0`);
+  if (note) progress.note(note);
   progress.note(
     `${resumed ? 'resuming' : 'training'} ${describeMode(req.mode)} in ${req.out}: ` +
       `${resumed ? `step ${initial.step} to ${steps}` : `${steps} steps`}, batch ${info.train.batch}, ` +
