@@ -25,3 +25,4 @@ export * from './train/index.js';
 export * from './graph/index.js';
 export * from './driver/index.js';
 export * from './pipeline/index.js';
+export { crc32 } from './bytes/crc32.js';

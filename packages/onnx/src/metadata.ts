@@ -1,5 +1,5 @@
 /** What exported models record about themselves (metadata_props) and name alike, for the runtime that loads them. */
-import type { Model } from '@scm/core';
+import { crc32, type Model } from '@scm/core';
 
 /** Present only in models exported for a fixed batch: its size. */
 export const FIXED_BATCH_KEY = 'scm.batch';
@@ -28,3 +28,19 @@ export function modelMetadata(kind: 'denoiser' | 'sampler', model: Model, sigmaD
     [NUM_CLASSES_KEY]: String(model.numClasses),
   };
 }
+
+/**
+ * The CRC-32 of a model's other scm.* entries, which OnnxSampler checks: an entry edited after export
+ * (a widened guidance range, another class count) no longer matches it.
+ */
+export const METADATA_CHECKSUM_KEY = 'scm.crc32';
+
+/** The checksum of the scm.* entries but its own: hex CRC-32 of their sorted `key=value` lines. */
+export function metadataChecksum(metadata: Readonly<Record<string, string>>): string {
+  const lines = Object.keys(metadata)
+    .filter((k) => k.startsWith('scm.') && k !== METADATA_CHECKSUM_KEY)
+    .sort()
+    .map((k) => `${k}=${metadata[k]}`);
+  return crc32(new TextEncoder().encode(lines.join('\n'))).toString(16).padStart(8, '0');
+}
+

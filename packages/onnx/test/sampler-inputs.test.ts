@@ -3,6 +3,7 @@
  * classes (the one-hot comparison turns them into "no class"), guidance scales that are not finite
  * or negative, and tensors whose data ONNX Runtime would read from a path outside the model.
  */
+import { crc32 } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportSampler, OnnxModelError, OnnxSampler } from '../src/index.js';
@@ -88,6 +89,22 @@ describe('OnnxSampler trusts no model blindly', () => {
     ]) {
       await expect(OnnxSampler.create(ort, withMetadata((p) => ({ ...p, [key]: value })))).rejects.toThrow(message);
     }
+  });
+
+  it('an entry changed after export no longer matches the metadata checksum, and the model is refused', async () => {
+    const props = Object.fromEntries((decodeModelProto(exported).metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+    // The checksum, recomputed here with zlib's CRC-32 over the sorted scm.* entries but its own.
+    const lines = Object.keys(props).filter((k) => k.startsWith('scm.') && k !== 'scm.crc32').sort().map((k) => `${k}=${props[k]}`);
+    expect(props['scm.crc32']).toBe(crc32(lines.join('\n')).toString(16).padStart(8, '0'));
+    const edits: Record<string, string>[] = [{ 'scm.guidanceRange': '[0,1000000000]' }, { 'scm.numClasses': '100' }, { 'scm.kind': 'denoiser' }];
+    for (const edit of edits) {
+      await expect(OnnxSampler.create(ort, withMetadata((p) => ({ ...p, ...edit })))).rejects.toThrow(
+        /the model's scm\.\* metadata does not match its scm\.crc32 "[0-9a-f]{8}": an entry was changed after export/,
+      );
+    }
+    // Models exported before the checksum are read as their entries say.
+    const old = await OnnxSampler.create(ort, withMetadata(({ 'scm.crc32': _, ...p }) => p));
+    await expect(old.run({ z0, label: Int32Array.from([0, 1]), guidance: Float32Array.from([1, 3]) }, 2)).rejects.toThrow('scale 3 (example 1) is not within [1, 2]');
   });
 
   it('declarations must be valid and agree with what the model records', async () => {

@@ -1,6 +1,6 @@
 /** Tracing a computation and exporting it as ONNX model bytes, at a fixed or a run-time batch size. */
 import { optimizeGraph, TraceOps, type OptimizeOptions, type Sym } from '@scm/core';
-import { FIXED_BATCH_KEY } from '../metadata.js';
+import { FIXED_BATCH_KEY, METADATA_CHECKSUM_KEY, metadataChecksum } from '../metadata.js';
 import { encodeModelProto } from '../proto.js';
 import { dynamicBatch, staticBatch } from '../lower/batch.js';
 import { lowerGraph, type LowerOptions } from '../lower/graph.js';
@@ -47,6 +47,7 @@ export function exportTrace(fn: TraceFn, options: TraceExportOptions = {}): Uint
   const [b1, b2] = PROBE_BATCHES;
   const batched = batch === undefined ? dynamicBatch(trace(b1), b1, trace(b2), b2) : staticBatch(trace(batch));
   // A fixed batch is recorded so that a runtime can tell a wrong batch from a wrong input.
-  const metadata = batch === undefined ? options.metadata : { ...options.metadata, [FIXED_BATCH_KEY]: String(batch) };
+  const entries = batch === undefined ? options.metadata : { ...options.metadata, [FIXED_BATCH_KEY]: String(batch) };
+  const metadata = entries && Object.keys(entries).some((k) => k.startsWith('scm.')) ? { ...entries, [METADATA_CHECKSUM_KEY]: metadataChecksum(entries) } : entries;
   return encodeModelProto(lowerGraph(batched, { ...options, metadata }));
 }

@@ -4,7 +4,7 @@
  * without our metadata ("scm.kind") is someone else's graph: nothing it says about labels or
  * guidance is known, so a caller feeding those inputs must state the classes and the range.
  */
-import { FIXED_BATCH_KEY, GUIDANCE_INPUT, GUIDANCE_RANGE_KEY, LABEL_INPUT, NUM_CLASSES_KEY } from '../metadata.js';
+import { FIXED_BATCH_KEY, GUIDANCE_INPUT, GUIDANCE_RANGE_KEY, LABEL_INPUT, METADATA_CHECKSUM_KEY, metadataChecksum, NUM_CLASSES_KEY } from '../metadata.js';
 import { OnnxModelError } from './decode.js';
 
 /** What a caller states about a model that does not record it (a graph not exported by @scm/onnx). */
@@ -69,6 +69,14 @@ export function modelFacts(metadata: Record<string, string>, inputs: readonly st
   const range = recordedJson(metadata, GUIDANCE_RANGE_KEY, isRange, '[lo, hi] with 0 <= lo <= hi');
   const fixedBatch = recordedNumber(metadata, FIXED_BATCH_KEY, true);
   const sampleShape = recordedJson(metadata, SAMPLE_SHAPE_KEY, isShape, 'a list of positive sizes');
+  // Each entry is checked for its type first, to name a malformed one; then all of them together.
+  // Models exported before the checksum carry none and are read as they are.
+  const checksum = metadata[METADATA_CHECKSUM_KEY];
+  if (checksum !== undefined && checksum !== metadataChecksum(metadata)) {
+    throw new OnnxModelError(
+      `the model's scm.* metadata does not match its ${METADATA_CHECKSUM_KEY} ${JSON.stringify(checksum)}: an entry was changed after export; export the model again`,
+    );
+  }
   for (const [what, recorded, stated] of [['numClasses', recordedClasses, declared.numClasses], ['guidanceRange', range, declared.guidanceRange]] as const) {
     if (recorded !== undefined && stated !== undefined && JSON.stringify(recorded) !== JSON.stringify(stated)) {
       throw new RangeError(`OnnxSampler.create: ${what} ${JSON.stringify(stated)} contradicts the model's own ${JSON.stringify(recorded)}`);
