@@ -336,6 +336,13 @@ describe('resource limits, checked up front', () => {
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('sampled '));
     expect(lines.map((l) => l.split('  ')[0])).toEqual(['sampled 1/4', 'sampled 2/4', 'sampled 3/4']);
     expect(lines[0]).toMatch(/^sampled 1\/4  [\d.]+ samples\/s  ETA \S+$/);
+    // On ONNX Runtime, whose session for a graph of 1000 unrolled evaluations would take most of an
+    // hour to build, the draw runs on wasm with its progress, and says so: the same samples.
+    const onnx = await scm('sample', '--run', teacher, '--n', '4', '--sampler', 'ddim', '--nfe', '1000', '--backend', 'onnx', '--out', join(root, 'slow-onnx.csv'));
+    expect(onnx.code, onnx.stderr).toBe(0);
+    expect(onnx.stderr).toMatch(/^note: ddim 1000 NFE: more than 64 network evaluations, which ONNX Runtime would take minutes to build into one graph; sampling on TensorFlow\.js wasm instead/m);
+    expect(onnx.stderr.split('\n').filter((l) => l.startsWith('sampled ')).map((l) => l.split('  ')[0])).toEqual(['sampled 1/4', 'sampled 2/4', 'sampled 3/4']);
+    expect(readFileSync(join(root, 'slow-onnx.csv'), 'utf8')).toBe(readFileSync(join(root, 'slow.csv'), 'utf8'));
   });
 
   it('export writes .onnx only, and a fixed --batch whose samples fit 1 GiB', async () => {

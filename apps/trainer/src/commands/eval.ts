@@ -116,7 +116,7 @@ export async function evaluate(o: Ops, run: LoadedRun, opts: EvalOptions, progre
     for (const c of choices) {
       progress.update(`eval ${run.dir}: ${describeSampler(c)}, ${opts.n} samples`);
       const began = performance.now();
-      const points = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance });
+      const points = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, guidance: opts.guidance }, (line) => progress.note(line));
       const seconds = (performance.now() - began) / 1000;
       rows.push({ sampler: c.sampler, ...(c.steps !== undefined ? { steps: c.steps } : {}), ...(c.midT !== undefined ? { midT: c.midT } : {}), nfe: nfeOf(c), ...score(points, reference, checkerboard, opts.seed), seconds });
     }

@@ -176,7 +176,7 @@ export async function run(values: OptionValues, io: Io): Promise<void> {
       onBatch: progress.onBatch,
       onEvaluation: progress.onEvaluation,
     };
-    const points = await drawSamplesOn(common.backend, o, s, loaded, 'ema', draw);
+    const points = await drawSamplesOn(common.backend, o, s, loaded, 'ema', draw, (line) => io.err(`note: ${line}\n`));
     progress.done();
     const written = await writeSamples(out, points, n, s.model.sampleShape, sampleLabels(s.model.numClasses, draw), rows?.cols, stale);
     const seconds = (performance.now() - began) / 1000;

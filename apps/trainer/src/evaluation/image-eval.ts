@@ -192,7 +192,15 @@ export async function evaluateImages(o: Ops, run: LoadedRun, clf: LoadedClassifi
     for (const c of choices) {
       progress.update(`eval ${run.dir}: ${describeSampler(c)}${guidance !== undefined ? `, guidance ${guidance}` : ''}, ${opts.n} samples`);
       const began = performance.now();
-      const images = await drawSamplesOn(opts.backend, o, s, run, weights, { ...c, n: opts.n, seed: opts.seed, ...(labels ? { labels } : {}), ...(guidance !== undefined ? { guidance } : {}) });
+      const images = await drawSamplesOn(
+        opts.backend,
+        o,
+        s,
+        run,
+        weights,
+        { ...c, n: opts.n, seed: opts.seed, ...(labels ? { labels } : {}), ...(guidance !== undefined ? { guidance } : {}) },
+        (line) => progress.note(line),
+      );
       const seconds = (performance.now() - began) / 1000;
       const out = await features(images, opts.n);
       rows.push({
