@@ -90,6 +90,20 @@ describe('a run stopped before its first checkpoint', () => {
     expect(readCheckpoint(dir).meta.train.batch).toBe(8);
   });
 
+  it('a start refused before it writes leaves no folder it created, and keeps one the user made', async () => {
+    const teacher = join(root, 'refusing-teacher');
+    expect((await scm('train-teacher', '--steps', '1', '--out', teacher, ...TINY)).code).toBe(0);
+    const fresh = join(root, 'refused', 'student');
+    const r = await scm('distill', '--teacher', teacher, '--classifier', join(root, 'nothing'), '--out', fresh);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/--classifier is for image runs/);
+    expect(existsSync(fresh)).toBe(false);
+    const own = join(root, 'own-empty');
+    mkdirSync(own);
+    expect((await scm('distill', '--teacher', teacher, '--classifier', join(root, 'nothing'), '--out', own)).code).toBe(2);
+    expect(readdirSync(own)).toEqual([]);
+  });
+
   it('a config.json that is not a run still makes the folder the user\'s', async () => {
     const dir = join(root, 'not-a-config');
     mkdirSync(dir);

@@ -12,7 +12,7 @@
  * it), so a write that fails half-way leaves the previous file as it was.
  */
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkpointMeta,
@@ -108,7 +108,7 @@ export async function unstartedRun(dir: string): Promise<RunInfo | undefined> {
  * before its first checkpoint (which has nothing to lose), so a folder of the user's own files (a
  * config.json, a samples.png) is never overwritten or trimmed; then creates it.
  */
-export async function prepareNewRunFolder(dir: string): Promise<void> {
+export async function prepareNewRunFolder(dir: string): Promise<{ created: boolean }> {
   const kind = await kindOf(dir);
   if (kind !== undefined && kind !== 'folder') throw new RunError(`--out ${dir} exists and is not a folder`);
   if (kind === 'folder' && (await unstartedRun(dir)) === undefined) {
@@ -121,6 +121,12 @@ export async function prepareNewRunFolder(dir: string): Promise<void> {
     }
   }
   await ensureFolder(dir);
+  return { created: kind === undefined };
+}
+
+/** Removes the folder `dir` if it holds nothing: what a start that failed before writing leaves. */
+export async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
 }
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {

@@ -42,6 +42,7 @@ import {
   hasCheckpoint,
   loadRun,
   prepareNewRunFolder,
+  removeIfEmpty,
   readRunRecord,
   SAMPLES_FILE,
   unstartedRun,
@@ -257,22 +258,27 @@ async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefi
  * Readies and locks --out before anything is read or written there: a new run needs a missing or
  * empty folder; a resume needs the checkpoint. Returns the lock's release.
  */
-async function claimFolder(req: TrainRequest): Promise<() => Promise<void>> {
+async function claimFolder(req: TrainRequest): Promise<{ release: () => Promise<void>; created: boolean }> {
   const exists = await hasCheckpoint(req.out);
   if (req.resume === true && !exists && !(await unstartedRun(req.out))) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
-  if (!exists) await prepareNewRunFolder(req.out);
-  return lockRun(req.out);
+  const { created } = exists ? { created: false } : await prepareNewRunFolder(req.out);
+  return { release: await lockRun(req.out), created };
 }
 
 export async function runTraining(req: TrainRequest, io: Io): Promise<TrainResult> {
   const o = await openBackend(req.backend);
-  const release = await claimFolder(req);
+  const { release, created } = await claimFolder(req);
   const signals = new StopSignals(io);
+  let failed = true;
   try {
-    return await train(o, req, io, signals);
+    const result = await train(o, req, io, signals);
+    failed = false;
+    return result;
   } finally {
     signals.dispose();
     await release();
+    // A start refused before it wrote anything (a usage error found late) leaves no empty folder behind.
+    if (failed && created) await removeIfEmpty(req.out);
   }
 }
 
