@@ -90,7 +90,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
         { flag: 'input-feature-scale', given: opts.inputFeatureScale, stored: (i) => (i.model.kind === 'mlp' ? i.model.inputFeatureScale : undefined) },
         shared.seed,
       ],
-      create: async (o, steps) => {
+      create: async (steps) => {
         const name = opts.data ?? 'checkerboard';
         const kind = opts.image ? 'image' : 'toy2d';
         const train = defaultTrainConfig('teacher', {
@@ -99,7 +99,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           batch: recipeBatch(kind, opts.batch),
           lr: recipeLr(kind, 'teacher', opts, steps),
         });
-        if (opts.image) return createImageTeacher(o, opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
+        if (opts.image) return createImageTeacher(opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
         let data;
         try {
           data = toy2dSource(name, { sigmaD: train.sigmaD, conditional: opts.conditional ?? false });
@@ -123,7 +123,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           throw new UsageError((e as Error).message);
         }
         const info: RunInfo = { model: modelConfig, train, data: { name, conditional: opts.conditional ?? false } };
-        return { info, state: initState(o, model, train) };
+        return { info, init: (o) => initState(o, model, train) };
       },
     },
     io,

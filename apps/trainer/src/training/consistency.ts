@@ -79,7 +79,7 @@ export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promis
         { flag: 'tangent-warmup', given: opts.tangentWarmup, stored: (i) => i.train.tangentWarmup },
         shared.seed,
       ],
-      create: async (o, steps) => {
+      create: async (steps) => {
         if (opts.teacher === undefined) throw new RunError(`missing ${teacherFlag}: the teacher run to start from`);
         const teacher = await teacherRun(resolve(opts.teacher));
         if (opts.classifier !== undefined && !isImageRun(teacher.meta)) {
@@ -114,7 +114,7 @@ export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promis
           teacherFingerprint: weightsFingerprint(teacher.state.ema),
           ...classifierField(opts.out, classifier),
         };
-        return { info, state: initState(o, createModel(model), train, teacher.state.ema) };
+        return { info, init: (o) => initState(o, createModel(model), train, teacher.state.ema) };
       },
       ...(opts.mode === 'scd'
         ? {

@@ -4,7 +4,6 @@
  */
 import { relative, resolve } from 'node:path';
 import { createModel, initState, type RunInfo, type TrainConfig } from '@scm/core';
-import type { Ops } from '../backends/backend.js';
 import { UsageError } from '../options/errors.js';
 import { FOLDER_PREFIX, hasUnetOptions, imageUnetConfig, isImageData, openNewImageData, type ImageDataSpec, type UnetOptions } from '../data/images.js';
 import type { NewRun, Setting } from './training.js';
@@ -51,7 +50,7 @@ export function rejectUnetOptions(u: UnetOptions | undefined, data: string): voi
 }
 
 /** A new image teacher: reads the images once (to measure them), then a U-Net of their size. */
-export function createImageTeacher(o: Ops, spec: ImageDataSpec, u: UnetOptions, train: TrainConfig, out: string, classifier?: string): NewRun {
+export function createImageTeacher(spec: ImageDataSpec, u: UnetOptions, train: TrainConfig, out: string, classifier?: string): NewRun {
   const { config: data, source } = openNewImageData(spec, train.sigmaD);
   const model = imageUnetConfig(data, source.numClasses, train.sigmaD, u);
   let net;
@@ -61,5 +60,5 @@ export function createImageTeacher(o: Ops, spec: ImageDataSpec, u: UnetOptions, 
     throw new UsageError(`${(e as Error).message} (see --base-channels, --channel-mult, --attention, --size)`);
   }
   const info: RunInfo = { model, train, data, ...classifierField(out, classifier) };
-  return { info, state: initState(o, net, train) };
+  return { info, init: (o) => initState(o, net, train) };
 }

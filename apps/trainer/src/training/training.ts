@@ -143,9 +143,10 @@ export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'lrSch
   };
 }
 
+/** A new run: its settings, and its initial state, drawn once the driver has checked that a step fits memory. */
 export interface NewRun {
   readonly info: RunInfo;
-  readonly state: TrainState<unknown>;
+  readonly init: (o: Ops) => TrainState<unknown>;
 }
 
 export interface TrainRequest {
@@ -164,7 +165,7 @@ export interface TrainRequest {
   readonly backend: BackendName;
   readonly settings: readonly Setting[];
   /** A new run with `steps` total steps. */
-  readonly create: (o: Ops, steps: number) => Promise<NewRun>;
+  readonly create: (steps: number) => Promise<NewRun>;
   /**
    * What a resumed run records anew, and a note saying so: where a moved student's teacher now is.
    * Its settings are checked against the checkpoint's before.
@@ -238,11 +239,13 @@ async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefi
       if (!unstarted) throw new RunError(`nothing to resume: ${checkpointPath(req.out)} does not exist`);
       if (unstarted.train.mode !== req.mode) throw new RunError(`${req.out} holds a ${describeMode(unstarted.train.mode)} run, which scm ${req.command} cannot resume`);
       checkSettings(req, unstarted);
+      checkBatchFits(unstarted, req.backend);
       const { command } = await readRunRecord(req.out);
       return { info: unstarted, state: await restart(o, req.out, unstarted), resumed: false, restarted: true, command };
     }
-    const fresh = await req.create(o, req.steps ?? DEFAULT_STEPS);
-    return { ...fresh, resumed: false, restarted: unstarted !== undefined, command: argv };
+    const fresh = await req.create(req.steps ?? DEFAULT_STEPS);
+    checkBatchFits(fresh.info, req.backend);
+    return { info: fresh.info, state: fresh.init(o), resumed: false, restarted: unstarted !== undefined, command: argv };
   }
   const run = await loadRun(req.out);
   const mode = run.meta.train.mode;
@@ -250,6 +253,8 @@ async function start(o: Ops, req: TrainRequest, argv: readonly string[] | undefi
   const { format: _format, step: _step, skipped: _skipped, rng: _rng, ...stored } = run.meta;
   checkSettings(req, stored);
   const { info, note } = req.relocate?.(stored) ?? { info: stored };
+  // A run may resume on another backend than it began on, with less memory.
+  checkBatchFits(info, req.backend);
   const { command } = await readRunRecord(req.out);
   return { info, state: restoreState(o, run.meta, run.state), resumed: true, restarted: false, command, ...(note ? { note } : {}) };
 }
@@ -336,12 +341,6 @@ async function train(o: Ops, req: TrainRequest, io: Io, signals: StopSignals): P
   }
 
   const info: RunInfo = { ...startInfo, train: { ...startInfo.train, steps } };
-  try {
-    checkBatchFits(info, req.backend);
-  } catch (e) {
-    disposeState(o, initial);
-    throw e;
-  }
   const model = createModel(info.model);
   const teacher = req.teacher ? await req.teacher(o, info) : undefined;
   const ctx: StepContext<unknown> = {
