@@ -16,26 +16,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import {
-  createMlp,
-  createModel,
-  decodeCheckpoint,
-  defaultTrainConfig,
-  initState,
-  makeOptimizer,
-  Rng,
-  snapshot,
-  toy2dSource,
-  type DataSource,
-  type HostParams,
-  type HostTensor,
-  type ModelConfig,
-  type StepContext,
-  type TrainConfig,
-} from '@scm/core';
-import { ReferenceOps } from '@scm/core/testing';
-import { exportDenoiser, exportSampler, OnnxTrainer, type OrtModule } from '@scm/onnx';
+import { createMlp, createModel, decodeCheckpoint, Rng, toy2dSource, type ModelConfig, type UnetConfig } from '@scm/core';
+import { exportDenoiser, exportSampler, type OnnxTrainer } from '@scm/onnx';
+import { withoutGuidance } from '../gpu/params-file.js';
 import { fmtMs, markdownTable, time, writeResults } from '../lib.js';
+import { compiledTrainer, trainConfig, unetStep } from './train-steps.js';
 
 const RUN = 'models/mnist-scd';
 const PYTHON = process.env.PYTHON ?? 'python3';
@@ -49,7 +34,7 @@ const sessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequenti
 const tmp = mkdtempSync(join(os.tmpdir(), 'bench-cpu-'));
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
-const config = JSON.parse(readFileSync(join(RUN, 'config.json'), 'utf8')) as { model: ModelConfig };
+const config = JSON.parse(readFileSync(join(RUN, 'config.json'), 'utf8')) as { model: UnetConfig };
 const model = createModel(config.model);
 const checkpoint = decodeCheckpoint(readFileSync(join(RUN, 'checkpoint.safetensors')));
 const sigmaD = config.model.sigmaD;
@@ -90,13 +75,10 @@ for (const n of SAMPLE_BATCHES) {
 const MLP_BATCH = 256;
 const mlpModel = createMlp().config as ModelConfig;
 const trainCases = [
-  ...TRAIN_BATCHES.flatMap((batch) => (['teacher', 'scd'] as const).map((mode) => ({ mode, batch, mlp: false, config: trainConfig(mode, batch) }))),
-  ...(['teacher', 'scd'] as const).map((mode) => ({ mode, batch: MLP_BATCH, mlp: true, config: { ...trainConfig(mode, MLP_BATCH), guidanceMax: 0 } })),
+  ...TRAIN_BATCHES.flatMap((batch) => (['teacher', 'scd'] as const).map((mode) => ({ mode, batch, mlp: false, config: trainConfig(mode, batch, sigmaD) }))),
+  ...(['teacher', 'scd'] as const).map((mode) => ({ mode, batch: MLP_BATCH, mlp: true, config: { ...trainConfig(mode, MLP_BATCH, sigmaD), guidanceMax: 0 } })),
 ];
 const caseKey = (t: (typeof trainCases)[number]) => `${t.mlp ? 'mlp-' : ''}${t.mode}@${t.batch}`;
-function trainConfig(mode: 'teacher' | 'scd', batch: number): TrainConfig {
-  return defaultTrainConfig(mode, { batch, sigmaD, guidanceMax: mode === 'scd' ? 2 : 0, labelDropout: 0.1 });
-}
 const studentModel = config.model;
 const teacherModel = { ...config.model, guidanceInput: false } as ModelConfig;
 const plan = {
@@ -151,45 +133,16 @@ for (const steps of [1, 2]) {
 }
 
 // ---- 4. compiled training steps ----------------------------------------------------------------------
-const ref = new ReferenceOps();
-const images = (numClasses: number): DataSource => ({
-  name: 'random-images',
-  sampleShape: model.sampleShape,
-  numClasses,
-  // The cost of a step does not depend on the data.
-  sample: (r, n) => ({ x: r.normal(n * h * w * c).map((z) => z * sigmaD), labels: Int32Array.from({ length: n }, () => Math.floor(r.uniform(1)[0] * numClasses)) }),
-  toData: (x) => x,
-  fromData: (x) => x,
-});
-const withoutGuidance = (p: HostParams): HostParams => Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('guidance.')));
 async function trainer(t: (typeof trainCases)[number], options: ort.InferenceSession.SessionOptions = sessionOptions): Promise<OnnxTrainer> {
   if (t.mlp) return mlpTrainer(t, options);
-  const student = createModel(t.mode === 'teacher' ? teacherModel : studentModel);
-  const start = t.mode === 'teacher' ? withoutGuidance(checkpoint.state.ema) : checkpoint.state.params;
-  const ctx: StepContext<HostTensor> = {
-    model: student,
-    config: t.config,
-    data: images(model.numClasses),
-    optimizer: makeOptimizer(t.config),
-    ...(t.mode === 'scd' ? { teacher: { model: createModel(teacherModel), params: withoutGuidance(checkpoint.state.ema) } } : {}),
-  };
-  const s = initState(ref, student, t.config, start);
-  const initial = { ...s, ...(await snapshot(ref, s)) };
-  return OnnxTrainer.create(ort as unknown as OrtModule, ctx, initial, { sessionOptions: options });
+  return compiledTrainer(ort, unetStep(t.config, studentModel, checkpoint.state.params, withoutGuidance(checkpoint.state.ema)), options);
 }
 /** The toy MLP with its default init (random weights would do as well: a step's cost does not depend on them). */
 async function mlpTrainer(t: (typeof trainCases)[number], options: ort.InferenceSession.SessionOptions): Promise<OnnxTrainer> {
   const mlp = createMlp();
   const params = mlp.init(new Rng(1));
-  const ctx: StepContext<HostTensor> = {
-    model: mlp,
-    config: t.config,
-    data: toy2dSource('checkerboard', { sigmaD }),
-    optimizer: makeOptimizer(t.config),
-    ...(t.mode === 'scd' ? { teacher: { model: mlp, params } } : {}),
-  };
-  const s = initState(ref, mlp, t.config, params);
-  return OnnxTrainer.create(ort as unknown as OrtModule, ctx, { ...s, ...(await snapshot(ref, s)) }, { sessionOptions: options });
+  const data = toy2dSource('checkerboard', { sigmaD });
+  return compiledTrainer(ort, { config: t.config, model: mlp, params, data, ...(t.mode === 'scd' ? { teacher: { model: mlp, params } } : {}) }, options);
 }
 const training: Record<string, { ours: number; torch: number; skipped: number }> = {};
 for (const t of trainCases) {

@@ -4,6 +4,8 @@
     python3 bench/cpu/torch_cpu.py PLAN.json OUT.json       timings the plan asks for (run.ts writes the plan)
     python3 bench/cpu/torch_cpu.py --sample RUN N STEPS OUT.npy THREADS
                                                             end to end like `scm sample`: start, load, sample N, write
+    python3 bench/cpu/torch_cpu.py --serve PLAN.json        training steps one at a time, as stdin asks (see serve);
+                                                            its plan needs only threads, train and (optionally) run
 
 The plan (JSON, written by run.ts):
 
@@ -23,10 +25,11 @@ The plan (JSON, written by run.ts):
                       teacher uses them without "guidance.". Without it, a U-Net case takes the run's
                       checkpoint (the sCD student "params.", the teacher and the teacher step "ema.") and
                       an MLP case seeded random weights (a step's cost does not depend on their values).
+        key           (optional) the case's name in the output and in --serve's requests, instead of the default
 
 A train case's draws have the model's sample shape: images for the U-Net, [batch, dim] points for the MLP.
 Output: {"torch", "threads", "sample": {"<steps>@<batch>": {"ms", "runs"}}, "train": {"<key>": {"ms",
-"runs", "skipped"}}}; a train case's key is "<mode>@<batch>" for a U-Net, "<kind>-<mode>@<batch>" for
+"runs", "skipped"}}}; a train case's default key is "<mode>@<batch>" for a U-Net, "<kind>-<mode>@<batch>" for
 other kinds (so "mlp-scd@128"). Timings are the median wall-clock milliseconds after warm-up, like
 bench/lib.ts's `time`.
 """
@@ -128,21 +131,53 @@ def time_plan(plan: Dict) -> Dict:
             fn = lambda: consistency_sample(net, ema, [torch.randn(net.batch_shape(n), generator=gen) for _ in times], times, sigma_d, labels, scale)  # noqa: E731
             out["sample"][f"{steps}@{n}"] = median_ms(fn)
     for case in plan["train"]:
-        train = case["train"]
-        student = create_net(case["model"])
-        params, teacher_weights = case_weights(case, student, tensors)
-        state = TrainState.fresh(params)
-        n = train["batch"]
-        if train["mode"] == "scd":
-            teacher = create_net(case["teacherModel"])
-            teacher_params = teacher.load(teacher_weights)
-            fn = lambda: scd_train_step(state, student, teacher, teacher_params, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
-        else:
-            fn = lambda: teacher_train_step(state, student, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
-        kind = case["model"]["kind"]
-        key = f"{train['mode']}@{n}" if kind == "unet" else f"{kind}-{train['mode']}@{n}"
+        key, fn, state = case_step(case, tensors, gen)
         out["train"][key] = {**median_ms(fn, warmup=2, min_runs=5, budget_ms=plan.get("trainBudgetMs", 8000)), "skipped": state.skipped}
     return out
+
+
+def case_key(case: Mapping) -> str:
+    if "key" in case:
+        return case["key"]
+    kind, train = case["model"]["kind"], case["train"]
+    return f"{train['mode']}@{train['batch']}" if kind == "unet" else f"{kind}-{train['mode']}@{train['batch']}"
+
+
+def case_step(case: Mapping, run_tensors: Mapping[str, torch.Tensor], gen: torch.Generator):
+    """(key, a function doing one training step, its TrainState) of a train case of the plan."""
+    train = case["train"]
+    student = create_net(case["model"])
+    params, teacher_weights = case_weights(case, student, run_tensors)
+    state = TrainState.fresh(params)
+    n = train["batch"]
+    if train["mode"] == "scd":
+        teacher = create_net(case["teacherModel"])
+        teacher_params = teacher.load(teacher_weights)
+        fn = lambda: scd_train_step(state, student, teacher, teacher_params, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
+    else:
+        fn = lambda: teacher_train_step(state, student, draw_batch(student, train, n, CPU, gen), train)  # noqa: E731
+    return case_key(case), fn, state
+
+
+def serve(plan: Dict) -> None:
+    """One training step per line of stdin naming a train case by its key; a line of JSON {"ms", "skipped"} per
+    step on stdout, its own wall-clock time, so that the caller can alternate these steps with its own. A case's
+    network is built on its first step and dropped when another case is asked for."""
+    torch.set_num_threads(plan["threads"])
+    run_tensors = read_safetensors(os.path.join(plan["run"], "checkpoint.safetensors"))[0] if "run" in plan else {}
+    cases = {case_key(case): case for case in plan["train"]}
+    gen = torch.Generator()
+    gen.manual_seed(0)
+    current = None
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in iter(sys.stdin.readline, ""):
+        key = line.strip()
+        if current is None or current[0] != key:
+            current = None  # frees the last case's networks before the next one's are built
+            current = case_step(cases[key], run_tensors, gen)
+        t0 = time.perf_counter()
+        current[1]()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1e3, "skipped": current[2].skipped}), flush=True)
 
 
 def sample_cli(run: str, n: int, steps: int, dest: str, threads: int) -> None:
@@ -166,6 +201,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "--sample":
         run, n, steps, dest, threads = sys.argv[2:7]
         sample_cli(run, int(n), int(steps), dest, int(threads))
+    elif sys.argv[1] == "--serve":
+        serve(json.load(open(sys.argv[2])))
     else:
         plan = json.load(open(sys.argv[1]))
         result = time_plan(plan)
