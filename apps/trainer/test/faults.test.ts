@@ -315,8 +315,32 @@ describe('resource limits, checked up front', () => {
     const dir = join(root, 'huge-batch');
     const r = await scm('train-teacher', '--batch', '8000000', '--steps', '1', '--backend', 'wasm', '--out', dir);
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/--batch 8000000 needs about [\d.]+ GiB for one step of this model, more than the 4 GiB the wasm backend can address: use a batch of at most about \d+/);
+    expect(oneLine(r.stderr)).toMatch(
+      /--batch 8000000 needs about [\d.]+ GiB for one step of this model \(mlp width 128 x 2 blocks, 165,891 parameters: \d+ MB fixed and \d+ KB an example\), more than the 4 GiB the wasm backend can address: use a batch of at most about \d+/,
+    );
     expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
+  });
+
+  // Issue 28's probes, each of which used to abort with "memory access out of bounds" past wasm's
+  // 4 GiB or "Invalid typed array length" while drawing the weights: now refused before either.
+  it.each([
+    [['--width', '128', '--blocks', '4', '--batch', '20000'], /--batch 20000 needs about [\d.]+ GiB .* more than the 4 GiB the wasm backend can address: use a batch of at most about 1\d{4}$/],
+    [['--width', '16', '--blocks', '1', '--batch', '400000'], /--batch 400000 needs about [5-9]\.\d GiB .*\(mlp width 16 x 1 blocks, 3,635 parameters: .* use a batch of at most about [23]\d{5}$/],
+    [['--width', '1000000', '--batch', '8'], /this model \(mlp width 1000000 x 2 blocks, 9,\d{3},\d{3},\d{3},\d{3} parameters\) needs about [\d.]+ GiB for one step of a single example, more than the 4 GiB the wasm backend can address: make it smaller$/],
+  ])('the probe %j is refused on wasm with its estimate', async (size, message) => {
+    const dir = join(root, `probe-${size.join('')}`);
+    const r = await scm('train-teacher', ...size, '--steps', '1', '--backend', 'wasm', '--out', dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(message);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('a model too big for any batch is refused on the backends limited by the machine too', async () => {
+    for (const backend of ['cpu', 'onnx']) {
+      const r = await scm('train-teacher', '--width', '1000000', '--batch', '8', '--steps', '1', '--backend', backend, '--out', join(root, `wide-${backend}`));
+      expect(r.code, backend).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(/needs about [\d.]+ GiB for one step of a single example, more than this machine's [\d.]+ GiB of memory: make it smaller$/);
+    }
   });
 
   it('sampling work is bounded: --steps and --nfe above 1000 are usage errors; a draw of one batch but many evaluations reports progress', async () => {

@@ -5,7 +5,7 @@
  * "out of bounds" abort.
  */
 import { totalmem } from 'node:os';
-import type { HostParams, ModelConfig, RunInfo } from '@scm/core';
+import type { HostParams, ModelConfig, RunInfo, UnetConfig } from '@scm/core';
 import type { BackendName } from '../options/args.js';
 import { UsageError } from '../options/errors.js';
 
@@ -30,40 +30,201 @@ export function minParamCount(m: ModelConfig): number {
 
 export const storedCount = (params: HostParams) => Object.values(params).reduce((sum, t) => sum + t.data.length, 0);
 
-/**
- * Activation floats one example keeps for the backward pass, per unit of activation width (MLP:
- * width x (blocks + 1); U-Net: pixels x channels x (blocks + 1), summed over levels). Measured on
- * wasm for the default models: the MLP teacher (128 x 4) needs about 200 KB an example (batch
- * 10000 ran in 2.2 GB, 20000 aborted at the 4 GiB wall); the MNIST U-Net teacher about 29 MB
- * (batch 96 ran in 2.8 GB, 256 ran out of bounds).
- */
-const FLOATS_PER_UNIT = { mlp: 80, unet: 200 } as const;
-/** sCT and sCD steps run the network twice, once in forward-mode (JVP) pairs. */
-const CONSISTENCY_FACTOR = 2;
+const MiB = 1024 ** 2;
 
-/** Estimated bytes of one training step per example. */
-export function stepBytesPerExample(info: Pick<RunInfo, 'model' | 'train'>): number {
-  const m = info.model;
-  const units =
-    m.kind === 'mlp'
-      ? m.width * (m.blocks + 1)
-      : m.channelMult.reduce((sum, mult, l) => sum + ((m.blocksPerLevel + 1) * m.baseChannels * mult * m.imageSize ** 2) / 4 ** l, 0);
-  return units * FLOATS_PER_UNIT[m.kind] * 4 * (info.train.mode === 'teacher' ? 1 : CONSISTENCY_FACTOR);
+/** createUnet's embedding width as a multiple of baseChannels. */
+const UNET_EMB_MULT = 4;
+
+/** The layers of a U-Net as createUnet plans them (packages/core models/unet.ts), for counting. */
+interface UnetLayer {
+  readonly cin: number;
+  readonly cout: number;
+  /** Side of the level's (square) activations. */
+  readonly side: number;
+  readonly attention: boolean;
+}
+
+function unetLayers(m: UnetConfig): { blocks: UnetLayer[]; ups: { channels: number; side: number }[]; outChannels: number } {
+  const width = (l: number) => m.baseChannels * m.channelMult[l];
+  const side = (l: number) => m.imageSize / 2 ** l;
+  const attends = (l: number) => m.attentionResolutions.includes(side(l));
+  const blocks: UnetLayer[] = [];
+  let channels = width(0);
+  const skips = [channels];
+  m.channelMult.forEach((_, l) => {
+    if (l > 0) skips.push(channels);
+    for (let i = 0; i < m.blocksPerLevel; i++) {
+      blocks.push({ cin: channels, cout: width(l), side: side(l), attention: attends(l) });
+      channels = width(l);
+      skips.push(channels);
+    }
+  });
+  const deepest = m.channelMult.length - 1;
+  blocks.push({ cin: channels, cout: channels, side: side(deepest), attention: true }, { cin: channels, cout: channels, side: side(deepest), attention: false });
+  const ups: { channels: number; side: number }[] = [];
+  for (let l = deepest; l >= 0; l--) {
+    if (l < deepest) ups.push({ channels, side: side(l) });
+    for (let j = 0; j <= m.blocksPerLevel; j++) {
+      blocks.push({ cin: channels + (skips.pop() as number), cout: width(l), side: side(l), attention: attends(l) });
+      channels = width(l);
+    }
+  }
+  return { blocks, ups, outChannels: channels };
+}
+
+const linearCount = (fanIn: number, fanOut: number, bias = true) => fanIn * fanOut + (bias ? fanOut : 0);
+const convCount = (k: number, cin: number, cout: number) => k * k * cin * cout + cout;
+
+/** The time, class and guidance embedding of `width` channels and the logvar head. */
+function conditioningCount(m: ModelConfig, width: number): number {
+  return (
+    linearCount(m.embChannels, width) +
+    linearCount(width, width) +
+    (m.numClasses > 0 ? linearCount(m.numClasses + 1, width, false) : 0) +
+    (m.guidanceInput ? linearCount(m.embChannels, width) : 0) +
+    linearCount(m.logvarChannels, 1)
+  );
+}
+
+/**
+ * A valid model config's exact parameter count, without building the model (which would allocate
+ * them): the test checks it against each model's init.
+ */
+export function paramCount(m: ModelConfig): number {
+  if (m.kind === 'mlp') {
+    const W = m.width;
+    const block = linearCount(W, W) + linearCount(W, 2 * W) + linearCount(W, W);
+    return conditioningCount(m, W) + linearCount(m.dim + 2 * m.inputFeatures, W) + m.blocks * block + linearCount(W, m.dim);
+  }
+  const emb = UNET_EMB_MULT * m.baseChannels;
+  const { blocks, ups, outChannels } = unetLayers(m);
+  const block = (b: UnetLayer) =>
+    convCount(3, b.cin, b.cout) +
+    linearCount(emb, 2 * b.cout) +
+    convCount(3, b.cout, b.cout) +
+    (b.cin !== b.cout ? convCount(1, b.cin, b.cout) : 0) +
+    (b.attention ? linearCount(b.cout, 3 * b.cout) + linearCount(b.cout, b.cout) : 0);
+  return (
+    conditioningCount(m, emb) +
+    convCount(3, m.channels, m.baseChannels * m.channelMult[0]) +
+    convCount(3, outChannels, m.channels) +
+    blocks.reduce((sum, b) => sum + block(b), 0) +
+    ups.reduce((sum, u) => sum + convCount(3, u.channels, u.channels), 0)
+  );
+}
+/**
+ * Measured by bench/memory (bench/results/memory.json, 2026-12-07), per backend. Bytes a step holds
+ * whatever the model: the process and runtime (the wasm heap's own start on wasm). Per parameter:
+ * weights, gradients, Adam moments, EMA and their transients and host copies at a checkpoint (mlp
+ * 2048x1, 21M parameters: 74 bytes on wasm, 68 on cpu, 95 on onnx), and an sCD teacher's on top.
+ * How activation units weigh the layers (see activationUnits): tfjs keeps some 30 tensors of each
+ * MLP block's width, ONNX Runtime's planner reuses most (fitted to mlp 16x1, 128x2, 256x6 on onnx);
+ * an attention score costs 3/4 of a unit on tfjs, 1.9 on onnx (fitted to the MNIST U-Nets 8x[1,2],
+ * attention at 14x14, and 24x[1,2,2], at 7x7). Bytes per unit by model kind and mode, the largest
+ * measured rounded up by about a tenth (the estimate / measured of every case is in memory.md): wasm
+ * MLP teacher 13.9, sCD 16.9, U-Net teacher 120, sCD 144; cpu MLP 12.9, 15.6, U-Net 102; onnx MLP
+ * teacher 11.8, sCD 4.4, U-Net teacher 30, sCT 42, sCD 37. cpu runs tfjs's kernels and takes wasm's
+ * factors where it was not measured (sCT, U-Net students, an sCD teacher), as sCT takes the teacher's
+ * on wasm's MLP, where the two measured the same.
+ */
+const MEASURED = {
+  wasm: {
+    fixed: 48 * MiB,
+    perParam: 80,
+    teacherPerParam: 12,
+    mlp: { outside: 16, block: 30 },
+    score: 0.75,
+    perUnit: { mlp: { teacher: 15, sct: 15, scd: 18 }, unet: { teacher: 124, sct: 124, scd: 150 } },
+  },
+  cpu: {
+    fixed: 256 * MiB,
+    perParam: 80,
+    teacherPerParam: 12,
+    mlp: { outside: 16, block: 30 },
+    score: 0.75,
+    perUnit: { mlp: { teacher: 15, sct: 15, scd: 18 }, unet: { teacher: 124, sct: 124, scd: 150 } },
+  },
+  onnx: {
+    fixed: 400 * MiB,
+    perParam: 116,
+    teacherPerParam: 24,
+    mlp: { outside: 20, block: 8 },
+    score: 1.9,
+    perUnit: { mlp: { teacher: 13, sct: 8, scd: 8 }, unet: { teacher: 33, sct: 47, scd: 41 } },
+  },
+} as const satisfies Record<BackendName, unknown>;
+
+/**
+ * Activation units of one example on `backend`, which a step's memory grows with in proportion.
+ * MLP: the input width, which on a narrow MLP is most of it (the point and its Fourier features,
+ * the time embedding, the logvar head's embedding), and the hidden width, weighted by the tensors
+ * the backend keeps of it outside the blocks and in each block. U-Net: pixels x (input + output
+ * channels) of every block (3x3 convolutions unfold their input), plus each attention's pixels^2
+ * scores per head, weighted for the backend.
+ */
+export function activationUnits(m: ModelConfig, backend: BackendName): number {
+  const c = MEASURED[backend];
+  const conditioning = m.embChannels + m.logvarChannels + (m.numClasses > 0 ? m.numClasses + 1 : 0) + (m.guidanceInput ? m.embChannels : 0);
+  if (m.kind === 'mlp') return conditioning + m.dim + 2 * m.inputFeatures + m.width * (c.mlp.outside + c.mlp.block * m.blocks);
+  const { blocks, ups } = unetLayers(m);
+  const pixels = (side: number) => side * side;
+  const block = (b: UnetLayer) => pixels(b.side) * (b.cin + b.cout) + (b.attention ? c.score * m.attentionHeads * pixels(b.side) ** 2 : 0);
+  return (
+    conditioning +
+    pixels(m.imageSize) * (m.channels + m.baseChannels * m.channelMult[0]) +
+    blocks.reduce((sum, b) => sum + block(b), 0) +
+    ups.reduce((sum, u) => sum + pixels(u.side) * u.channels, 0)
+  );
+}
+
+/** One training step's memory, as the check estimates it. */
+export interface StepMemory {
+  readonly params: number;
+  /** Bytes that do not grow with the batch: the runtime's and the parameters'. */
+  readonly fixed: number;
+  readonly perExample: number;
+  /** fixed + batch x perExample. */
+  readonly bytes: number;
+}
+
+/** The estimated peak memory of one training step of `info` on `backend` (see MEASURED). */
+export function stepMemory(info: Pick<RunInfo, 'model' | 'train'>, backend: BackendName): StepMemory {
+  const c = MEASURED[backend];
+  const params = paramCount(info.model);
+  const fixed = c.fixed + params * (c.perParam + (info.train.mode === 'scd' ? c.teacherPerParam : 0));
+  const perExample = activationUnits(info.model, backend) * c.perUnit[info.model.kind][info.train.mode];
+  return { params, fixed, perExample, bytes: fixed + info.train.batch * perExample };
+}
+
+/** What a backend's step may use: wasm32's 4 GiB of heap; elsewhere the machine's memory. */
+export function memoryLimit(backend: BackendName): { bytes: number; where: string } {
+  return backend === 'wasm' ? { bytes: WASM_BYTES, where: 'the 4 GiB the wasm backend can address' } : { bytes: totalmem(), where: `this machine's ${gb(totalmem())} of memory` };
 }
 
 const gb = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+const size = (bytes: number) => (bytes >= GiB ? gb(bytes) : bytes >= MiB ? `${Math.ceil(bytes / MiB)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
-/** Refuses a batch whose step would not fit the backend's memory. */
+function describeSize(m: ModelConfig, params: number): string {
+  const shape = m.kind === 'mlp' ? `mlp width ${m.width} x ${m.blocks} blocks` : `unet ${m.baseChannels}x[${m.channelMult.join(',')}] at ${m.imageSize}x${m.imageSize}`;
+  return `${shape}, ${params.toLocaleString('en-US')} parameters`;
+}
+
+/**
+ * Refuses a run whose step would not fit the backend's memory, before anything of it is allocated:
+ * a model too big for any batch, or a batch too big for the model.
+ */
 export function checkBatchFits(info: Pick<RunInfo, 'model' | 'train'>, backend: BackendName): void {
-  const perExample = stepBytesPerExample(info);
-  const [limit, where] = backend === 'wasm' ? [WASM_BYTES, 'the 4 GiB the wasm backend can address'] : [totalmem(), `this machine's ${gb(totalmem())} of memory`];
-  const need = perExample * info.train.batch;
-  if (need > limit) {
-    throw new UsageError(
-      `--batch ${info.train.batch} needs about ${gb(need)} for one step of this model, more than ${where}: ` +
-        `use a batch of at most about ${Math.floor(limit / perExample)}`,
-    );
+  const need = stepMemory(info, backend);
+  const limit = memoryLimit(backend);
+  if (need.bytes <= limit.bytes) return;
+  const model = describeSize(info.model, need.params);
+  if (need.fixed + need.perExample > limit.bytes) {
+    throw new UsageError(`this model (${model}) needs about ${size(need.fixed + need.perExample)} for one step of a single example, more than ${limit.where}: make it smaller`);
   }
+  throw new UsageError(
+    `--batch ${info.train.batch} needs about ${size(need.bytes)} for one step of this model (${model}: ${size(need.fixed)} fixed ` +
+      `and ${size(need.perExample)} an example), more than ${limit.where}: use a batch of at most about ${Math.floor((limit.bytes - need.fixed) / need.perExample)}`,
+  );
 }
 
 /**
