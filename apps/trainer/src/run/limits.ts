@@ -162,7 +162,7 @@ const MEASURED = {
  * channels) of every block (3x3 convolutions unfold their input), plus each attention's pixels^2
  * scores per head, weighted for the backend.
  */
-export function activationUnits(m: ModelConfig, backend: BackendName): number {
+function activationUnits(m: ModelConfig, backend: BackendName): number {
   const c = MEASURED[backend];
   const conditioning = m.embChannels + m.logvarChannels + (m.numClasses > 0 ? m.numClasses + 1 : 0) + (m.guidanceInput ? m.embChannels : 0);
   if (m.kind === 'mlp') return conditioning + m.dim + 2 * m.inputFeatures + m.width * (c.mlp.outside + c.mlp.block * m.blocks);
@@ -197,7 +197,7 @@ export function stepMemory(info: Pick<RunInfo, 'model' | 'train'>, backend: Back
 }
 
 /** What a backend's step may use: wasm32's 4 GiB of heap; elsewhere the machine's memory. */
-export function memoryLimit(backend: BackendName): { bytes: number; where: string } {
+function memoryLimit(backend: BackendName): { bytes: number; where: string } {
   return backend === 'wasm' ? { bytes: WASM_BYTES, where: 'the 4 GiB the wasm backend can address' } : { bytes: totalmem(), where: `this machine's ${gb(totalmem())} of memory` };
 }
 
