@@ -127,23 +127,18 @@ export function paramCount(m: ModelConfig): number {
  * factors where it was not measured (sCT, U-Net students, an sCD teacher), as sCT takes the teacher's
  * on wasm's MLP, where the two measured the same.
  */
+/** wasm's and cpu's: both run tfjs's kernels, and differ in what the process holds besides. */
+const TFJS = {
+  perParam: 80,
+  teacherPerParam: 12,
+  mlp: { outside: 16, block: 30 },
+  score: 0.75,
+  perUnit: { mlp: { teacher: 15, sct: 15, scd: 18 }, unet: { teacher: 124, sct: 124, scd: 150 } },
+} as const;
+
 const MEASURED = {
-  wasm: {
-    fixed: 48 * MiB,
-    perParam: 80,
-    teacherPerParam: 12,
-    mlp: { outside: 16, block: 30 },
-    score: 0.75,
-    perUnit: { mlp: { teacher: 15, sct: 15, scd: 18 }, unet: { teacher: 124, sct: 124, scd: 150 } },
-  },
-  cpu: {
-    fixed: 256 * MiB,
-    perParam: 80,
-    teacherPerParam: 12,
-    mlp: { outside: 16, block: 30 },
-    score: 0.75,
-    perUnit: { mlp: { teacher: 15, sct: 15, scd: 18 }, unet: { teacher: 124, sct: 124, scd: 150 } },
-  },
+  wasm: { ...TFJS, fixed: 48 * MiB },
+  cpu: { ...TFJS, fixed: 256 * MiB },
   onnx: {
     fixed: 400 * MiB,
     perParam: 116,

@@ -3,7 +3,7 @@ import { createModel } from '@scm/core';
 import type { LoadedRun, Weights } from '../run/run-folder.js';
 import type { BackendName } from '../options/args.js';
 import type { Ops } from '../backends/backend.js';
-import { consistencySteps, dataOf, describeSampler, drawSamples, nfeOf, sampleLabels, type DrawOptions, type Sampleable } from './sampling.js';
+import { dataOf, describeSampler, drawSamples, generateOptions, nfeOf, type DrawOptions, type Sampleable } from './sampling.js';
 import { onnxEngine } from '../backends/onnx.js';
 
 /**
@@ -43,16 +43,7 @@ export function drawSamplesOn(
  */
 export async function drawSamplesOnnx(run: LoadedRun, opts: DrawOptions, weights: Weights = 'ema'): Promise<Float32Array> {
   const model = createModel(run.meta.model);
-  const labels = sampleLabels(model.numClasses, opts);
-  const x = await (await onnxEngine()).generate(model, run.state[weights], run.meta.train.sigmaD, {
-    sampler: opts.sampler,
-    ...(opts.sampler === 'consistency' ? { steps: consistencySteps(opts, run.meta.train.sigmaD) } : {}),
-    ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
-    n: opts.n,
-    seed: opts.seed,
-    ...(labels ? { labels } : {}),
-    ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
-    ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
-  });
+  const sigmaD = run.meta.train.sigmaD;
+  const x = await (await onnxEngine()).generate(model, run.state[weights], sigmaD, generateOptions(opts, sigmaD, model.numClasses));
   return dataOf(run.meta).toData(x);
 }

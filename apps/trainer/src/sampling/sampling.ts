@@ -14,6 +14,7 @@ import {
   toy2dSource,
   type CheckpointMeta,
   type DataSource,
+  type GenerateOptions,
   type Model,
   type RunInfo,
   type SamplerName,
@@ -162,12 +163,12 @@ export function sampleLabels(classes: number, opts: Pick<DrawOptions, 'n' | 'see
   return opts.classLabel !== undefined ? new Int32Array(opts.n).fill(opts.classLabel) : drawnLabels(classes, opts.n, opts.seed);
 }
 
-/** n samples in data coordinates: interleaved (x, y) for 2-D runs, [n, H, W, C] images in [-1, 1] (unclipped) for image runs. */
-export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Promise<Float32Array> {
-  const labels = sampleLabels(s.model.numClasses, opts);
-  const x = await generate(o, s.model, s.params, s.info.train.sigmaD, {
+/** What core's generate takes for a draw, on any engine: the sampler and its budget, the seed, labels, guidance and progress. */
+export function generateOptions(opts: DrawOptions, sigmaD: number, classes: number): GenerateOptions {
+  const labels = sampleLabels(classes, opts);
+  return {
     sampler: opts.sampler,
-    ...(opts.sampler === 'consistency' ? { steps: consistencySteps(opts, s.info.train.sigmaD) } : {}),
+    ...(opts.sampler === 'consistency' ? { steps: consistencySteps(opts, sigmaD) } : {}),
     ...(opts.nfe !== undefined ? { nfe: opts.nfe } : {}),
     n: opts.n,
     seed: opts.seed,
@@ -175,7 +176,12 @@ export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Pro
     ...(opts.guidance !== undefined ? { guidance: opts.guidance } : {}),
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
     ...(opts.onEvaluation ? { onEvaluation: opts.onEvaluation } : {}),
-  });
+  };
+}
+
+/** n samples in data coordinates: interleaved (x, y) for 2-D runs, [n, H, W, C] images in [-1, 1] (unclipped) for image runs. */
+export async function drawSamples(o: Ops, s: Sampleable, opts: DrawOptions): Promise<Float32Array> {
+  const x = await generate(o, s.model, s.params, s.info.train.sigmaD, generateOptions(opts, s.info.train.sigmaD, s.model.numClasses));
   return s.data.toData(x);
 }
 
