@@ -2,13 +2,14 @@
  * The house of src/: folders on floors, each importing only from its own floor or those below, and
  * no import circles between files, so that a command reads top to bottom.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { circles, importGraph } from '../../../scripts/import-graph.mjs';
 
 const SRC = join(import.meta.dirname, '..', 'src');
 
-/** Bottom to top; apps/trainer/README.md ("Source layout") says what each holds. */
+/** Bottom to top; src/README.md says what each holds. */
 const FLOORS = ['options', 'run', 'recipe', 'drawing', 'data', 'backends', 'report', 'sampling', 'export', 'training', 'evaluation', 'commands', '.'];
 
 function floorViolations(graph: ReadonlyMap<string, readonly string[]>): string[] {
@@ -25,6 +26,11 @@ describe("apps/trainer/src's layout", () => {
     expect([...graph.values()].flat().filter((d) => !files.has(d))).toEqual([]);
     // Only the entry point stays at the top, beside the command folder.
     expect([...graph.keys()].filter((f) => dirname(f) === '.')).toEqual(['cli.ts']);
+  });
+
+  it('says what each folder holds in src/README.md, bottom to top', () => {
+    const listed = [...readFileSync(join(SRC, 'README.md'), 'utf8').matchAll(/^\| `(\w+)\/` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual(FLOORS.filter((f) => f !== 'commands' && f !== '.'));
   });
 
   it('imports only from the same floor or below', () => {
