@@ -127,14 +127,14 @@ async function readReadme(path: string): Promise<string | undefined> {
   }
 }
 
-/** `readme` with its card section replaced by `section`, or undefined where it has no whole section. */
-function withSection(readme: string, section: string): string | undefined {
+/** What of `readme` lies before and after its card section, or undefined where it has no whole section. */
+function aroundSection(readme: string): { before: string; after: string } | undefined {
   const start = readme.indexOf(CARD_SECTION_START);
   const end = readme.indexOf(CARD_SECTION_END, start);
   if (start < 0 || end < 0) return undefined;
   // The section ends with its end marker and a newline; keep what followed that newline.
-  const after = end + CARD_SECTION_END.length;
-  return readme.slice(0, start) + section + readme.slice(readme[after] === '\n' ? after + 1 : after);
+  const past = end + CARD_SECTION_END.length;
+  return { before: readme.slice(0, start), after: readme.slice(readme[past] === '\n' ? past + 1 : past) };
 }
 
 /**
@@ -146,10 +146,11 @@ export async function writeCard(dir: string, info: RunInfo, step: number): Promi
   const path = join(dir, CARD_FILE);
   const readme = await readReadme(path);
   const whole = readme === undefined || readme.split('\n', 1)[0] === CARD_MARKER;
-  if (!whole && withSection(readme, '') === undefined) return false;
+  const around = whole ? undefined : aroundSection(readme);
+  if (!whole && around === undefined) return false;
   const [record, log, evalReport] = await Promise.all([readRunRecord(dir), readLog(dir), readEvalReport(dir)]);
   const facts = { name: basename(resolve(dir)), info, step, record, log, evalReport };
-  await writeAtomic(path, whole ? renderCard(facts) : withSection(readme, renderCard(facts, true))!);
+  await writeAtomic(path, around ? around.before + renderCard(facts, true) + around.after : renderCard(facts));
   return true;
 }
 
