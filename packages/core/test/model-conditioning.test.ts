@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMlp, createModel, defaultMlpConfig, oneHotLabels, Rng, toDevice } from '../src/index.js';
-import { blockParams } from '../src/models/unet-blocks.js';
+import { drawParams } from '../src/nn/params.js';
+import { blockSpecs } from '../src/models/unet-blocks.js';
 import { conditioningEmbedding, defaultTrunkConfig, type ConditioningConfig } from '../src/models/conditioning.js';
 import { fourierFrequencies, timeEmbedding, type TimeConfig } from '../src/models/time.js';
 import { ReferenceOps } from '../src/testing/index.js';
@@ -54,7 +55,7 @@ describe('the conditioning embedding of a Fourier-time model', () => {
     const width = 3;
     const emb = conditioningEmbedding('m', c, width);
     const rng = new Rng(8);
-    const host = Object.fromEntries(Object.entries(emb.init(new Rng(1))).map(([k, v]) => [k, { shape: v.shape, data: rng.normal(v.data.length) }]));
+    const host = Object.fromEntries(Object.entries(drawParams(new Rng(1), emb.paramSpecs())).map(([k, v]) => [k, { shape: v.shape, data: rng.normal(v.data.length) }]));
     const got = o.readSync(emb.apply(o, toDevice(o, host), o.fromArray(t, [3]), {}));
     // The frequencies are not parameters: the same seed (0x5eed) gives them to every model.
     const freqs = new Rng(0x5eed).normal(2).map((v) => v * 3);
@@ -71,7 +72,7 @@ describe('the conditioning embedding of a Fourier-time model', () => {
 
   it('class embedding rows start with unit variance and no bias; guidance gets a biased layer', () => {
     const c: ConditioningConfig = { ...defaultTrunkConfig, embChannels: 4, numClasses: 3, guidanceInput: true };
-    const p = conditioningEmbedding('m', c, 256).init(new Rng(2));
+    const p = drawParams(new Rng(2), conditioningEmbedding('m', c, 256).paramSpecs());
     expect(Object.keys(p).sort()).toEqual(['class.weight', 'guidance.bias', 'guidance.weight', 'map.0.bias', 'map.0.weight', 'map.1.bias', 'map.1.weight']);
     expect(p['class.weight'].shape).toEqual([4, 256]);
     const w = p['class.weight'].data;
@@ -110,16 +111,16 @@ describe('configs and parameter names', () => {
     const names = Object.keys(createMlp({ dim: 2, width: 8, blocks: 2, normGroups: 2 }).init(new Rng(1)));
     expect(names.filter((k) => k.startsWith('blocks.')).map((k) => k.split('.')[1])).toEqual(expect.arrayContaining(['0', '1']));
     expect(new Set(names.filter((k) => k.startsWith('blocks.')).map((k) => k.split('.')[1]))).toEqual(new Set(['0', '1']));
-    const plain = conditioningEmbedding('m', { ...defaultTrunkConfig, embChannels: 4 }, 8).init(new Rng(2));
+    const plain = drawParams(new Rng(2), conditioningEmbedding('m', { ...defaultTrunkConfig, embChannels: 4 }, 8).paramSpecs());
     expect(Object.keys(plain).sort()).toEqual(['map.0.bias', 'map.0.weight', 'map.1.bias', 'map.1.weight']);
   });
 
   it('a U-Net block has a skip conv only when its channels change, and qkv of 3 x cout', () => {
     const ctx = { embWidth: 4, normGroups: 2, norm: 'double', dropout: 0, attentionHeads: 1 } as const;
-    const same = blockParams(new Rng(1), { name: 'b', cin: 8, cout: 8, attention: true, dropout: false }, ctx);
+    const same = drawParams(new Rng(1), blockSpecs({ name: 'b', cin: 8, cout: 8, attention: true, resolution: 4, dropout: false }, ctx));
     expect(Object.keys(same).some((k) => k.startsWith('b.skip'))).toBe(false);
     expect(same['b.attn.qkv.weight'].shape).toEqual([8, 24]);
-    const changed = blockParams(new Rng(1), { name: 'b', cin: 4, cout: 8, attention: false, dropout: false }, ctx);
+    const changed = drawParams(new Rng(1), blockSpecs({ name: 'b', cin: 4, cout: 8, attention: false, resolution: 4, dropout: false }, ctx));
     expect(changed['b.skip.weight'].shape).toEqual([1, 1, 4, 8]);
   });
 });

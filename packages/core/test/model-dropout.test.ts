@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMlp, Rng, toDevice } from '../src/index.js';
 import { dropout } from '../src/models/dropout.js';
-import { block, blockParams, type BlockContext, type BlockSpec } from '../src/models/unet-blocks.js';
+import { drawParams } from '../src/nn/params.js';
+import { block, blockSpecs, type BlockContext, type BlockSpec } from '../src/models/unet-blocks.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -60,9 +61,9 @@ describe('MLP dropout and sizes', () => {
 
 describe('U-Net block dropout at rate 0', () => {
   it('draws no masks from the stream it is given', () => {
-    const spec: BlockSpec = { name: 'b', cin: 4, cout: 4, attention: false, dropout: true };
+    const spec: BlockSpec = { name: 'b', cin: 4, cout: 4, attention: false, resolution: 4, dropout: true };
     const ctx: BlockContext = { embWidth: 3, normGroups: 2, norm: 'double', dropout: 0, attentionHeads: 1 };
-    const p = toDevice(o, blockParams(new Rng(1), spec, ctx));
+    const p = toDevice(o, drawParams(new Rng(1), blockSpecs(spec, ctx)));
     const rng = new Rng(6);
     const h = o.fromArray(new Rng(2).normal(2 * 2 * 2 * 4), [2, 2, 2, 4]);
     const emb = o.fromArray(new Rng(3).normal(2 * 3), [2, 3]);

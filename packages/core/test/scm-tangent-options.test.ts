@@ -6,7 +6,7 @@
  * training step that takes them.
  */
 import { describe, expect, it } from 'vitest';
-import { createMlp, defaultTrainConfig, initState, makeOptimizer, Rng, scmTarget, toDevice, toy2dSource, trainStep, type TangentSettings } from '../src/index.js';
+import { createMlp, defaultTrainConfig, initState, makeOptimizer, Rng, scmTarget, toDevice, toy2dSource, trainStep, type HostParams, type TangentSettings } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -15,9 +15,11 @@ const B = 24;
 const model = createMlp({ width: 16, blocks: 1, embChannels: 8, normGroups: 4, logvarChannels: 8, inputFeatures: 4 });
 // A fresh MLP's output layer is zero, which would make F and J zero too: every weight is drawn instead.
 const rng = new Rng(7);
+/** Float64 host params: ReferenceOps keeps them float64 (HostParams says float32, as checkpoints are). */
+const host64 = (tree: Record<string, { shape: readonly number[]; data: Float64Array }>) => tree as unknown as HostParams;
 const params = toDevice(
   o,
-  Object.fromEntries(Object.entries(model.init(new Rng(1))).map(([k, v]) => [k, { shape: v.shape, data: rng.normal64(v.data.length).map((x) => 0.4 * x) }])),
+  host64(Object.fromEntries(Object.entries(model.paramSpecs()).map(([k, s]) => [k, { shape: s.shape, data: rng.normal64(s.shape.reduce((a, b) => a * b, 1)).map((x) => 0.4 * x) }]))),
 );
 const draws = new Rng(3);
 const xt = o.fromArray(draws.normal64(B * 2).map((v) => v * sigmaD), [B, 2]);
@@ -84,7 +86,7 @@ describe('as training options', () => {
     const update = (overrides: Parameters<typeof defaultTrainConfig>[1]) => {
       const config = defaultTrainConfig('scd', { batch: 16, steps: 1, tangentWarmup: 0, ...overrides });
       const ctx = { model, config, data, optimizer: makeOptimizer(config), teacher };
-      const host = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: o.shape(v), data: o.readSync(v) }]));
+      const host = host64(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: o.shape(v), data: o.readSync(v) }])));
       const { state } = trainStep(o, ctx, initState(o, model, config, host));
       return read(state.params['out.weight']);
     };

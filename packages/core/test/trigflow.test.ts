@@ -158,6 +158,7 @@ describe('generate() chunks', () => {
     sampleShape,
     numClasses: 0,
     guidanceInput: false,
+    paramSpecs: () => ({}),
     init: () => ({}),
     initLogvar: () => ({}),
     F: (ops, _p, x) => {

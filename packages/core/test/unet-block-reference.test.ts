@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng, toDevice, type HostParams } from '../src/index.js';
-import { block, blockParams, type BlockContext, type BlockSpec } from '../src/models/unet-blocks.js';
+import { drawParams } from '../src/nn/params.js';
+import { block, blockSpecs, type BlockContext, type BlockSpec } from '../src/models/unet-blocks.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -140,9 +141,9 @@ describe('U-Net block against a host float64 forward pass', () => {
     ['dropout switched off for this block', { dropout: false }, { dropout: 0.4 }, 17],
     ['dropout without a mask stream (evaluation)', { dropout: true }, { dropout: 0.4 }, undefined],
   ])('%s', (_label, specOverrides, ctxOverrides, dropoutSeed) => {
-    const spec: BlockSpec = { name: 'blk', cin: 4, cout: 8, attention: false, dropout: false, ...specOverrides };
+    const spec: BlockSpec = { name: 'blk', cin: 4, cout: 8, attention: false, resolution: 4, dropout: false, ...specOverrides };
     const ctx: BlockContext = { embWidth: E, normGroups: 2, norm: 'double', dropout: 0, attentionHeads: 1, ...ctxOverrides };
-    const host = randomize(blockParams(new Rng(1), spec, ctx), 2);
+    const host = randomize(drawParams(new Rng(1), blockSpecs(spec, ctx)), 2);
     const expectedNames = ['conv0', 'affine', 'conv1', ...(spec.cin !== spec.cout ? ['skip'] : []), ...(spec.attention ? ['attn.qkv', 'attn.proj'] : [])];
     expect(Object.keys(host).sort()).toEqual(expectedNames.flatMap((k) => [`blk.${k}.bias`, `blk.${k}.weight`]).sort());
     const params = toDevice(o, Object.fromEntries(Object.entries(host).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));

@@ -3,7 +3,7 @@
  * Stryker does not activate mutants in time for code that runs while a test file loads.
  */
 import { describe, expect, it } from 'vitest';
-import { createModel, createUnet, defaultUnetConfig, Rng, type UnetConfig } from '../src/index.js';
+import { countParams, createModel, createUnet, defaultUnetConfig, Rng, unetPlan, type UnetConfig } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -85,6 +85,35 @@ describe('U-Net layer plan', () => {
     const shapes = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [...v.shape]]));
     expect(shapes).toEqual(expected);
     for (const [k, v] of Object.entries(params)) expect(v.data.length, k).toBe(v.shape.reduce((a, b) => a * b, 1));
+    // paramSpecs says the same without drawing: the memory guard sizes a model from it.
+    const specs = model.paramSpecs();
+    expect(Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, [...v.shape]]))).toEqual(expected);
+    expect(countParams(specs)).toBe(Object.values(expected).reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0));
+  });
+
+  it('init draws paramSpecs in its order: zeros where the gain is 0, else N(0, gain^2 / fanIn) from the stream', () => {
+    const model = createUnet(threeLevels);
+    const params = model.init(new Rng(6));
+    const stream = new Rng(6);
+    for (const [name, spec] of Object.entries(model.paramSpecs())) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const want = spec.gain === 0 ? new Float32Array(n) : stream.normal(n).map((z) => z * (spec.gain / Math.sqrt(spec.fanIn)));
+      expect(params[name].data, name).toEqual(want);
+    }
+    // The head's and the output's zeros, the class rows' unit variance: spot checks of the specs themselves.
+    expect(model.paramSpecs()['out.weight'].gain).toBe(0);
+    expect(model.paramSpecs()['class.weight']).toEqual({ shape: [3, 16], fanIn: 3, gain: Math.sqrt(3) });
+    expect(model.paramSpecs()['enc.0.block.0.conv0.weight'].fanIn).toBe(3 * 3 * 4);
+  });
+
+  it('unetPlan gives each block and upsampling conv its resolution: 8 at level 0, 4 at level 1, 2 at level 2 and in the middle', () => {
+    const plan = unetPlan(threeLevels);
+    const blocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
+    const resolutionOf = (name: string) => ({ enc: { 0: 8, 1: 4, 2: 2 }, dec: { 0: 8, 1: 4, 2: 2 } })[name.split('.')[0] as 'enc' | 'dec']?.[Number(name.split('.')[1]) as 0 | 1 | 2] ?? 2;
+    expect(blocks).toHaveLength(2 * 3 + 2 + 3 * 3);
+    for (const b of blocks) expect(b.resolution, b.name).toBe(resolutionOf(b.name));
+    expect(plan.decoder.map((l) => l.up && [l.up.name, l.up.resolution])).toEqual([undefined, ['dec.1.up', 4], ['dec.0.up', 8]]);
+    expect(() => unetPlan({ ...threeLevels, imageSize: 10 })).toThrow(/imageSize 10 is not divisible by 2\^2/);
   });
 
   it('its forward pass maps [B, 8, 8, 1] to the same shape, and u(t) to [B]', () => {

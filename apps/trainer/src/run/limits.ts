@@ -5,7 +5,7 @@
  * "out of bounds" abort.
  */
 import { totalmem } from 'node:os';
-import type { HostParams, ModelConfig, RunInfo, UnetConfig } from '@scm/core';
+import { countParams, createModel, unetPlan, type BlockSpec, type HostParams, type ModelConfig, type RunInfo } from '@scm/core';
 import type { BackendName } from '../options/args.js';
 import { UsageError } from '../options/errors.js';
 
@@ -15,103 +15,13 @@ const WASM_BYTES = 4 * GiB;
 /** The most sample memory one scm sample call holds (and writes). */
 export const MAX_SAMPLE_BYTES = GiB;
 
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-
-/**
- * A lower bound on a model's parameter count from its config: the square weights of its blocks
- * alone (MLP: fc0 and fc1 of width^2; U-Net: two 3x3 convolutions per encoder block). 0 when the
- * config is malformed; building the model reports that.
- */
-export function minParamCount(m: ModelConfig): number {
-  if (m.kind === 'mlp') return isCount(m.width) && isCount(m.blocks) ? m.blocks * 2 * m.width ** 2 : 0;
-  if (m.kind !== 'unet' || !isCount(m.baseChannels) || !isCount(m.blocksPerLevel) || !Array.isArray(m.channelMult)) return 0;
-  return m.channelMult.reduce((sum, mult) => sum + (isCount(mult) ? m.blocksPerLevel * 2 * 9 * (m.baseChannels * mult) ** 2 : 0), 0);
-}
-
 export const storedCount = (params: HostParams) => Object.values(params).reduce((sum, t) => sum + t.data.length, 0);
 
 const MiB = 1024 ** 2;
 
-/** createUnet's embedding width as a multiple of baseChannels. */
-const UNET_EMB_MULT = 4;
+/** A valid model config's exact parameter count, without drawing (or allocating) the weights. */
+export const paramCount = (m: ModelConfig): number => countParams(createModel(m).paramSpecs());
 
-/** The layers of a U-Net as createUnet plans them (packages/core models/unet.ts), for counting. */
-interface UnetLayer {
-  readonly cin: number;
-  readonly cout: number;
-  /** Side of the level's (square) activations. */
-  readonly side: number;
-  readonly attention: boolean;
-}
-
-function unetLayers(m: UnetConfig): { blocks: UnetLayer[]; ups: { channels: number; side: number }[]; outChannels: number } {
-  const width = (l: number) => m.baseChannels * m.channelMult[l];
-  const side = (l: number) => m.imageSize / 2 ** l;
-  const attends = (l: number) => m.attentionResolutions.includes(side(l));
-  const blocks: UnetLayer[] = [];
-  let channels = width(0);
-  const skips = [channels];
-  m.channelMult.forEach((_, l) => {
-    if (l > 0) skips.push(channels);
-    for (let i = 0; i < m.blocksPerLevel; i++) {
-      blocks.push({ cin: channels, cout: width(l), side: side(l), attention: attends(l) });
-      channels = width(l);
-      skips.push(channels);
-    }
-  });
-  const deepest = m.channelMult.length - 1;
-  blocks.push({ cin: channels, cout: channels, side: side(deepest), attention: true }, { cin: channels, cout: channels, side: side(deepest), attention: false });
-  const ups: { channels: number; side: number }[] = [];
-  for (let l = deepest; l >= 0; l--) {
-    if (l < deepest) ups.push({ channels, side: side(l) });
-    for (let j = 0; j <= m.blocksPerLevel; j++) {
-      blocks.push({ cin: channels + (skips.pop() as number), cout: width(l), side: side(l), attention: attends(l) });
-      channels = width(l);
-    }
-  }
-  return { blocks, ups, outChannels: channels };
-}
-
-const linearCount = (fanIn: number, fanOut: number, bias = true) => fanIn * fanOut + (bias ? fanOut : 0);
-const convCount = (k: number, cin: number, cout: number) => k * k * cin * cout + cout;
-
-/** The time, class and guidance embedding of `width` channels and the logvar head. */
-function conditioningCount(m: ModelConfig, width: number): number {
-  return (
-    linearCount(m.embChannels, width) +
-    linearCount(width, width) +
-    (m.numClasses > 0 ? linearCount(m.numClasses + 1, width, false) : 0) +
-    (m.guidanceInput ? linearCount(m.embChannels, width) : 0) +
-    linearCount(m.logvarChannels, 1)
-  );
-}
-
-/**
- * A valid model config's exact parameter count, without building the model (which would allocate
- * them): the test checks it against each model's init.
- */
-export function paramCount(m: ModelConfig): number {
-  if (m.kind === 'mlp') {
-    const W = m.width;
-    const block = linearCount(W, W) + linearCount(W, 2 * W) + linearCount(W, W);
-    return conditioningCount(m, W) + linearCount(m.dim + 2 * m.inputFeatures, W) + m.blocks * block + linearCount(W, m.dim);
-  }
-  const emb = UNET_EMB_MULT * m.baseChannels;
-  const { blocks, ups, outChannels } = unetLayers(m);
-  const block = (b: UnetLayer) =>
-    convCount(3, b.cin, b.cout) +
-    linearCount(emb, 2 * b.cout) +
-    convCount(3, b.cout, b.cout) +
-    (b.cin !== b.cout ? convCount(1, b.cin, b.cout) : 0) +
-    (b.attention ? linearCount(b.cout, 3 * b.cout) + linearCount(b.cout, b.cout) : 0);
-  return (
-    conditioningCount(m, emb) +
-    convCount(3, m.channels, m.baseChannels * m.channelMult[0]) +
-    convCount(3, outChannels, m.channels) +
-    blocks.reduce((sum, b) => sum + block(b), 0) +
-    ups.reduce((sum, u) => sum + convCount(3, u.channels, u.channels), 0)
-  );
-}
 /**
  * Measured by bench/memory (bench/results/memory.json, 2026-12-07), per backend. Bytes a step holds
  * whatever the model: the process and runtime (the wasm heap's own start on wasm). Per parameter:
@@ -161,14 +71,15 @@ function activationUnits(m: ModelConfig, backend: BackendName): number {
   const c = MEASURED[backend];
   const conditioning = m.embChannels + m.logvarChannels + (m.numClasses > 0 ? m.numClasses + 1 : 0) + (m.guidanceInput ? m.embChannels : 0);
   if (m.kind === 'mlp') return conditioning + m.dim + 2 * m.inputFeatures + m.width * (c.mlp.outside + c.mlp.block * m.blocks);
-  const { blocks, ups } = unetLayers(m);
+  const plan = unetPlan(m);
+  const blocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
   const pixels = (side: number) => side * side;
-  const block = (b: UnetLayer) => pixels(b.side) * (b.cin + b.cout) + (b.attention ? c.score * m.attentionHeads * pixels(b.side) ** 2 : 0);
+  const block = (b: BlockSpec) => pixels(b.resolution) * (b.cin + b.cout) + (b.attention ? c.score * m.attentionHeads * pixels(b.resolution) ** 2 : 0);
   return (
     conditioning +
-    pixels(m.imageSize) * (m.channels + m.baseChannels * m.channelMult[0]) +
+    pixels(m.imageSize) * (m.channels + plan.inChannels) +
     blocks.reduce((sum, b) => sum + block(b), 0) +
-    ups.reduce((sum, u) => sum + pixels(u.side) * u.channels, 0)
+    plan.decoder.reduce((sum, { up }) => sum + (up ? pixels(up.resolution) * up.channels : 0), 0)
   );
 }
 

@@ -9,7 +9,7 @@ import { Rng } from '../random/index.js';
 import { linear, silu } from '../nn/functional.js';
 import { positionalEmbedding } from '../nn/embedding.js';
 import { modulate, type AdaptiveNorm } from '../nn/adaptive.js';
-import { linearParams, type HostParams } from '../nn/params.js';
+import { linearSpecs, type ParamSpecs } from '../nn/params.js';
 import type { Conditioning, NoiseConditioning, TimeEmbedding } from './model.js';
 import { fourierFrequencies, timeEmbedding, type TimeConfig } from './time.js';
 
@@ -71,7 +71,7 @@ export const defaultTrunkConfig: TrunkConfig = {
 
 export interface ConditioningEmbedding {
   /** map.0, map.1, then class and guidance where the model has them (in this order of draws). */
-  init(rng: Rng): HostParams;
+  paramSpecs(): ParamSpecs;
   /** silu(map(time) + class + guidance) [B, width]. */
   apply<T>(o: TensorOps<T>, p: Record<string, T>, t: T, cond: Conditioning<T>): T;
 }
@@ -89,13 +89,13 @@ export function conditioningEmbedding(model: string, c: ConditioningConfig, widt
   const time: TimeConfig = { cNoise: c.cNoise, embedding: c.timeEmbedding, channels: c.embChannels, fourierScale: c.fourierScale, sigmaD: c.sigmaD };
   const freqs = fourierFrequencies(new Rng(FOURIER_SEED), time);
   return {
-    init(rng: Rng): HostParams {
+    paramSpecs(): ParamSpecs {
       return {
-        ...linearParams(rng, 'map.0', c.embChannels, width),
-        ...linearParams(rng, 'map.1', width, width),
+        ...linearSpecs('map.0', c.embChannels, width),
+        ...linearSpecs('map.1', width, width),
         // One-hot rows pick single weights: a gain of sqrt(fan-in) gives them unit variance.
-        ...(c.numClasses > 0 ? linearParams(rng, 'class', c.numClasses + 1, width, Math.sqrt(c.numClasses + 1), false) : {}),
-        ...(c.guidanceInput ? linearParams(rng, 'guidance', c.embChannels, width) : {}),
+        ...(c.numClasses > 0 ? linearSpecs('class', c.numClasses + 1, width, Math.sqrt(c.numClasses + 1), false) : {}),
+        ...(c.guidanceInput ? linearSpecs('guidance', c.embChannels, width) : {}),
       };
     },
 
@@ -116,8 +116,8 @@ export function conditioningEmbedding(model: string, c: ConditioningConfig, widt
 }
 
 /** Parameters of the linear layer that gives `conditionedNorm` its scale and shift. */
-export function affineParams(rng: Rng, prefix: string, embWidth: number, channels: number): HostParams {
-  return linearParams(rng, `${prefix}.affine`, embWidth, 2 * channels);
+export function affineSpecs(prefix: string, embWidth: number, channels: number): ParamSpecs {
+  return linearSpecs(`${prefix}.affine`, embWidth, 2 * channels);
 }
 
 /**
@@ -133,8 +133,8 @@ export function conditionedNorm<T>(o: TensorOps<T>, x: T, emb: T, weight: T, bia
 }
 
 /** Zero weights: u(t) = 0 at init, so the adaptive loss starts as the plain squared error. */
-export function logvarParams(rng: Rng, channels: number): HostParams {
-  return linearParams(rng, 'logvar', channels, 1, 0);
+export function logvarSpecs(channels: number): ParamSpecs {
+  return linearSpecs('logvar', channels, 1, 0);
 }
 
 /** u(t) [B] = linear(positional embedding of t), separate from the trunk (Lu & Song 2024). */

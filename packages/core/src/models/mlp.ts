@@ -7,15 +7,15 @@
 import type { TensorOps } from '../tensor/ops.js';
 import { Rng } from '../random/index.js';
 import { groupNorm, linear, silu } from '../nn/functional.js';
-import { linearParams, type HostParams } from '../nn/params.js';
+import { drawParams, linearSpecs, type HostParams, type ParamSpecs } from '../nn/params.js';
 import type { Conditioning, Model } from './model.js';
 import {
-  affineParams,
+  affineSpecs,
   conditionedNorm,
   conditioningEmbedding,
   defaultTrunkConfig,
   logvarHead,
-  logvarParams,
+  logvarSpecs,
   type TrunkConfig,
 } from './conditioning.js';
 import { dropout } from './dropout.js';
@@ -79,27 +79,31 @@ export function createMlp(overrides: Partial<MlpConfig> = {}): Model<MlpConfig> 
     numClasses: c.numClasses,
     guidanceInput: c.guidanceInput,
 
-    init(rng: Rng): HostParams {
-      const p: HostParams = {
-        ...linearParams(rng, 'in', inputs, W),
-        ...embedding.init(rng),
-        ...linearParams(rng, 'out', W, c.dim, 0),
-        ...this.initLogvar(rng),
+    paramSpecs(): ParamSpecs {
+      const p: ParamSpecs = {
+        ...linearSpecs('in', inputs, W),
+        ...embedding.paramSpecs(),
+        ...linearSpecs('out', W, c.dim, 0),
+        ...logvarSpecs(c.logvarChannels),
       };
       for (let i = 0; i < c.blocks; i++) {
         Object.assign(
           p,
-          linearParams(rng, `blocks.${i}.fc0`, W, W),
-          affineParams(rng, `blocks.${i}`, W, W),
+          linearSpecs(`blocks.${i}.fc0`, W, W),
+          affineSpecs(`blocks.${i}`, W, W),
           // A small residual branch at init keeps the block close to identity.
-          linearParams(rng, `blocks.${i}.fc1`, W, W, 0.1),
+          linearSpecs(`blocks.${i}.fc1`, W, W, 0.1),
         );
       }
       return p;
     },
 
+    init(rng: Rng): HostParams {
+      return drawParams(rng, this.paramSpecs());
+    },
+
     initLogvar(rng: Rng): HostParams {
-      return logvarParams(rng, c.logvarChannels);
+      return drawParams(rng, logvarSpecs(c.logvarChannels));
     },
 
     F<T>(o: TensorOps<T>, p: Record<string, T>, x: T, t: T, cond: Conditioning<T> = {}): T {

@@ -1,7 +1,7 @@
 /** What every network of the toolkit offers the objectives and samplers: F_theta and u(t). */
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
-import type { HostParams } from '../nn/params.js';
+import type { HostParams, ParamSpecs } from '../nn/params.js';
 
 /** What a network is conditioned on besides x_t and t. Every field is optional: an unconditional model takes none. */
 export interface Conditioning<T> {
@@ -38,7 +38,12 @@ export interface Model<C = unknown> {
   readonly numClasses: number;
   /** Whether F takes a per-example guidance scale (`cond.guidance`). */
   readonly guidanceInput: boolean;
-  /** Network parameters, and the logvar head's under the "logvar." prefix. */
+  /**
+   * Every parameter init draws (the logvar head's under the "logvar." prefix), by name in draw
+   * order, with its shape: the model's size without allocating it.
+   */
+  paramSpecs(): ParamSpecs;
+  /** Network parameters, and the logvar head's under the "logvar." prefix: paramSpecs, drawn. */
   init(rng: Rng): HostParams;
   /** Fresh logvar head parameters (consistency training re-initialises them). */
   initLogvar(rng: Rng): HostParams;

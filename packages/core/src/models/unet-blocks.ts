@@ -6,10 +6,10 @@
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
 import { attention, groupNorm, linear, silu } from '../nn/functional.js';
-import { conv, convParams } from '../nn/conv.js';
+import { conv, convSpecs } from '../nn/conv.js';
 import type { AdaptiveNorm } from '../nn/adaptive.js';
-import { linearParams, type HostParams } from '../nn/params.js';
-import { affineParams, conditionedNorm } from './conditioning.js';
+import { linearSpecs, type ParamSpecs } from '../nn/params.js';
+import { affineSpecs, conditionedNorm } from './conditioning.js';
 import { dropout } from './dropout.js';
 
 export interface BlockSpec {
@@ -19,6 +19,8 @@ export interface BlockSpec {
   readonly cout: number;
   /** Self-attention after the residual branch. */
   readonly attention: boolean;
+  /** Side of the block's (square) activations. */
+  readonly resolution: number;
   /** Dropout in the residual branch (Lu & Song 2024 allow it only at resolutions <= 16). */
   readonly dropout: boolean;
 }
@@ -34,22 +36,15 @@ export interface BlockContext {
 
 const SKIP_SCALE = Math.SQRT1_2;
 
-export function blockParams(rng: Rng, b: BlockSpec, ctx: BlockContext): HostParams {
-  const p: HostParams = {
-    ...convParams(rng, `${b.name}.conv0`, 3, b.cin, b.cout),
-    ...affineParams(rng, b.name, ctx.embWidth, b.cout),
+export function blockSpecs(b: BlockSpec, ctx: BlockContext): ParamSpecs {
+  return {
+    ...convSpecs(`${b.name}.conv0`, 3, b.cin, b.cout),
+    ...affineSpecs(b.name, ctx.embWidth, b.cout),
     // A small residual branch at init keeps the block close to identity.
-    ...convParams(rng, `${b.name}.conv1`, 3, b.cout, b.cout, 0.1),
-    ...(b.cin !== b.cout ? convParams(rng, `${b.name}.skip`, 1, b.cin, b.cout) : {}),
+    ...convSpecs(`${b.name}.conv1`, 3, b.cout, b.cout, 0.1),
+    ...(b.cin !== b.cout ? convSpecs(`${b.name}.skip`, 1, b.cin, b.cout) : {}),
+    ...(b.attention ? { ...linearSpecs(`${b.name}.attn.qkv`, b.cout, 3 * b.cout), ...linearSpecs(`${b.name}.attn.proj`, b.cout, b.cout, 0.1) } : {}),
   };
-  if (b.attention) {
-    Object.assign(
-      p,
-      linearParams(rng, `${b.name}.attn.qkv`, b.cout, 3 * b.cout),
-      linearParams(rng, `${b.name}.attn.proj`, b.cout, b.cout, 0.1),
-    );
-  }
-  return p;
 }
 
 /** h [B, H, W, cin] -> [B, H, W, cout]; emb [B, embWidth]; masks come from `dropoutRng` when given. */

@@ -9,11 +9,11 @@
 import type { TensorOps } from '../tensor/ops.js';
 import type { Rng } from '../random/index.js';
 import { groupNorm, silu } from '../nn/functional.js';
-import { conv, convParams } from '../nn/conv.js';
-import type { HostParams } from '../nn/params.js';
+import { conv, convSpecs } from '../nn/conv.js';
+import { drawParams, type HostParams, type ParamSpecs } from '../nn/params.js';
 import type { Conditioning, Model } from './model.js';
-import { conditioningEmbedding, defaultTrunkConfig, logvarHead, logvarParams, type TrunkConfig } from './conditioning.js';
-import { block, blockParams, type BlockContext, type BlockSpec } from './unet-blocks.js';
+import { conditioningEmbedding, defaultTrunkConfig, logvarHead, logvarSpecs, type TrunkConfig } from './conditioning.js';
+import { block, blockSpecs, type BlockContext, type BlockSpec } from './unet-blocks.js';
 
 /** The U-Net's architecture (see {@link createUnet}); stored in checkpoints. */
 export interface UnetConfig extends TrunkConfig {
@@ -53,15 +53,32 @@ const EMB_MULT = 4;
 /** Lu & Song 2024: dropout only at low resolutions. */
 const DROPOUT_MAX_RESOLUTION = 16;
 
-/** Every layer of the network in forward order; init and F both walk it. */
-interface Plan {
+/**
+ * Every layer of a U-Net in forward order, with its channels and resolution: init and F both walk
+ * it, and it sizes a network's activations without building it.
+ */
+export interface UnetPlan {
   readonly inChannels: number;
   /** Per level: whether it starts by pooling, then its blocks. */
   readonly encoder: readonly { readonly pool: boolean; readonly blocks: readonly BlockSpec[] }[];
   readonly mid: readonly BlockSpec[];
   /** Per level, deepest first: the conv after upsampling (none at the deepest), then its blocks. */
-  readonly decoder: readonly { readonly up?: { readonly name: string; readonly channels: number }; readonly blocks: readonly BlockSpec[] }[];
+  readonly decoder: readonly {
+    readonly up?: { readonly name: string; readonly channels: number; readonly resolution: number };
+    readonly blocks: readonly BlockSpec[];
+  }[];
   readonly outChannels: number;
+}
+
+/**
+ * The layer plan of {@link createUnet}'s network for `overrides`.
+ *
+ * @throws Error as createUnet does, for sizes that do not fit.
+ */
+export function unetPlan(overrides: Partial<UnetConfig> = {}): UnetPlan {
+  const c: UnetConfig = { ...defaultUnetConfig, ...overrides, kind: 'unet' };
+  validate(c, overrides);
+  return makePlan(c);
 }
 
 /**
@@ -73,11 +90,10 @@ interface Plan {
  */
 export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfig> {
   const c: UnetConfig = { ...defaultUnetConfig, ...overrides, kind: 'unet' };
-  validate(c, overrides);
+  const plan = unetPlan(overrides);
   const embWidth = EMB_MULT * c.baseChannels;
   const embedding = conditioningEmbedding('unet', c, embWidth);
   const ctx: BlockContext = { embWidth, normGroups: c.normGroups, norm: c.norm, dropout: c.dropout, attentionHeads: c.attentionHeads };
-  const plan = makePlan(c);
   const allBlocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
   for (const b of allBlocks) {
     if (b.attention && b.cout % c.attentionHeads !== 0) {
@@ -91,20 +107,24 @@ export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfi
     numClasses: c.numClasses,
     guidanceInput: c.guidanceInput,
 
-    init(rng: Rng): HostParams {
-      const p: HostParams = {
-        ...embedding.init(rng),
-        ...convParams(rng, 'enc.in', 3, c.channels, plan.inChannels),
-        ...convParams(rng, 'out', 3, plan.outChannels, c.channels, 0),
-        ...this.initLogvar(rng),
+    paramSpecs(): ParamSpecs {
+      const p: ParamSpecs = {
+        ...embedding.paramSpecs(),
+        ...convSpecs('enc.in', 3, c.channels, plan.inChannels),
+        ...convSpecs('out', 3, plan.outChannels, c.channels, 0),
+        ...logvarSpecs(c.logvarChannels),
       };
-      for (const b of allBlocks) Object.assign(p, blockParams(rng, b, ctx));
-      for (const { up } of plan.decoder) if (up) Object.assign(p, convParams(rng, up.name, 3, up.channels, up.channels));
+      for (const b of allBlocks) Object.assign(p, blockSpecs(b, ctx));
+      for (const { up } of plan.decoder) if (up) Object.assign(p, convSpecs(up.name, 3, up.channels, up.channels));
       return p;
     },
 
+    init(rng: Rng): HostParams {
+      return drawParams(rng, this.paramSpecs());
+    },
+
     initLogvar(rng: Rng): HostParams {
-      return logvarParams(rng, c.logvarChannels);
+      return drawParams(rng, logvarSpecs(c.logvarChannels));
     },
 
     F<T>(o: TensorOps<T>, p: Record<string, T>, x: T, t: T, cond: Conditioning<T> = {}): T {
@@ -134,7 +154,7 @@ export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfi
 }
 
 /** EDM's layout: every encoder activation (input conv, pooled, blocks) feeds one decoder block. */
-function makePlan(c: UnetConfig): Plan {
+function makePlan(c: UnetConfig): UnetPlan {
   const width = (l: number) => c.baseChannels * c.channelMult[l];
   const resolution = (l: number) => c.imageSize / 2 ** l;
   const spec = (name: string, cin: number, cout: number, l: number, attention: boolean): BlockSpec => ({
@@ -142,6 +162,7 @@ function makePlan(c: UnetConfig): Plan {
     cin,
     cout,
     attention,
+    resolution: resolution(l),
     dropout: resolution(l) <= DROPOUT_MAX_RESOLUTION,
   });
   const attends = (l: number) => c.attentionResolutions.includes(resolution(l));
@@ -162,7 +183,7 @@ function makePlan(c: UnetConfig): Plan {
   const mid = [spec('mid.0', channels, channels, deepest, true), spec('mid.1', channels, channels, deepest, false)];
   const decoder = c.channelMult.map((_, i) => {
     const l = deepest - i;
-    const up = l < deepest ? { name: `dec.${l}.up`, channels } : undefined;
+    const up = l < deepest ? { name: `dec.${l}.up`, channels, resolution: resolution(l) } : undefined;
     const blocks = Array.from({ length: c.blocksPerLevel + 1 }, (_, j) => {
       const b = spec(`dec.${l}.block.${j}`, channels + (skips.pop() as number), width(l), l, attends(l));
       channels = b.cout;

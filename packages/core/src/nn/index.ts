@@ -3,8 +3,11 @@ export { fourierEmbedding, positionalEmbedding } from './embedding.js';
 export { modulate, pixelNorm, type AdaptiveNorm } from './adaptive.js';
 export {
   canonicalNames,
+  countParams,
+  drawParams,
   hostTensor,
   linearParams,
+  linearSpecs,
   normalInit,
   toDevice,
   toHost,
@@ -12,4 +15,6 @@ export {
   zeros,
   type HostParams,
   type HostTensor,
+  type ParamSpec,
+  type ParamSpecs,
 } from './params.js';

@@ -61,12 +61,41 @@ export function normalInit(rng: Rng, shape: readonly number[], fanIn: number, ga
   return hostTensor(shape, z);
 }
 
-/** A dense layer's parameters under `prefix`: weight [fanIn, fanOut] and bias [fanOut]. */
-export function linearParams(rng: Rng, prefix: string, fanIn: number, fanOut: number, gain = 1, bias = true): HostParams {
-  const p: HostParams = { [`${prefix}.weight`]: gain === 0 ? zeros([fanIn, fanOut]) : normalInit(rng, [fanIn, fanOut], fanIn, gain) };
-  if (bias) p[`${prefix}.bias`] = zeros([fanOut]);
+/**
+ * A parameter before it is drawn: its shape and how {@link normalInit} draws it (gain 0: zeros,
+ * which draw nothing). Models describe their parameters this way so that their count and shapes
+ * are known without allocating them, and init draws them from the same description.
+ */
+export interface ParamSpec {
+  readonly shape: readonly number[];
+  readonly fanIn: number;
+  readonly gain: number;
+}
+
+/** Parameter descriptions by name, in the order init draws them. */
+export type ParamSpecs = Record<string, ParamSpec>;
+
+/** Draws every parameter of `specs` in its insertion order, the order a model's init is defined by. */
+export function drawParams(rng: Rng, specs: ParamSpecs): HostParams {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, s]) => [name, s.gain === 0 ? zeros(s.shape) : normalInit(rng, s.shape, s.fanIn, s.gain)]),
+  );
+}
+
+/** The number of values `specs` holds. */
+export const countParams = (specs: ParamSpecs): number =>
+  Object.values(specs).reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
+
+/** A dense layer's parameters under `prefix`: weight [fanIn, fanOut] and a zero bias [fanOut]. */
+export function linearSpecs(prefix: string, fanIn: number, fanOut: number, gain = 1, bias = true): ParamSpecs {
+  const p: ParamSpecs = { [`${prefix}.weight`]: { shape: [fanIn, fanOut], fanIn, gain } };
+  if (bias) p[`${prefix}.bias`] = { shape: [fanOut], fanIn, gain: 0 };
   return p;
 }
+
+/** {@link linearSpecs}, drawn. */
+export const linearParams = (rng: Rng, prefix: string, fanIn: number, fanOut: number, gain = 1, bias = true): HostParams =>
+  drawParams(rng, linearSpecs(prefix, fanIn, fanOut, gain, bias));
 
 /** Only the params whose names start with `prefix.` (e.g. the logvar head). */
 export function withPrefix<V>(params: Record<string, V>, prefix: string): Record<string, V> {

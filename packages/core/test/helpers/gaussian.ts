@@ -47,6 +47,7 @@ function analyticModel(g: Gaussian, kind: 'velocity' | 'consistency', dim: numbe
     sampleShape: [dim],
     numClasses: 0,
     guidanceInput: false,
+    paramSpecs: () => ({}),
     init: () => ({}),
     initLogvar: () => ({}),
     F<T>(o: TensorOps<T>, _p: Record<string, T>, x: T, t: T): T {

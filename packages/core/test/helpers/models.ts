@@ -16,6 +16,7 @@ export function functionModel(F: Model['F'], { sampleShape, logvar, numClasses =
     sampleShape,
     numClasses,
     guidanceInput,
+    paramSpecs: () => ({}),
     init: () => ({}),
     initLogvar: () => ({}),
     F,
