@@ -184,8 +184,18 @@ def write_checkpoint(run_dir: str, ck: Checkpoint) -> None:
     write_atomic(os.path.join(run_dir, CHECKPOINT_FILE), encode_checkpoint(ck))
 
 
-def write_config(run_dir: str, info: Mapping) -> None:
-    write_json(os.path.join(run_dir, CONFIG_FILE), info)
+def write_config(run_dir: str, info: Mapping, backend: str) -> None:
+    """config.json: the run's configs, the command line that started the run (kept from config.json, as
+    scm keeps it on a resume), and the backend that trains it now."""
+    record: Dict[str, object] = {}
+    try:
+        with open(os.path.join(run_dir, CONFIG_FILE)) as f:
+            command = json.load(f).get("command")
+        if isinstance(command, list) and all(isinstance(a, str) for a in command):
+            record["command"] = command
+    except (OSError, ValueError, AttributeError):
+        pass  # a missing or unreadable config.json is rewritten from the checkpoint, without a command
+    write_json(os.path.join(run_dir, CONFIG_FILE), {**info, **record, "backend": backend})
 
 
 # ---- the log ------------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def train(opts: Options, group: Group, out: TextIO = sys.stderr) -> int:
     release = lock_run(run_dir) if group.writes else (lambda: None)
     try:
         if group.writes:
-            write_config(run_dir, info)
+            write_config(run_dir, info, f"scm_torch (PyTorch {torch.__version__}, {group.device}, {group.world} process{'es' if group.world > 1 else ''})")
             trim_log(run_dir, ck.step)
         note(
             f"scm_torch: training {train_cfg['mode']} in {run_dir}: step {ck.step} to {steps}, batch {batch} "

@@ -26,7 +26,13 @@ def test_teacher_moves_scm_torch_scm_torch(tmp_path):
     scm("train-teacher", *data, "--steps", "40", "--out", str(tmp_path / "scm"))
     mixed = str(tmp_path / "mixed")
     scm("train-teacher", *data, "--steps", "10", "--out", mixed)
+    started = json.load(open(os.path.join(mixed, "config.json")))
     scm_torch("train", "--run", mixed, "--steps", "20", "--log-every", "5")
+    # config.json keeps the command line that started the run and says who trains it now.
+    record = json.load(open(os.path.join(mixed, "config.json")))
+    assert record["command"] == started["command"] and "--conditional" in record["command"], record.get("command")
+    assert record["backend"].startswith("scm_torch (PyTorch ") and record["backend"] != started["backend"], record["backend"]
+    assert {k: v for k, v in record.items() if k not in ("backend", "train")} == {k: v for k, v in started.items() if k not in ("backend", "train")}
     scm("train-teacher", "--resume", "--steps", "30", "--out", mixed)
     scm_torch("train", "--run", mixed, "--steps", "40", "--log-every", "5")
     assert_same_run(mixed, str(tmp_path / "scm"))
