@@ -65,6 +65,7 @@ describe('published manifests', () => {
       '@scm/cli',
       '@scm/core',
       '@scm/datasets',
+      '@scm/model-emoji',
       '@scm/model-fashion-mnist',
       '@scm/model-mnist',
       '@scm/onnx',

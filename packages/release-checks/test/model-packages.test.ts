@@ -24,8 +24,8 @@ function packageArgs(script: string, out: string): string[] {
 }
 
 describe('model packages', () => {
-  it('there are two, MNIST and Fashion-MNIST', () => {
-    expect(models.map((m) => m.manifest.name).sort()).toEqual(['@scm/model-fashion-mnist', '@scm/model-mnist']);
+  it('there are three, MNIST, Fashion-MNIST and emoji', () => {
+    expect(models.map((m) => m.manifest.name).sort()).toEqual(['@scm/model-emoji', '@scm/model-fashion-mnist', '@scm/model-mnist']);
   });
 
   it.each(models)('$manifest.name: its model folder is what scm package writes from models/ today', ({ folder, manifest }) => {
