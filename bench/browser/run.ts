@@ -17,13 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, launchChromium, serveDirectory } from '@scm/browser-testing';
 import { checkSpec, createModel, Rng } from '@scm/core';
 import type { BenchReport, BenchRow } from '../../apps/demo/src/bench.js';
-import { MODEL_DIR } from '../../apps/demo/src/public-files.js';
+import { modelDir, MODELS_INDEX, parseModelIndex } from '../../apps/demo/src/public-files.js';
 import { markdownTable, resultsDir, writeResults } from '../lib.js';
 
 const dist = fileURLToPath(new URL('../../apps/demo/dist', import.meta.url));
 if (!existsSync(join(dist, 'bench.html'))) throw new Error('apps/demo/dist/bench.html is missing: run npm run demo:build first');
-// The student the page was built from, named in the results: the committed one changes over time.
-const spec = checkSpec(JSON.parse(readFileSync(join(dist, MODEL_DIR, 'config.json'), 'utf8'))).spec;
+// The student the page was built from (its first model, which bench.html times), named in the results: the committed one changes over time.
+const [first] = parseModelIndex(readFileSync(join(dist, MODELS_INDEX), 'utf8'), MODELS_INDEX);
+const spec = checkSpec(JSON.parse(readFileSync(join(dist, modelDir(first), 'config.json'), 'utf8'))).spec;
 const parameters = Object.entries(createModel(spec.run.model).init(new Rng(0)))
   .filter(([name]) => !name.startsWith('logvar.'))
   .reduce((sum, [, t]) => sum + t.data.length, 0);

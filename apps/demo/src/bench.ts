@@ -1,12 +1,12 @@
 /**
- * bench.html: sampling latency and throughput of the committed student on each backend, for
+ * bench.html: sampling latency and throughput of a committed student on each backend, for
  * bench/browser/run.ts (headless Chromium) or anyone opening the page. Query parameters:
- * backends (default all three), batches (default 1,16,64), repeats (default 5). Results are shown
- * in a table and published on window.scmBench.
+ * model (default the first of the page's models), backends (default all three), batches (default
+ * 1,16,64), repeats (default 5). Results are shown in a table and published on window.scmBench.
  */
 import type { BackendChoice } from './generation.js';
 import { createGenerator } from './generator.js';
-import { loadDemoModel } from './model-files.js';
+import { loadDemoModels } from './model-files.js';
 import { STEPS, type Steps } from './public-files.js';
 import { probeWebGpu, type WebGpuProbe } from './webgpu-probe.js';
 
@@ -60,7 +60,10 @@ window.scmBench = report;
 
 async function main(): Promise<void> {
   report.adapter = await probeWebGpu();
-  const model = await loadDemoModel();
+  const models = await loadDemoModels();
+  const name = params.get('model') ?? models[0].view.name;
+  const model = models.find((m) => m.view.name === name);
+  if (!model) throw new Error(`unknown model ${name}; expected one of ${models.map((m) => m.view.name).join(', ')}`);
   for (const choice of backends) {
     const began = performance.now();
     const generator = await createGenerator(choice, model);
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
         for (let i = 0; i <= repeats; i++) {
           const start = performance.now();
           // The pixels are read back to the page, so the GPU's queue has finished when this returns.
-          await generator.generate({ label: i % 10, steps, guidance: 1.5, seed: i, count: batch });
+          await generator.generate({ label: i % model.view.classNames.length, steps, guidance: model.view.defaultGuidance, seed: i, count: batch });
           ms.push(performance.now() - start);
         }
         const rest = ms.slice(1).sort((a, b) => a - b);

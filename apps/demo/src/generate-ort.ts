@@ -20,8 +20,8 @@ export async function createOrtGenerator(model: DemoModel, provider: Provider, p
     try {
       progress('Starting ONNX Runtime on WebGPU and creating its sessions...');
       // One thread: this instance runs in the page's thread, which threads under the WebGPU provider block (ort-worker.ts).
-      const run = await withDeadline(openSamplers(model.url.href, files, { ...setup, provider, threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WebGPU');
-      return { backend: backendName(provider), generate: run };
+      const samplers = await withDeadline(openSamplers(model.url.href, files, { ...setup, provider, threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WebGPU');
+      return { backend: backendName(provider), generate: samplers.run, close: samplers.close };
     } catch (error) {
       const reason = `ONNX Runtime could not start WebGPU: ${error instanceof Error ? error.message : String(error)}`;
       return { ...(await wasmGenerator(model, files, setup, progress)), fallbackReason: reason };
@@ -39,8 +39,8 @@ async function wasmGenerator(model: DemoModel, files: ModelFiles, setup: Omit<Sa
   } catch (error) {
     if (!(error instanceof WasmWorkerLoadError)) throw error;
     // E.g. a host that sent COOP/COEP with the page alone: its thread still runs WASM, on one thread as it runs WebGPU.
-    const run = await withDeadline(openSamplers(model.url.href, files, { ...setup, provider: 'wasm', threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM');
-    return { backend: backendName('wasm'), threads: 1, fallbackReason: `${error.message}; WASM runs on the page's thread`, generate: run };
+    const samplers = await withDeadline(openSamplers(model.url.href, files, { ...setup, provider: 'wasm', threads: 1 }), DEADLINES_MS.setup, 'ONNX Runtime session creation on WASM');
+    return { backend: backendName('wasm'), threads: 1, fallbackReason: `${error.message}; WASM runs on the page's thread`, generate: samplers.run, close: samplers.close };
   }
 }
 

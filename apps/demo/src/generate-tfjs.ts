@@ -17,5 +17,6 @@ export async function createTfjsGenerator(model: DemoModel, progress: Progress):
     backend: describeTfjsBackend(backend),
     fallbackReason: adapter.reason,
     generate: async (r: GenerateRequest) => (await pipe.generate({ n: r.count, steps: r.steps, labels: r.label, guidance: r.guidance, seed: r.seed })).data,
+    close: () => pipe.dispose(),
   };
 }

@@ -23,8 +23,8 @@ export interface Generator {
    * A seed gives the same images on every backend (the noise core's generate() draws).
    */
   generate(request: GenerateRequest): Promise<Float32Array>;
-  /** Frees what it holds (a worker), for a generator that failed and will be created afresh. */
-  close?(): void;
+  /** Frees what it holds (a worker, sessions): after a failed batch, and when the page switches model. */
+  close(): void | Promise<void>;
 }
 
 /** What a long step is doing, for the status line ("Fetching the model: 1.2 of 2.4 MB"). */

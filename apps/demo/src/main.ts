@@ -1,9 +1,9 @@
-/** The page's wiring: controls to generators and to the toy trainer, results to canvases and status lines. */
-import { dataUnits, TOY2D_NAMES, type Toy2dName } from '@scm/core';
+/** The page's wiring: model tabs and controls to generators and to the toy trainer, results to canvases and status lines. */
+import { TOY2D_NAMES, type Toy2dName } from '@scm/core';
 import { DEADLINES_MS, withDeadline } from './deadline.js';
 import type { BackendChoice, GenerateRequest, Generator } from './generation.js';
 import { createGenerator } from './generator.js';
-import { loadDemoModel, type DemoModel } from './model-files.js';
+import { loadDemoModels, type DemoModel } from './model-files.js';
 import type { Steps } from './public-files.js';
 import { boundsOf, drawImageGrid, drawScatter } from './render.js';
 import type { DemoState } from './state.js';
@@ -31,27 +31,34 @@ function fillSelect(select: HTMLSelectElement, options: readonly (readonly [valu
   select.replaceChildren(...options.map(([value, text]) => new Option(text, value, false, value === selected)));
 }
 
-// ---- digits -------------------------------------------------------------------------------------
+// ---- sample grids ------------------------------------------------------------------------------
 
-/** Created on first use and kept: one session or weights upload per backend, not per click. */
-const generators = new Map<BackendChoice, Promise<Generator>>();
+/**
+ * Created on first use and kept while their model is shown: one session or weights upload per
+ * backend, not per click. Each remembers its model, so a batch queued before a switch of model
+ * never runs on the other model's sessions.
+ */
+const generators = new Map<BackendChoice, { readonly model: DemoModel; readonly generator: Promise<Generator> }>();
 
 function generatorFor(choice: BackendChoice, model: DemoModel, progress: (message: string) => void): Promise<Generator> {
-  let generator = generators.get(choice);
-  if (!generator) {
-    generator = createGenerator(choice, model, progress);
-    generators.set(choice, generator);
-    // A failed start is not kept: the next click tries again (after a network error, say).
-    generator.catch(() => generators.delete(choice));
-  }
+  const held = generators.get(choice);
+  if (held?.model === model) return held.generator;
+  // Another model's: generation runs one batch at a time, so none is running on it.
+  if (held) void dropGenerator(choice);
+  const generator = createGenerator(choice, model, progress);
+  generators.set(choice, { model, generator });
+  // A failed start is not kept: the next click tries again (after a network error, say).
+  generator.catch(() => {
+    if (generators.get(choice)?.generator === generator) generators.delete(choice);
+  });
   return generator;
 }
 
-/** Forgets a backend whose batch failed or timed out, so that the next click starts it afresh. */
+/** Frees a backend's sessions or worker: after a failed or timed-out batch (the next click starts it afresh), or for another model. */
 async function dropGenerator(choice: BackendChoice): Promise<void> {
-  const generator = generators.get(choice);
+  const held = generators.get(choice);
   generators.delete(choice);
-  (await generator?.catch(() => undefined))?.close?.();
+  await (await held?.generator.catch(() => undefined))?.close();
 }
 
 /** Software or missing WebGPU: WASM is the default, and the page says why; every backend stays selectable. */
@@ -71,24 +78,35 @@ function showRuntime(probe: WebGpuProbe): void {
   byId('runtime').textContent = `WASM: ${plural(threads.threads, 'thread')} (${threads.why}). WebGPU: ${webgpu}.`;
 }
 
-function setUpDigits(model: DemoModel): void {
-  const { spec } = model;
-  const [imageSize, , channels] = dataUnits(spec.run).shape;
-  const { numClasses } = spec.run.model;
-  const guidanceMax = spec.run.model.guidanceInput ? spec.run.train.guidanceMax : 1;
+/** A tab per model; the first model's grid comes without a click. */
+function setUpGrids(models: readonly DemoModel[]): void {
   const [label, steps, grid, backend] = ['label', 'steps', 'grid', 'backend'].map((id) => byId<HTMLSelectElement>(id));
   const [guidance, seed, live] = ['guidance', 'seed', 'live'].map((id) => byId<HTMLInputElement>(id));
-  const canvas = byId<HTMLCanvasElement>('digits-canvas');
-  const status = byId('digits-status');
-  const names = spec.classNames ?? Array.from({ length: numClasses }, (_, i) => String(i));
-  fillSelect(label, names.map((name, i) => [String(i), name]), '0');
-  guidance.max = String(guidanceMax);
-  guidance.disabled = guidanceMax <= 1;
-  guidance.value = String(spec.defaultGuidance ?? 1);
+  const canvas = byId<HTMLCanvasElement>('samples-canvas');
+  const status = byId('samples-status');
   const showGuidance = () => (byId('guidance-value').textContent = Number(guidance.value).toFixed(2));
   guidance.addEventListener('input', showGuidance);
-  showGuidance();
-  byId('model-source').textContent = `@scm/model-${spec.name} (${spec.run.train.mode}, step ${spec.run.step})`;
+  const tabs = models.map((model) => {
+    const tab = Object.assign(document.createElement('button'), { type: 'button', textContent: model.view.title });
+    tab.setAttribute('role', 'tab');
+    tab.dataset.model = model.view.name;
+    return tab;
+  });
+  byId('model-tabs').replaceChildren(...tabs);
+  let model = models[0];
+
+  /** The controls of `model`'s classes and guidance; steps, seed, grid and backend stay as they are. */
+  const show = (shown: DemoModel) => {
+    const { view, spec } = shown;
+    model = shown;
+    for (const tab of tabs) tab.setAttribute('aria-selected', String(tab.dataset.model === view.name));
+    fillSelect(label, view.classNames.map((name, i) => [String(i), name]), '0');
+    guidance.max = String(view.guidanceMax);
+    guidance.disabled = view.guidanceMax <= 1;
+    guidance.value = String(view.defaultGuidance);
+    showGuidance();
+    byId('model-source').textContent = `@scm/model-${spec.name} (${spec.run.train.mode}, step ${spec.run.step})`;
+  };
 
   const request = (): GenerateRequest => ({
     label: Number(label.value),
@@ -100,24 +118,26 @@ function setUpDigits(model: DemoModel): void {
 
   const generateOnce = async () => {
     const choice = backend.value as BackendChoice;
+    const current = model;
     const r = request();
-    const firstBatch = !generators.has(choice);
-    const generator = await generatorFor(choice, model, (message) => (status.textContent = message));
-    if (firstBatch) status.textContent = `First batch on ${generator.backend}: compiling kernels...`;
+    const fresh = generators.get(choice)?.model !== current;
+    const generator = await generatorFor(choice, current, (message) => (status.textContent = message));
+    if (fresh) status.textContent = `First batch of ${current.view.name} on ${generator.backend}: compiling kernels...`;
     const start = performance.now();
     const images = await withDeadline(generator.generate(r), DEADLINES_MS.run, `a batch of ${r.count} on ${generator.backend}`).catch(async (error: unknown) => {
       await dropGenerator(choice);
       throw error;
     });
     const ms = performance.now() - start;
-    drawImageGrid(canvas, images, r.count, imageSize, channels);
-    // The first batch on a backend includes compiling its kernels; later ones show its speed.
-    const first = state.latest[choice] === undefined ? ' (first batch: includes compiling kernels)' : '';
+    const { shape } = current.view;
+    drawImageGrid(canvas, images, r.count, shape);
+    // The first batch of a generator includes compiling its kernels; later ones show its speed.
+    const first = fresh ? ' (first batch: includes compiling kernels)' : '';
     const threadCount = generator.threads === undefined ? '' : ` (${plural(generator.threads, 'thread')})`;
     status.textContent =
       `${generator.backend}${threadCount}: ${ms.toFixed(0)} ms for ${r.count} images in ${plural(r.steps, 'step')}${first}` +
       (generator.fallbackReason ? `. Fell back: ${generator.fallbackReason}` : '');
-    state.latest[choice] = { choice, backend: generator.backend, fallbackReason: generator.fallbackReason, threads: generator.threads, request: r, ms, images };
+    state.latest[choice] = { model: current.view.name, shape, choice, backend: generator.backend, fallbackReason: generator.fallbackReason, threads: generator.threads, request: r, ms, images };
     state.generated++;
   };
 
@@ -129,6 +149,18 @@ function setUpDigits(model: DemoModel): void {
       showError(error);
     }));
   byId('generate').addEventListener('click', () => enqueue(generateOnce));
+  for (const [i, tab] of tabs.entries()) {
+    tab.addEventListener('click', () => {
+      if (models[i] === model) return;
+      show(models[i]);
+      // In the queue: a batch running now keeps its sessions or worker until it is done.
+      void enqueue(async () => {
+        await Promise.all([...generators].filter(([, held]) => held.model !== model).map(([choice]) => dropGenerator(choice)));
+        await generateOnce();
+      });
+    });
+  }
+  show(model);
   // The first grid comes without a click, as soon as the model is loaded (the status line shows the loading).
   void enqueue(generateOnce);
   let looping = false;
@@ -232,12 +264,12 @@ function setUpToy(): void {
 }
 
 setUpToy();
-Promise.all([loadDemoModel(), probeWebGpu()])
-  .then(([model, probe]) => {
+Promise.all([loadDemoModels(), probeWebGpu()])
+  .then(([models, probe]) => {
     state.webgpu = probe;
     showRuntime(probe);
     chooseDefaultBackend(probe);
-    setUpDigits(model);
+    setUpGrids(models);
   })
   .catch(showError)
   .finally(() => {

@@ -1,18 +1,20 @@
 /**
- * The model the page draws from: the model folder of @scm/model-mnist that the build step copied
- * beside the page, read by core's loadPipeline from files the page fetched (with its progress and
- * stall checks).
+ * The models the page draws from: the model folders (of @scm/model-mnist, @scm/model-emoji, ...)
+ * that the build step copied beside the page with their index, read by core's loadPipeline from
+ * files the page fetched (with its progress and stall checks).
  */
 import { checkSpec, type ModelSpec } from '@scm/core';
 import { fetchBytes, fetchFiles } from './fetch-bytes.js';
 import type { Progress } from './generation.js';
-import { MODEL_DIR } from './public-files.js';
+import { viewOf, type ModelView } from './model-view.js';
+import { modelDir, MODELS_INDEX, parseModelIndex } from './public-files.js';
 
-/** The model folder and its spec (config.json), read before any backend starts. */
+/** A model folder and its spec (config.json), read before any backend starts. */
 export interface DemoModel {
   readonly url: URL;
   readonly spec: ModelSpec;
   readonly config: Uint8Array;
+  readonly view: ModelView;
 }
 
 /** A model's files by name, fetched by the page with its progress and stall checks, then handed to loadPipeline. */
@@ -34,8 +36,15 @@ export function servedFrom(base: URL, files: ModelFiles): typeof fetch {
   };
 }
 
-export async function loadDemoModel(): Promise<DemoModel> {
-  const url = new URL(MODEL_DIR, document.baseURI);
+/** Every model of the index, in its order: their config.json files alone (a few kB each); weights wait for a backend. */
+export async function loadDemoModels(): Promise<DemoModel[]> {
+  const index = new URL(MODELS_INDEX, document.baseURI);
+  const names = parseModelIndex(new TextDecoder().decode(await fetchBytes(index)), index.pathname);
+  return Promise.all(names.map((name) => loadDemoModel(new URL(modelDir(name), document.baseURI))));
+}
+
+async function loadDemoModel(url: URL): Promise<DemoModel> {
   const config = await fetchBytes(new URL('config.json', url));
-  return { url, config, spec: checkSpec(JSON.parse(new TextDecoder().decode(config))).spec };
+  const { spec } = checkSpec(JSON.parse(new TextDecoder().decode(config)));
+  return { url, config, spec, view: viewOf(spec) };
 }

@@ -20,10 +20,14 @@ export interface SamplerSetup {
   readonly wasmPaths: string;
 }
 
-export type RunSampler = (request: GenerateRequest) => Promise<Float32Array>;
+export interface Samplers {
+  run(request: GenerateRequest): Promise<Float32Array>;
+  /** Releases both sessions. */
+  close(): Promise<void>;
+}
 
 /** `base`: the model folder's URL; `files`: its files, already fetched by the page. */
-export async function openSamplers(base: string, files: ModelFiles, setup: SamplerSetup): Promise<RunSampler> {
+export async function openSamplers(base: string, files: ModelFiles, setup: SamplerSetup): Promise<Samplers> {
   ort.env.wasm.wasmPaths = setup.wasmPaths;
   ort.env.wasm.numThreads = setup.threads;
   // Errors only: its warning that shape ops stay on the CPU under WebGPU is by design, yet reads as a fault.
@@ -33,5 +37,8 @@ export async function openSamplers(base: string, files: ModelFiles, setup: Sampl
   // The pipeline opens a sampler's session on its first batch: one image each opens both now, so a
   // runtime that cannot run them fails while setting up, not on the user's first click.
   for (const steps of STEPS) await pipe.generate({ n: 1, steps, labels: 0 });
-  return async (r) => (await pipe.generate({ n: r.count, steps: r.steps, labels: r.label, guidance: r.guidance, seed: r.seed })).data;
+  return {
+    run: async (r) => (await pipe.generate({ n: r.count, steps: r.steps, labels: r.label, guidance: r.guidance, seed: r.seed })).data,
+    close: () => pipe.dispose(),
+  };
 }

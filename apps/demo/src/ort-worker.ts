@@ -7,7 +7,7 @@
  */
 import type { GenerateRequest } from './generation.js';
 import type { ModelFiles } from './model-files.js';
-import { openSamplers, type RunSampler, type SamplerSetup } from './ort-samplers.js';
+import { openSamplers, type SamplerSetup, type Samplers } from './ort-samplers.js';
 
 export type WorkerRequest =
   | { readonly type: 'open'; readonly base: string; readonly files: ModelFiles; readonly setup: SamplerSetup }
@@ -21,12 +21,13 @@ export type WorkerReply =
 const reply = (message: WorkerReply, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-let run: RunSampler | undefined;
+// Never closed here: the page frees them by terminating the worker.
+let samplers: Samplers | undefined;
 
 self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
   if (data.type === 'open') {
     try {
-      run = await openSamplers(data.base, data.files, data.setup);
+      samplers = await openSamplers(data.base, data.files, data.setup);
       reply({ type: 'opened' });
     } catch (error) {
       reply({ type: 'failed', message: messageOf(error) });
@@ -34,8 +35,8 @@ self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    if (!run) throw new Error('the WASM worker ran before its sessions were open');
-    const images = await run(data.request);
+    if (!samplers) throw new Error('the WASM worker ran before its sessions were open');
+    const images = await samplers.run(data.request);
     reply({ type: 'ran', id: data.id, images }, [images.buffer]);
   } catch (error) {
     reply({ type: 'failed', id: data.id, message: messageOf(error) });

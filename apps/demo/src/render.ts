@@ -1,31 +1,27 @@
 /** Drawing onto canvases: sample grids at their native resolution (CSS scales them up) and scatter plots. */
-
-/** Gap between grid cells, in pixels of the images. */
-const GAP = 1;
+import { Generation, type RgbaImage } from '@scm/core';
+import type { ImageShape } from './model-view.js';
 
 /**
- * `images` [n, side, side, channels] as pixels in [0, 1] (a pipeline's images), drawn as a square
- * grid, one canvas pixel per image pixel.
+ * `images` [n, height, width, channels] as pixels in [0, 1] (a generator's output) as RGBA bytes of
+ * a square grid with 1-pixel half-transparent grey gaps: core's grid, so the page draws what `toPng()` writes (one
+ * channel as grey, three as colour).
  */
-export function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array, n: number, side: number, channels: number): void {
-  const cols = Math.ceil(Math.sqrt(n));
-  const rows = Math.ceil(n / cols);
-  canvas.width = cols * (side + GAP) - GAP;
-  canvas.height = rows * (side + GAP) - GAP;
-  const image = new ImageData(canvas.width, canvas.height);
-  for (let k = 0; k < n; k++) {
-    const left = (k % cols) * (side + GAP);
-    const top = Math.floor(k / cols) * (side + GAP);
-    for (let y = 0; y < side; y++) {
-      for (let x = 0; x < side; x++) {
-        const from = ((k * side + y) * side + x) * channels;
-        const to = ((top + y) * canvas.width + left + x) * 4;
-        for (let c = 0; c < 3; c++) image.data[to + c] = images[from + (channels === 1 ? 0 : c)] * 255;
-        image.data[to + 3] = 255;
-      }
-    }
+export function imageGrid(images: Float32Array, n: number, shape: ImageShape): RgbaImage {
+  const [height, width, channels] = shape;
+  // A generator of another model's shape would otherwise be drawn as noise without a word.
+  if (images.length !== n * height * width * channels) {
+    throw new Error(`a grid of ${n} images of ${height}×${width}×${channels} needs ${n * height * width * channels} values, got ${images.length}`);
   }
-  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return new Generation('image', images, [n, ...shape], undefined, Math.ceil(Math.sqrt(n))).toRGBA();
+}
+
+/** {@link imageGrid} onto `canvas`, one canvas pixel per image pixel. */
+export function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array, n: number, shape: ImageShape): void {
+  const { width, height, data } = imageGrid(images, n, shape);
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d')!.putImageData(new ImageData(data, width, height), 0, 0);
 }
 
 export interface Bounds {

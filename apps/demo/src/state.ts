@@ -3,9 +3,13 @@
  * the end-to-end test (and to anyone in the console) without scraping text.
  */
 import type { BackendChoice, GenerateRequest } from './generation.js';
+import type { ImageShape } from './model-view.js';
 import type { WebGpuProbe } from './webgpu-probe.js';
 
 export interface GenerationRecord {
+  /** The model's name (its config.json's). */
+  readonly model: string;
+  readonly shape: ImageShape;
   readonly choice: BackendChoice;
   /** What actually ran. */
   readonly backend: string;
@@ -13,7 +17,7 @@ export interface GenerationRecord {
   readonly threads?: number;
   readonly request: GenerateRequest;
   readonly ms: number;
-  /** [count, height, width, channels], pixels in [0, 1]. */
+  /** [count, ...shape], pixels in [0, 1]. */
   readonly images: Float32Array;
 }
 
@@ -37,7 +41,7 @@ export interface DemoState {
   ready: boolean;
   /** Grids generated so far, live mode included. */
   generated: number;
-  /** The latest grid of each backend. */
+  /** The latest grid of each backend, of whichever model it drew. */
   readonly latest: Partial<Record<BackendChoice, GenerationRecord>>;
   toy?: ToyRecord;
   readonly errors: string[];

@@ -5,9 +5,10 @@
  * (window.scmDemo). SwiftShader runs WebGPU on the CPU, so batches are small.
  *
  * The folder is served both ways people host it: cross-origin isolated (COOP/COEP headers: WASM
- * threads), where every feature runs, and plain, where WASM runs on one thread. Last, a file is
- * removed to check that the page says so instead of loading forever.
+ * threads), where every feature runs (the grey digits and the colour emoji), and plain, where WASM
+ * runs on one thread. Last, a file is removed to check that the page says so instead of loading forever.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,12 +22,13 @@ import {
   type Page,
   type StaticServer,
 } from '@scm/browser-testing';
+import emoji from '@scm/model-emoji';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDigits } from '../../../packages/release-checks/test/read-digits.js';
 import { writeModels } from '../scripts/models.js';
 import type { BackendChoice, GenerateRequest } from '../src/generation.js';
-import { MODEL_DIR, type Steps } from '../src/public-files.js';
+import { modelDir, type Steps } from '../src/public-files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -41,12 +43,21 @@ const BACKENDS: readonly { readonly choice: BackendChoice; readonly shown: strin
 ];
 /** A 2x2 grid: enough pixels for statistics, little work for SwiftShader. */
 const REQUEST = { label: 3, guidance: 1.5, seed: 7, count: 4 } as const;
+/** Emoji (class 2 is 'Animals & Nature'), on the ONNX Runtime and the TensorFlow.js paths. */
+const EMOJI_REQUEST = { label: 2, guidance: 1.5, seed: 7, count: 4 } as const;
+const EMOJI_BACKENDS: readonly BackendChoice[] = ['ort-wasm', 'tfjs-webgpu'];
+/** The categories the page must offer: the emoji model's own config.json. */
+const EMOJI_CLASSES = (JSON.parse(readFileSync(new URL('config.json', emoji.url), 'utf8')) as { classNames: string[] }).classNames;
 /** Pixels in [0, 1]; float32 on different hardware paths and kernels. */
 const BACKEND_AGREEMENT = 5e-3;
 /** The same kernels on one thread or several: only the order of float32 sums may differ. */
 const THREADS_AGREEMENT = 5e-5;
 /** Std of the drawn grey levels (0..255) below which a grid counts as blank. */
 const MIN_PIXEL_STD = 4;
+/** A drawn pixel is in colour where two of its channels differ by more than this (of 255): float32 rounding never does. */
+const COLOUR_MARGIN = 8;
+/** Share of colour pixels below which an emoji grid counts as drawn in grey. */
+const MIN_COLOUR_SHARE = 0.05;
 
 interface ServingMode {
   readonly name: string;
@@ -95,6 +106,8 @@ const MODES: readonly ServingMode[] = [
 
 /** What one generation left behind, read from the page. */
 interface Outcome {
+  /** The model that drew it. */
+  readonly model: string;
   readonly backend: string;
   readonly fallbackReason?: string;
   readonly threads?: number;
@@ -103,6 +116,8 @@ interface Outcome {
   readonly images: number[];
   readonly status: string;
   readonly pixelStd: number;
+  /** Share of the drawn image pixels in colour (see COLOUR_MARGIN). */
+  readonly colourShare: number;
 }
 
 const missing = chromiumMissing();
@@ -176,8 +191,9 @@ if (missing) {
         const { generated, latest } = await page.evaluate(() => window.scmDemo);
         expect(generated).toBe(1);
         expect(Object.keys(latest)).toEqual(['ort-wasm']);
+        expect(latest['ort-wasm']!.model).toBe('mnist');
         expect(latest['ort-wasm']!.images.length).toBe(latest['ort-wasm']!.request.count * 28 * 28);
-        expect(await page.textContent('#digits-status')).toMatch(/^ONNX Runtime Web on WASM \(\d threads?\): \d+ ms for 16 images in 1 step/);
+        expect(await page.textContent('#samples-status')).toMatch(/^ONNX Runtime Web on WASM \(\d threads?\): \d+ ms for 16 images in 1 step/);
       });
 
       it('prefers WASM on the software WebGPU adapter, says why, and still offers every backend', async () => {
@@ -202,10 +218,13 @@ if (missing) {
               expect(o.threads).toBe(mode.wasmThreads);
               expect(o.status).toContain(`${shown} (${mode.wasmThreads} thread${mode.wasmThreads > 1 ? 's' : ''})`);
             }
+            expect(o.model).toBe('mnist');
             expect(o.request).toEqual({ ...REQUEST, steps });
             expect(o.images).toHaveLength(REQUEST.count * 28 * 28);
             expect(o.images.filter((v) => !Number.isFinite(v))).toEqual([]);
             expect(o.pixelStd).toBeGreaterThan(MIN_PIXEL_STD);
+            // One channel is drawn grey.
+            expect(o.colourShare).toBe(0);
           }
           if (choice === 'ort-wasm') wasmGrids.set(mode.name, outcomes.get(`${choice} 2-step`)!.images);
         });
@@ -226,6 +245,54 @@ if (missing) {
           const [reference, ...others] = BACKENDS.map(({ choice }) => outcomes.get(`${choice} 2-step`)?.images);
           for (const images of [reference, ...others]) expect(images).toBeDefined();
           for (const images of others) expect(maxAbsDifference(images!, reference!)).toBeLessThan(BACKEND_AGREEMENT);
+        });
+
+        it('offers a tab per model, digits first, and the emoji model\'s nine categories from its config.json', async () => {
+          const tabs = () => page.$$eval('#model-tabs [role=tab]', (ts) => ts.map((t) => [(t as HTMLElement).dataset.model, t.getAttribute('aria-selected')]));
+          expect(await tabs()).toEqual([['mnist', 'true'], ['emoji', 'false']]);
+          await selectModel(page, 'emoji');
+          expect(await tabs()).toEqual([['mnist', 'false'], ['emoji', 'true']]);
+          expect(EMOJI_CLASSES).toHaveLength(9);
+          const options = await page.$$eval('#label option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+          expect(options).toEqual(EMOJI_CLASSES.map((name, i) => [String(i), name]));
+          expect(await page.textContent('#model-source')).toMatch(/^@scm\/model-emoji \(scd, step \d+\)$/);
+        });
+
+        it(`draws emoji in colour on ${EMOJI_BACKENDS.join(' and ')}, the same for the same seed`, async () => {
+          for (const choice of EMOJI_BACKENDS) {
+            const { shown } = BACKENDS.find((b) => b.choice === choice)!;
+            const o = await generate(page, choice, 2, EMOJI_REQUEST);
+            outcomes.set(`emoji ${choice} 2-step`, o);
+            expect(o.model).toBe('emoji');
+            expect(o.fallbackReason).toBeUndefined();
+            expect(o.backend).toBe(shown);
+            expect(o.request).toEqual({ ...EMOJI_REQUEST, steps: 2 });
+            expect(o.images).toHaveLength(EMOJI_REQUEST.count * 32 * 32 * 3);
+            expect(o.images.filter((v) => !Number.isFinite(v))).toEqual([]);
+            expect(o.pixelStd).toBeGreaterThan(MIN_PIXEL_STD);
+            expect(o.colourShare).toBeGreaterThan(MIN_COLOUR_SHARE);
+          }
+          const [reference, other] = EMOJI_BACKENDS.map((choice) => outcomes.get(`emoji ${choice} 2-step`)!.images);
+          expect(maxAbsDifference(other, reference)).toBeLessThan(BACKEND_AGREEMENT);
+          await mkdir(ARTIFACTS, { recursive: true });
+          const screenshot = join(ARTIFACTS, 'demo-emoji.png');
+          await page.screenshot({ path: screenshot, fullPage: true });
+          process.stdout.write(`screenshot: ${screenshot}\n`);
+        }, 2 * BATCH_TIMEOUT_MS);
+
+        it('frees the other model\'s WASM worker when switching models, and draws grey digits again', async () => {
+          const ortWorkers = () => page.workers().filter((w) => /\/ort-worker-[^/]*\.js$/.test(w.url())).length;
+          expect(ortWorkers()).toBe(1);
+          await selectModel(page, 'mnist');
+          const o = await generate(page, 'ort-wasm', 1);
+          expect(o.model).toBe('mnist');
+          expect(o.images).toHaveLength(REQUEST.count * 28 * 28);
+          expect(o.colourShare).toBe(0);
+          expect(o.pixelStd).toBeGreaterThan(MIN_PIXEL_STD);
+          await expect.poll(ortWorkers).toBe(1);
+          // Back to emoji for the rest: live mode and the screenshot show colour.
+          await selectModel(page, 'emoji');
+          await expect.poll(ortWorkers).toBe(1);
         });
 
         it('regenerates with new seeds in live mode', async () => {
@@ -337,7 +404,7 @@ if (missing) {
   describe('the demo page with a model file missing', () => {
     it('shows an error naming the file, not "Loading" forever', async () => {
       // Last in the file: it removes the file from the folder the other pages were served.
-      await unlink(join(outDir, MODEL_DIR, 'sampler-2step.onnx'));
+      await unlink(join(outDir, modelDir('mnist'), 'sampler-2step.onnx'));
       const server = await serveDirectory(outDir, { headers: CROSS_ORIGIN_ISOLATION_HEADERS });
       const page = await browser!.context.newPage();
       try {
@@ -346,11 +413,11 @@ if (missing) {
         // No click: the page's first grid, drawn on load, is what fails.
         await page.waitForFunction(() => window.scmDemo.errors.length > 0, undefined, { timeout: 30_000 });
         expect(await page.evaluate(() => window.scmDemo.errors)).toEqual([
-          `could not load /${MODEL_DIR}sampler-2step.onnx (HTTP 404); the build step writes it: npm run models -w @scm/demo`,
+          `could not load /${modelDir('mnist')}sampler-2step.onnx (HTTP 404); the build step writes it: npm run models -w @scm/demo`,
         ]);
         expect(await page.isVisible('#error')).toBe(true);
-        expect(await page.textContent('#error')).toContain(`/${MODEL_DIR}sampler-2step.onnx (HTTP 404)`);
-        expect(await page.textContent('#digits-status')).toBe('Failed: see the error above.');
+        expect(await page.textContent('#error')).toContain(`/${modelDir('mnist')}sampler-2step.onnx (HTTP 404)`);
+        expect(await page.textContent('#samples-status')).toBe('Failed: see the error above.');
         expect(await page.evaluate(() => window.scmDemo.generated)).toBe(0);
       } finally {
         await page.close();
@@ -365,6 +432,22 @@ async function firstGrid(page: Page): Promise<void> {
   await page.waitForFunction(() => window.scmDemo.generated > 0 || window.scmDemo.errors.length > 0, undefined, { timeout: BATCH_TIMEOUT_MS });
 }
 
+/** Runs `act` and waits for the grid it starts; throws the page's errors if it failed. */
+async function nextGrid(page: Page, act: () => Promise<void>): Promise<void> {
+  const before = await page.evaluate(() => ({ generated: window.scmDemo.generated, errors: window.scmDemo.errors.length }));
+  await act();
+  await page.waitForFunction((b) => window.scmDemo.generated > b.generated || window.scmDemo.errors.length > b.errors, before, { timeout: BATCH_TIMEOUT_MS });
+  const errors = await page.evaluate((n) => window.scmDemo.errors.slice(n), before.errors);
+  if (errors.length > 0) throw new Error(`the page failed: ${errors.join('\n')}`);
+}
+
+/** Clicks a model's tab, on WASM (a switch draws the new model's grid at once: quick there), and waits for that grid. */
+async function selectModel(page: Page, name: string): Promise<void> {
+  await page.selectOption('#backend', 'ort-wasm');
+  await nextGrid(page, () => page.click(`#model-tabs [data-model="${name}"]`));
+  expect(await page.evaluate(() => window.scmDemo.latest['ort-wasm']?.model)).toBe(name);
+}
+
 /** Sets the controls, clicks Generate, waits for the grid; returns what the page computed and drew. */
 async function generate(page: Page, choice: BackendChoice, steps: Steps, request: Omit<GenerateRequest, 'steps'> = REQUEST): Promise<Outcome> {
   await page.selectOption('#backend', choice);
@@ -373,31 +456,37 @@ async function generate(page: Page, choice: BackendChoice, steps: Steps, request
   await page.selectOption('#grid', String(Math.sqrt(request.count)));
   await page.fill('#seed', String(request.seed));
   await page.$eval('#guidance', (e, v) => ((e as HTMLInputElement).value = String(v)), request.guidance);
-  const before = await page.evaluate(() => ({ generated: window.scmDemo.generated, errors: window.scmDemo.errors.length }));
-  await page.click('#generate');
-  await page.waitForFunction((b) => window.scmDemo.generated > b.generated || window.scmDemo.errors.length > b.errors, before, { timeout: BATCH_TIMEOUT_MS });
-  const errors = await page.evaluate((n) => window.scmDemo.errors.slice(n), before.errors);
-  if (errors.length > 0) throw new Error(`the page failed: ${errors.join('\n')}`);
-  return page.evaluate((c) => {
-    const r = window.scmDemo.latest[c]!;
-    const canvas = document.getElementById('digits-canvas') as HTMLCanvasElement;
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-    // Grey levels of image pixels; the gaps between images are transparent.
-    const grey: number[] = [];
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3] === 255) grey.push(data[i]);
-    const mean = grey.reduce((a, b) => a + b, 0) / grey.length;
-    const pixelStd = Math.sqrt(grey.reduce((a, b) => a + (b - mean) ** 2, 0) / grey.length);
-    return {
-      backend: r.backend,
-      fallbackReason: r.fallbackReason,
-      threads: r.threads,
-      ms: r.ms,
-      request: r.request,
-      images: Array.from(r.images),
-      status: document.getElementById('digits-status')!.textContent ?? '',
-      pixelStd,
-    };
-  }, choice);
+  await nextGrid(page, () => page.click('#generate'));
+  return page.evaluate(
+    ({ c, margin }) => {
+      const r = window.scmDemo.latest[c]!;
+      const canvas = document.getElementById('samples-canvas') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      // Image pixels are opaque; the gaps between images are half-transparent.
+      const grey: number[] = [];
+      let colour = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] !== 255) continue;
+        grey.push(data[i]);
+        if (Math.max(Math.abs(data[i] - data[i + 1]), Math.abs(data[i + 1] - data[i + 2]), Math.abs(data[i] - data[i + 2])) > margin) colour++;
+      }
+      const mean = grey.reduce((a, b) => a + b, 0) / grey.length;
+      const pixelStd = Math.sqrt(grey.reduce((a, b) => a + (b - mean) ** 2, 0) / grey.length);
+      return {
+        model: r.model,
+        backend: r.backend,
+        fallbackReason: r.fallbackReason,
+        threads: r.threads,
+        ms: r.ms,
+        request: r.request,
+        images: Array.from(r.images),
+        status: document.getElementById('samples-status')!.textContent ?? '',
+        pixelStd,
+        colourShare: colour / grey.length,
+      };
+    },
+    { c: choice, margin: COLOUR_MARGIN },
+  );
 }
 
 function maxAbsDifference(a: readonly number[], b: readonly number[]): number {
