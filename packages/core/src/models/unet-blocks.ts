@@ -12,10 +12,13 @@ import { linearSpecs, type ParamSpecs } from '../nn/params.js';
 import { affineSpecs, conditionedNorm } from './conditioning.js';
 import { dropout } from './dropout.js';
 
+/** One residual block of a U-Net plan: its parameters' prefix, channels, resolution and options. */
 export interface BlockSpec {
   /** Parameter prefix, e.g. "enc.1.block.0". */
   readonly name: string;
+  /** Input channels (with the skip connection's, in the decoder). */
   readonly cin: number;
+  /** Output channels. */
   readonly cout: number;
   /** Self-attention after the residual branch. */
   readonly attention: boolean;

@@ -58,15 +58,32 @@ const DROPOUT_MAX_RESOLUTION = 16;
  * it, and it sizes a network's activations without building it.
  */
 export interface UnetPlan {
+  /** Channels of the input conv's output (baseChannels x channelMult[0]). */
   readonly inChannels: number;
   /** Per level: whether it starts by pooling, then its blocks. */
-  readonly encoder: readonly { readonly pool: boolean; readonly blocks: readonly BlockSpec[] }[];
+  readonly encoder: readonly {
+    /** Average pooling by 2 before the level's blocks (every level but the first). */
+    readonly pool: boolean;
+    /** The level's residual blocks, in order. */
+    readonly blocks: readonly BlockSpec[];
+  }[];
+  /** The middle pair of blocks at the deepest resolution, the first with attention. */
   readonly mid: readonly BlockSpec[];
   /** Per level, deepest first: the conv after upsampling (none at the deepest), then its blocks. */
   readonly decoder: readonly {
-    readonly up?: { readonly name: string; readonly channels: number; readonly resolution: number };
+    /** The 3x3 conv after nearest upsampling by 2: its parameter prefix, channels in and out, and resolution after upsampling. */
+    readonly up?: {
+      /** Parameter prefix, e.g. "dec.1.up". */
+      readonly name: string;
+      /** Channels in and out. */
+      readonly channels: number;
+      /** Side of its (square) output. */
+      readonly resolution: number;
+    };
+    /** The level's blocks (one more than the encoder's), each taking a skip connection. */
     readonly blocks: readonly BlockSpec[];
   }[];
+  /** Channels into the output layer. */
   readonly outChannels: number;
 }
 

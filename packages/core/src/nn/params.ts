@@ -67,8 +67,11 @@ export function normalInit(rng: Rng, shape: readonly number[], fanIn: number, ga
  * are known without allocating them, and init draws them from the same description.
  */
 export interface ParamSpec {
+  /** Dimensions, as the drawn tensor has them. */
   readonly shape: readonly number[];
+  /** Inputs per output unit: the weights are N(0, gain^2 / fanIn). */
   readonly fanIn: number;
+  /** 0 for zeros (biases, zero-initialised layers), which draw nothing from the stream. */
   readonly gain: number;
 }
 
