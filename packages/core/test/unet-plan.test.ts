@@ -3,7 +3,7 @@
  * Stryker does not activate mutants in time for code that runs while a test file loads.
  */
 import { describe, expect, it } from 'vitest';
-import { countParams, createModel, createUnet, defaultUnetConfig, Rng, unetPlan, type UnetConfig } from '../src/index.js';
+import { countParams, createModel, createUnet, defaultUnetConfig, Rng, unetBlocks, unetPlan, type UnetConfig } from '../src/index.js';
 import { ReferenceOps } from '../src/testing/index.js';
 
 const o = new ReferenceOps();
@@ -111,6 +111,7 @@ describe('U-Net layer plan', () => {
     const blocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
     const resolutionOf = (name: string) => ({ enc: { 0: 8, 1: 4, 2: 2 }, dec: { 0: 8, 1: 4, 2: 2 } })[name.split('.')[0] as 'enc' | 'dec']?.[Number(name.split('.')[1]) as 0 | 1 | 2] ?? 2;
     expect(blocks).toHaveLength(2 * 3 + 2 + 3 * 3);
+    expect(unetBlocks(plan)).toEqual(blocks);
     for (const b of blocks) expect(b.resolution, b.name).toBe(resolutionOf(b.name));
     expect(plan.decoder.map((l) => l.up && [l.up.name, l.up.resolution])).toEqual([undefined, ['dec.1.up', 4], ['dec.0.up', 8]]);
     expect(() => unetPlan({ ...threeLevels, imageSize: 10 })).toThrow(/imageSize 10 is not divisible by 2\^2/);

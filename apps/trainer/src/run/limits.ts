@@ -5,7 +5,7 @@
  * "out of bounds" abort.
  */
 import { totalmem } from 'node:os';
-import { countParams, createModel, unetPlan, type BlockSpec, type HostParams, type ModelConfig, type RunInfo } from '@scm/core';
+import { countParams, createModel, unetBlocks, unetPlan, type BlockSpec, type HostParams, type ModelConfig, type RunInfo } from '@scm/core';
 import type { BackendName } from '../options/args.js';
 import { UsageError } from '../options/errors.js';
 
@@ -72,7 +72,7 @@ function activationUnits(m: ModelConfig, backend: BackendName): number {
   const conditioning = m.embChannels + m.logvarChannels + (m.numClasses > 0 ? m.numClasses + 1 : 0) + (m.guidanceInput ? m.embChannels : 0);
   if (m.kind === 'mlp') return conditioning + m.dim + 2 * m.inputFeatures + m.width * (c.mlp.outside + c.mlp.block * m.blocks);
   const plan = unetPlan(m);
-  const blocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
+  const blocks = unetBlocks(plan);
   const pixels = (side: number) => side * side;
   const block = (b: BlockSpec) => pixels(b.resolution) * (b.cin + b.cout) + (b.attention ? c.score * m.attentionHeads * pixels(b.resolution) ** 2 : 0);
   return (

@@ -98,6 +98,9 @@ export function unetPlan(overrides: Partial<UnetConfig> = {}): UnetPlan {
   return makePlan(c);
 }
 
+/** Every residual block of `plan` in forward order: encoder, middle, decoder. */
+export const unetBlocks = (plan: UnetPlan): BlockSpec[] => [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
+
 /**
  * The U-Net for NHWC images [B, imageSize, imageSize, channels], {@link defaultUnetConfig} with
  * `overrides`. Dropout applies at resolutions <= 16 only, as in the paper.
@@ -111,7 +114,7 @@ export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfi
   const embWidth = EMB_MULT * c.baseChannels;
   const embedding = conditioningEmbedding('unet', c, embWidth);
   const ctx: BlockContext = { embWidth, normGroups: c.normGroups, norm: c.norm, dropout: c.dropout, attentionHeads: c.attentionHeads };
-  const allBlocks = [...plan.encoder.flatMap((l) => l.blocks), ...plan.mid, ...plan.decoder.flatMap((l) => l.blocks)];
+  const allBlocks = unetBlocks(plan);
   for (const b of allBlocks) {
     if (b.attention && b.cout % c.attentionHeads !== 0) {
       throw new Error(`unet: ${b.name} attends over ${b.cout} channels, which attentionHeads ${c.attentionHeads} does not divide`);
