@@ -9,8 +9,8 @@ import { Rng } from '../random/index.js';
 import { linear, silu } from '../nn/functional.js';
 import { positionalEmbedding } from '../nn/embedding.js';
 import { modulate, type AdaptiveNorm } from '../nn/adaptive.js';
-import { linearSpecs, type ParamSpecs } from '../nn/params.js';
-import type { Conditioning, NoiseConditioning, TimeEmbedding } from './model.js';
+import { drawParams, linearSpecs, type ParamSpecs } from '../nn/params.js';
+import type { Conditioning, Model, NoiseConditioning, TimeEmbedding } from './model.js';
 import { fourierFrequencies, timeEmbedding, type TimeConfig } from './time.js';
 
 /** The config fields the conditioning reads; MlpConfig and UnetConfig both have them. */
@@ -141,4 +141,16 @@ export function logvarSpecs(channels: number): ParamSpecs {
 export function logvarHead<T>(o: TensorOps<T>, p: Record<string, T>, t: T, channels: number): T {
   const u = linear(o, positionalEmbedding(o, t, channels), p['logvar.weight'], p['logvar.bias']);
   return o.reshape(u, [o.shape(t)[0]]);
+}
+
+/**
+ * The Model methods every trunk shares: init draws all of its specs (the logvar head's among them),
+ * initLogvar only the head's, and logvar reads the head.
+ */
+export function trunkMethods(specs: () => ParamSpecs, logvarChannels: number): Pick<Model, 'init' | 'initLogvar' | 'logvar'> {
+  return {
+    init: (rng) => drawParams(rng, specs()),
+    initLogvar: (rng) => drawParams(rng, logvarSpecs(logvarChannels)),
+    logvar: (o, p, t) => logvarHead(o, p, t, logvarChannels),
+  };
 }

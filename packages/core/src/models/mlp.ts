@@ -7,15 +7,15 @@
 import type { TensorOps } from '../tensor/ops.js';
 import { Rng } from '../random/index.js';
 import { groupNorm, linear, silu } from '../nn/functional.js';
-import { drawParams, linearSpecs, type HostParams, type ParamSpecs } from '../nn/params.js';
+import { linearSpecs, type ParamSpecs } from '../nn/params.js';
 import type { Conditioning, Model } from './model.js';
 import {
   affineSpecs,
   conditionedNorm,
   conditioningEmbedding,
   defaultTrunkConfig,
-  logvarHead,
   logvarSpecs,
+  trunkMethods,
   type TrunkConfig,
 } from './conditioning.js';
 import { dropout } from './dropout.js';
@@ -73,38 +73,33 @@ export function createMlp(overrides: Partial<MlpConfig> = {}): Model<MlpConfig> 
   const freqs = c.inputFeatures > 0 ? inputFrequencies(c) : undefined;
   const inputs = c.dim + 2 * c.inputFeatures;
 
+  const paramSpecs = (): ParamSpecs => {
+    const p: ParamSpecs = {
+      ...linearSpecs('in', inputs, W),
+      ...embedding.paramSpecs(),
+      ...linearSpecs('out', W, c.dim, 0),
+      ...logvarSpecs(c.logvarChannels),
+    };
+    for (let i = 0; i < c.blocks; i++) {
+      Object.assign(
+        p,
+        linearSpecs(`blocks.${i}.fc0`, W, W),
+        affineSpecs(`blocks.${i}`, W, W),
+        // A small residual branch at init keeps the block close to identity.
+        linearSpecs(`blocks.${i}.fc1`, W, W, 0.1),
+      );
+    }
+    return p;
+  };
+
   return {
     config: c,
     sampleShape: [c.dim],
     numClasses: c.numClasses,
     guidanceInput: c.guidanceInput,
 
-    paramSpecs(): ParamSpecs {
-      const p: ParamSpecs = {
-        ...linearSpecs('in', inputs, W),
-        ...embedding.paramSpecs(),
-        ...linearSpecs('out', W, c.dim, 0),
-        ...logvarSpecs(c.logvarChannels),
-      };
-      for (let i = 0; i < c.blocks; i++) {
-        Object.assign(
-          p,
-          linearSpecs(`blocks.${i}.fc0`, W, W),
-          affineSpecs(`blocks.${i}`, W, W),
-          // A small residual branch at init keeps the block close to identity.
-          linearSpecs(`blocks.${i}.fc1`, W, W, 0.1),
-        );
-      }
-      return p;
-    },
-
-    init(rng: Rng): HostParams {
-      return drawParams(rng, this.paramSpecs());
-    },
-
-    initLogvar(rng: Rng): HostParams {
-      return drawParams(rng, logvarSpecs(c.logvarChannels));
-    },
+    paramSpecs,
+    ...trunkMethods(paramSpecs, c.logvarChannels),
 
     F<T>(o: TensorOps<T>, p: Record<string, T>, x: T, t: T, cond: Conditioning<T> = {}): T {
       const emb = embedding.apply(o, p, t, cond);
@@ -118,10 +113,6 @@ export function createMlp(overrides: Partial<MlpConfig> = {}): Model<MlpConfig> 
         h = o.mul(o.add(h, a), o.fill([], SKIP_SCALE));
       }
       return linear(o, silu(o, groupNorm(o, h, c.normGroups)), p['out.weight'], p['out.bias']);
-    },
-
-    logvar<T>(o: TensorOps<T>, p: Record<string, T>, t: T): T {
-      return logvarHead(o, p, t, c.logvarChannels);
     },
   };
 }

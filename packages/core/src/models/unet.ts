@@ -7,12 +7,11 @@
  * the MLP's.
  */
 import type { TensorOps } from '../tensor/ops.js';
-import type { Rng } from '../random/index.js';
 import { groupNorm, silu } from '../nn/functional.js';
 import { conv, convSpecs } from '../nn/conv.js';
-import { drawParams, type HostParams, type ParamSpecs } from '../nn/params.js';
+import type { ParamSpecs } from '../nn/params.js';
 import type { Conditioning, Model } from './model.js';
-import { conditioningEmbedding, defaultTrunkConfig, logvarHead, logvarSpecs, type TrunkConfig } from './conditioning.js';
+import { conditioningEmbedding, defaultTrunkConfig, logvarSpecs, trunkMethods, type TrunkConfig } from './conditioning.js';
 import { block, blockSpecs, type BlockContext, type BlockSpec } from './unet-blocks.js';
 
 /** The U-Net's architecture (see {@link createUnet}); stored in checkpoints. */
@@ -121,31 +120,26 @@ export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfi
     }
   }
 
+  const paramSpecs = (): ParamSpecs => {
+    const p: ParamSpecs = {
+      ...embedding.paramSpecs(),
+      ...convSpecs('enc.in', 3, c.channels, plan.inChannels),
+      ...convSpecs('out', 3, plan.outChannels, c.channels, 0),
+      ...logvarSpecs(c.logvarChannels),
+    };
+    for (const b of allBlocks) Object.assign(p, blockSpecs(b, ctx));
+    for (const { up } of plan.decoder) if (up) Object.assign(p, convSpecs(up.name, 3, up.channels, up.channels));
+    return p;
+  };
+
   return {
     config: c,
     sampleShape: [c.imageSize, c.imageSize, c.channels],
     numClasses: c.numClasses,
     guidanceInput: c.guidanceInput,
 
-    paramSpecs(): ParamSpecs {
-      const p: ParamSpecs = {
-        ...embedding.paramSpecs(),
-        ...convSpecs('enc.in', 3, c.channels, plan.inChannels),
-        ...convSpecs('out', 3, plan.outChannels, c.channels, 0),
-        ...logvarSpecs(c.logvarChannels),
-      };
-      for (const b of allBlocks) Object.assign(p, blockSpecs(b, ctx));
-      for (const { up } of plan.decoder) if (up) Object.assign(p, convSpecs(up.name, 3, up.channels, up.channels));
-      return p;
-    },
-
-    init(rng: Rng): HostParams {
-      return drawParams(rng, this.paramSpecs());
-    },
-
-    initLogvar(rng: Rng): HostParams {
-      return drawParams(rng, logvarSpecs(c.logvarChannels));
-    },
+    paramSpecs,
+    ...trunkMethods(paramSpecs, c.logvarChannels),
 
     F<T>(o: TensorOps<T>, p: Record<string, T>, x: T, t: T, cond: Conditioning<T> = {}): T {
       const emb = embedding.apply(o, p, t, cond);
@@ -165,10 +159,6 @@ export function createUnet(overrides: Partial<UnetConfig> = {}): Model<UnetConfi
         for (const b of level.blocks) h = run(o.concat([h, skips.pop() as T], 3), b);
       }
       return conv(o, silu(o, groupNorm(o, h, c.normGroups)), p['out.weight'], p['out.bias']);
-    },
-
-    logvar<T>(o: TensorOps<T>, p: Record<string, T>, t: T): T {
-      return logvarHead(o, p, t, c.logvarChannels);
     },
   };
 }
