@@ -69,12 +69,36 @@ describe('a run with no flags takes the best-known recipe', () => {
     expect(t.model).toMatchObject({ kind: 'mlp', width, blocks, inputFeatures, inputFeatureScale });
     expect(t.train).toMatchObject({ batch: TOY2D_RECIPE.batch, lr: { kind: TOY2D_RECIPE.lrSchedule, lr: TOY2D_RECIPE.teacherLr, decaySteps: 1 } });
     expect(s.train).toMatchObject({ batch: TOY2D_RECIPE.batch, tangentWarmup: TOY2D_RECIPE.tangentWarmup, lr: { kind: TOY2D_RECIPE.lrSchedule, lr: TOY2D_RECIPE.distillLr } });
+    // The teacher draws its times from the paper's proposal (P_mean -0.8, P_std 1.6); the 2-D student from the recipe's.
+    expect(t.train.proposal).toEqual({ pMean: -0.8, pStd: 1.6 });
+    expect(s.train.proposal).toEqual(TOY2D_RECIPE.distillProposal);
     const report = JSON.parse((await scm('eval', '--run', scd, '--steps', '2', '--n', '20', '--backend', 'wasm', '--json')).stdout);
     expect(report.rows[1]).toMatchObject({ steps: 2, midT: TOY2D_RECIPE.midT });
   });
 
   it('the quick start is that recipe', () => {
     for (const [key, value] of Object.entries(TOY2D_RECIPE)) expect(QUICKSTART).toHaveProperty(key, value);
+  });
+
+  it("--p-mean and --p-std set a run's time proposal, which sCT takes from the paper otherwise and a resume keeps", async () => {
+    const teacher = join(root, 'teacher');
+    const scd = join(root, 'scd-proposal');
+    const sct = join(root, 'sct-proposal');
+    expect((await scm('distill', '--teacher', teacher, '--steps', '1', '--p-mean', '-2', '--p-std', '0.5', '--backend', 'wasm', '--out', scd)).code).toBe(0);
+    expect((await scm('train-ct', '--init', teacher, '--steps', '1', '--backend', 'wasm', '--out', sct)).code).toBe(0);
+    const proposal = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).train.proposal;
+    expect(proposal(scd)).toEqual({ pMean: -2, pStd: 0.5 });
+    expect(proposal(sct)).toEqual({ pMean: -1, pStd: 1.4 });
+    const resumed = await scm('distill', '--resume', '--steps', '2', '--p-mean', '-1', '--backend', 'wasm', '--out', scd);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(/--p-mean -1 differs from the run's -2/);
+    // An option's value may also look like an option only where it is not a number.
+    const flagAsValue = await scm('distill', '--resume', '--steps', '2', '--p-mean', '--seed', '--out', scd);
+    expect(flagAsValue.code).toBe(2);
+    expect(flagAsValue.stderr).toMatch(/--p-mean got a value starting with "-"/);
+    const bad = await scm('distill', '--teacher', teacher, '--steps', '1', '--p-std', '0', '--backend', 'wasm', '--out', join(root, 'scd-bad'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--p-std must be a positive number, got "0"/);
   });
 
   it('--steps 0 asks for a schedule that does not need the total', async () => {

@@ -18,12 +18,12 @@ import type { TrainResult } from '../training/training.js';
 import { evaluateAndSave, formatEvalTable, type EvalReport } from './eval.js';
 import { trainTeacher } from './train-teacher.js';
 
-/** Measured on 2 CPU cores, training on ONNX Runtime, to finish in a few minutes (see the README): core's 2-D recipe, 4000 + 4000 steps. */
+/** Measured on 2 CPU cores, training on ONNX Runtime, to finish in a few minutes (see the README): core's 2-D recipe, 4000 + 8000 steps. */
 export const QUICKSTART = {
   ...TOY2D_RECIPE,
   data: 'checkerboard',
   teacherSteps: 4000,
-  distillSteps: 4000,
+  distillSteps: 8000,
   samplePoints: 10000,
   evalPoints: 5000,
 } as const;

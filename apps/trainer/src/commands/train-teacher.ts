@@ -17,7 +17,7 @@ import { UsageError } from '../options/errors.js';
 import { createImageTeacher, dataName, imageSettings, rejectUnetOptions } from '../training/image-runs.js';
 import { DATA_HELP, describeData, IMAGE_DATA_OPTIONS, imageDataSpec, UNET_OPTIONS, unetOptions, type ImageDataSpec, type UnetOptions } from '../data/images.js';
 import type { Io } from '../options/io.js';
-import { IMAGE_RECIPE, recipeBatch, recipeLr, TOY2D_RECIPE } from '../recipe/recipe.js';
+import { IMAGE_RECIPE, recipeBatch, recipeLr, recipeProposal, TOY2D_RECIPE } from '../recipe/recipe.js';
 import { DEFAULT_STEPS, loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from '../training/training.js';
 
 const OPTIONS: OptionSpecs = {
@@ -84,6 +84,8 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
         shared.batch,
         shared.lr,
         shared.lrSchedule,
+        shared.pMean,
+        shared.pStd,
         { flag: 'width', given: opts.width, stored: (i) => (i.model.kind === 'mlp' ? i.model.width : undefined) },
         { flag: 'blocks', given: opts.blocks, stored: (i) => (i.model.kind === 'mlp' ? i.model.blocks : undefined) },
         { flag: 'input-features', given: opts.inputFeatures, stored: (i) => (i.model.kind === 'mlp' ? i.model.inputFeatures : undefined) },
@@ -98,6 +100,7 @@ export function trainTeacher(opts: TeacherOptions, io: Io): Promise<TrainResult>
           seed: opts.seed ?? 0,
           batch: recipeBatch(kind, opts.batch),
           lr: recipeLr(kind, 'teacher', opts, steps),
+          proposal: recipeProposal(kind, 'teacher', opts),
         });
         if (opts.image) return createImageTeacher(opts.image, opts.unet ?? {}, train, opts.out, opts.classifier);
         let data;

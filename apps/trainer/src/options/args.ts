@@ -71,7 +71,7 @@ export function parseOptions(h: CommandHelp, argv: readonly string[]): OptionVal
   );
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: false, tokens: true });
+    parsed = parseArgs({ args: withNegativeValues(argv, all), options: config, strict: true, allowPositionals: false, tokens: true });
   } catch (e) {
     throw new UsageError(`${explainParseError(e, h, Object.keys(all))} (see scm ${h.name} --help)`);
   }
@@ -112,6 +112,23 @@ function explainParseError(e: unknown, h: CommandHelp, known: readonly string[])
 const show = (raw: string) => JSON.stringify(raw);
 
 /**
+ * argv with "--name -2" joined into "--name=-2" where --name takes a value and -2 is a number, which
+ * parseArgs would otherwise refuse as a value that may be an option (no option is a number).
+ */
+function withNegativeValues(argv: readonly string[], specs: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && specs[name]?.type === 'string' && next?.startsWith('-') && DECIMAL.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/**
  * Whether `raw` is a whole number written canonically (digits, no sign, spaces or leading zeros):
  * what parseInteger reads. "+5", " 5" and "05" are refused, so that a value means one thing.
  */
@@ -130,13 +147,13 @@ export function parseInteger(flag: string, raw: string, min = 1): number {
 // No leading "+" or spaces, as for integers.
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** A finite number > 0 (or >= min when given), in decimal notation. */
+/** A finite number in decimal notation: > 0 by default, >= min when given, any with `{}`. */
 export function parseNumber(flag: string, raw: string, range: { min?: number; positive?: boolean } = { positive: true }): number {
   // Decimal notation only, as parseInteger: Number() alone would take "0x10" as 16 and "" as 0.
   const v = DECIMAL.test(raw) ? Number(raw) : NaN;
   const ok = Number.isFinite(v) && (range.positive ? v > 0 : true) && (range.min === undefined || v >= range.min);
   if (!ok) {
-    const what = range.min !== undefined ? `a number of at least ${range.min}` : 'a positive number';
+    const what = range.min !== undefined ? `a number of at least ${range.min}` : range.positive ? 'a positive number' : 'a finite number';
     throw new UsageError(`--${flag} must be ${what}, got ${show(raw)}`);
   }
   return v;
@@ -176,9 +193,9 @@ export function optInteger(values: OptionValues, name: string, min = 1): number 
   return v === undefined ? undefined : parseInteger(name, v, min);
 }
 
-export function optNumber(values: OptionValues, name: string): number | undefined {
+export function optNumber(values: OptionValues, name: string, range?: Parameters<typeof parseNumber>[2]): number | undefined {
   const v = str(values, name);
-  return v === undefined ? undefined : parseNumber(name, v);
+  return v === undefined ? undefined : parseNumber(name, v, range);
 }
 
 export interface CommonOptions {

@@ -6,7 +6,7 @@
  * size. A run records all of it in config.json, so resuming, sampling and evaluating an older run read
  * its own settings, never these.
  */
-import { TOY2D_RECIPE, type LrSchedule, type RunInfo } from '@scm/core';
+import { CONSISTENCY_PROPOSAL, TEACHER_PROPOSAL, TOY2D_RECIPE, type LrSchedule, type RunInfo, type TimeProposal, type TrainMode } from '@scm/core';
 import { UsageError } from '../options/errors.js';
 import { lrScheduleFor, type LrScheduleName } from './lr-schedule.js';
 
@@ -64,3 +64,12 @@ export function recipeLr(kind: DataKind, role: 'teacher' | 'student', opts: { lr
  */
 export const recipeMidT = (info: Pick<RunInfo, 'model'>, steps: number): number | undefined =>
   dataKind(info) === 'toy2d' && steps >= 2 ? TOY2D_RECIPE.midT : undefined;
+
+/**
+ * A new run's time proposal from --p-mean and --p-std, the recipe's where not given: the paper's
+ * for teachers and sCT, TOY2D_RECIPE's for 2-D sCD, whose 1-step samples it keeps inside the cells.
+ */
+export function recipeProposal(kind: DataKind, mode: TrainMode, opts: { pMean?: number; pStd?: number }): TimeProposal {
+  const recipe = mode === 'teacher' ? TEACHER_PROPOSAL : mode === 'scd' && kind === 'toy2d' ? TOY2D_RECIPE.distillProposal : CONSISTENCY_PROPOSAL;
+  return { pMean: opts.pMean ?? recipe.pMean, pStd: opts.pStd ?? recipe.pStd };
+}

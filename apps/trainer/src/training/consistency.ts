@@ -23,7 +23,7 @@ import { weightsFingerprint } from '../run/fingerprint.js';
 import { isImageRun } from '../data/images.js';
 import type { Io } from '../options/io.js';
 import { describeMode, loadRun, type LoadedRun } from '../run/run-folder.js';
-import { dataKind, IMAGE_RECIPE, recipeLr, TOY2D_RECIPE } from '../recipe/recipe.js';
+import { dataKind, IMAGE_RECIPE, recipeLr, recipeProposal, TOY2D_RECIPE } from '../recipe/recipe.js';
 import { loopFields, runTraining, sharedSettings, TRAINING_OPTIONS, trainingOptions, type RunOptions, type TrainResult } from './training.js';
 
 export const GUIDANCE_MAX = 2;
@@ -76,6 +76,8 @@ export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promis
         shared.batch,
         shared.lr,
         shared.lrSchedule,
+        shared.pMean,
+        shared.pStd,
         { flag: 'tangent-warmup', given: opts.tangentWarmup, stored: (i) => i.train.tangentWarmup },
         shared.seed,
       ],
@@ -101,6 +103,7 @@ export async function trainConsistency(opts: ConsistencyOptions, io: Io): Promis
           // An image student trains at its teacher's batch unless told otherwise (the 2-D default is far too big).
           ...(opts.batch !== undefined ? { batch: opts.batch } : isImageRun(teacher.meta) ? { batch: teacher.meta.train.batch } : {}),
           lr: recipeLr(dataKind(teacher.meta), 'student', opts, steps),
+          proposal: recipeProposal(dataKind(teacher.meta), opts.mode, opts),
           // Image students (U-Nets) collapsed after about 100 steps at full tangent (r = 1) on MNIST, while
           // every checkpoint at r < 1 was good (models/mnist-scd/README.md): their warmup spans the run.
           tangentWarmup: opts.tangentWarmup ?? (isImageRun(teacher.meta) ? steps : TOY2D_RECIPE.tangentWarmup),

@@ -5,6 +5,7 @@
  * steps and at the end; all while holding the folder's lock, and stopping a run that diverges.
  */
 import {
+  CONSISTENCY_PROPOSAL,
   createModel,
   disposeState,
   initState,
@@ -12,6 +13,7 @@ import {
   restoreState,
   runLoop,
   snapshot,
+  TEACHER_PROPOSAL,
   toDevice,
   type HostState,
   type RunInfo,
@@ -82,6 +84,18 @@ export const TRAINING_OPTIONS: OptionSpecs = {
   },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint, exactly (--steps is the total)' },
   'lr-schedule': lrScheduleOption('cosine'),
+  'p-mean': {
+    type: 'string',
+    value: 'M',
+    help:
+      `mean of ln(sigma) of the training times, ln(sigma) ~ N(M, S^2) (default: teachers ${TEACHER_PROPOSAL.pMean}; ` +
+      `2-D sCD ${TOY2D_RECIPE.distillProposal.pMean}; other students ${CONSISTENCY_PROPOSAL.pMean})`,
+  },
+  'p-std': {
+    type: 'string',
+    value: 'S',
+    help: `its std (default: teachers ${TEACHER_PROPOSAL.pStd}; 2-D sCD ${TOY2D_RECIPE.distillProposal.pStd}; other students ${CONSISTENCY_PROPOSAL.pStd})`,
+  },
 };
 
 /** The options of the training commands that every mode shares, parsed. */
@@ -95,14 +109,14 @@ export function trainingOptions(values: OptionValues) {
     resume: flag(values, 'resume'),
     lr: optNumber(values, 'lr'),
     lrSchedule: optLrSchedule(values),
+    pMean: optNumber(values, 'p-mean', {}),
+    pStd: optNumber(values, 'p-std'),
   };
   if (t.steps === 0 && t.lrSchedule === 'cosine' && !t.resume) {
     throw new UsageError("--lr-schedule cosine decays over the run's total --steps, which --steps 0 leaves open: start the run with its total, or with the constant schedule");
   }
   return t;
 }
-
-
 
 /** A setting given on the command line, which a resumed run must already have. */
 export interface Setting {
@@ -118,6 +132,9 @@ export interface RunOptions {
   readonly batch?: number;
   readonly lr?: number;
   readonly lrSchedule?: LrScheduleName;
+  /** The time proposal's ln(sigma) mean and std (--p-mean, --p-std). */
+  readonly pMean?: number;
+  readonly pStd?: number;
   readonly seed?: number;
   readonly logEvery?: number;
   readonly checkpointEvery?: number;
@@ -134,11 +151,13 @@ export function loopFields(opts: RunOptions) {
 }
 
 /** The settings every training command has, for each command to list in its own order. */
-export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'lrSchedule' | 'seed', Setting> {
+export function sharedSettings(opts: RunOptions): Record<'batch' | 'lr' | 'lrSchedule' | 'pMean' | 'pStd' | 'seed', Setting> {
   return {
     batch: { flag: 'batch', given: opts.batch, stored: (i) => i.train.batch },
     lr: { flag: 'lr', given: opts.lr, stored: (i) => i.train.lr.lr },
     lrSchedule: { flag: 'lr-schedule', given: opts.lrSchedule, stored: (i) => i.train.lr.kind },
+    pMean: { flag: 'p-mean', given: opts.pMean, stored: (i) => i.train.proposal.pMean },
+    pStd: { flag: 'p-std', given: opts.pStd, stored: (i) => i.train.proposal.pStd },
     seed: { flag: 'seed', given: opts.seed, stored: (i) => i.train.seed },
   };
 }
