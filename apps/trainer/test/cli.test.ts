@@ -224,6 +224,23 @@ describe('eval', () => {
     expect(JSON.parse(readFileSync(join(teacher, 'eval.json'), 'utf8'))).toEqual(report);
   });
 
+  it("measures the energy distance's noise at n with independent data draws, and says that closer rows are not ranked", async () => {
+    const noise = async (n: number) => {
+      const r = await scm('eval', '--run', teacher, '--n', String(n), '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout);
+      // The data row is one of those draws.
+      expect(report.energyNoise).toBeGreaterThanOrEqual(Math.abs(report.rows[0].energyDistance));
+      return report.energyNoise as number;
+    };
+    const [small, large] = [await noise(40), await noise(400)];
+    expect(small).toBeGreaterThan(0);
+    // Its noise falls about as 1/n: 10 times the points, well under half of it.
+    expect(large).toBeLessThan(small / 2);
+    const table = await scm('eval', '--run', teacher, '--n', '40');
+    expect(table.stdout).toMatch(new RegExp(`independent data draws score up to ${small.toFixed(5)} against the reference, so closer rows are not ranked by it at n 40`));
+  });
+
   it('scores a consistency run at each --steps and prints a table', async () => {
     const r = await scm('eval', '--run', scd, '--steps', '1,2,3', '--n', '30');
     expect(r.code, r.stderr).toBe(0);
