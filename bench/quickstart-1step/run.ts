@@ -1,27 +1,32 @@
 /**
- * bench/quickstart-1step: what the field does against the sCD student's rate-bound noise, tried on
- * the quick start's own teacher and scored as the quick start scores its 1-step plot (issue 30,
- * item 5). The teacher is trained once with the quick start's recipe (4000 steps) and cached under
- * runs/; each variant then distils it for the quick start's student budget on ONNX Runtime, as
- * `npm start` does:
- * - the recipe (TOY2D_RECIPE, 4000 steps of 256, lr 3e-4 with cosine decay, tangent warmup 500);
- * - a high-then-low rate with a large final batch (a constant rate, then a low one at 4x the batch);
- * - one tangent norm for the batch instead of one per point (TrainConfig.tangentNormOver 'batch');
+ * bench/quickstart-1step: what clears the fold lines from the quick start's 1-step plot, tried on
+ * the quick start's own teacher and scored as the quick start scores that plot (issue 30, item 5).
+ * The teacher is trained once with the quick start's recipe (4000 steps) and cached under runs/;
+ * each variant then distils it on ONNX Runtime, as `npm start` does:
+ * - the old recipe (4000 steps of 256, lr 3e-4 with cosine decay, tangent warmup 500, the paper's
+ *   time proposal), at three seeds for the spread between seeds;
+ * - what the field does against a student's rate-bound noise: a high-then-low rate with a large
+ *   final batch, one tangent norm for the batch (TrainConfig.tangentNormOver 'batch'), other tangent
+ *   normalisations, a longer EMA, lower and higher rates, a longer run;
  * - the finite-difference JVP (TrainConfig.jvpStep), as a check on the exact one;
  * - float64 arithmetic: core's only float64 engine is the reference ops, far too slow to train
  *   on (measured here), so the bench measures instead how far float32 rounding moves one step's
- *   gradient, against how far a fresh batch moves it.
+ *   gradient, against how far a fresh batch moves it;
+ * - where the training times are drawn (the log-normal proposal of ln sigma), at 4000 steps and
+ *   at the quick start's length, which found the new recipe (TOY2D_RECIPE.distillProposal).
  * Scores: in support and energy distance of 5000 1-step samples at seed 0 against the quick start's
  * reference draw (as `scm eval` computes them), and, since that energy distance is below its own
  * noise here, the energy distance of 40000 samples against 40000 data points, beside the spread of
  * the same statistic between independent data sets of that size.
  *
- * Run: npm run bench:quickstart-1step. Writes bench/results/quickstart-1step.{json,md} and each
- * variant's 1-step plot under bench/results/quickstart-1step/. About 15 minutes on 2 cores.
- * SCALE=0.05 is a smoke run whose results go to bench/results/tmp/.
+ * Run: npm run bench:quickstart-1step. Writes bench/results/quickstart-1step.{json,md} and some
+ * variants' 1-step plots under bench/results/quickstart-1step/. About 45 minutes on 2 quiet cores.
+ * SCALE=0.05 is a smoke run, and VARIANTS=0,5 (indices) an experiment on a few, whose results go to
+ * bench/results/tmp/.
  */
 import {
   checkerboardSupportFraction,
+  CONSISTENCY_PROPOSAL,
   constantLr,
   cosineLr,
   createMlp,
@@ -48,7 +53,6 @@ import {
   type Engine,
   type HostParams,
   type HostTensor,
-  type LrSchedule,
   type StepContext,
   type TensorOps,
   type TrainConfig,
@@ -62,18 +66,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scatterPng } from '../../apps/trainer/src/drawing/plot.js';
+import { QUICKSTART } from '../../apps/trainer/src/commands/quickstart.js';
 import { markdownTable, resultsDir, SCALE, smoke, writeResults } from '../lib.js';
 
 const steps = (n: number) => Math.max(10, Math.round(n * SCALE));
 const SIGMA_D = 0.5;
 /** The quick start's lengths (apps/trainer's QUICKSTART). */
-const TEACHER_STEPS = steps(4000);
+const TEACHER_STEPS = steps(QUICKSTART.teacherSteps);
+/** The old recipe's student length, and the quick start's now. */
 const STUDENT_STEPS = steps(4000);
+const QUICKSTART_STUDENT_STEPS = steps(QUICKSTART.distillSteps);
 const EVAL_N = 5000;
 /** Points per side of the better-resolved energy distance. */
 const BIG_N = smoke ? 4000 : 40_000;
 const R = TOY2D_RECIPE;
-const name = smoke ? 'tmp/quickstart-1step' : 'quickstart-1step';
+const only = process.env.VARIANTS?.split(',').map(Number);
+// A chosen subset of variants is an experiment: its table goes to tmp/ rather than over the full one.
+const name = smoke || only ? 'tmp/quickstart-1step' : 'quickstart-1step';
 const cache = join('runs', 'bench-quickstart-1step', `teacher-${TEACHER_STEPS}.safetensors`);
 
 const engine: Engine = await createOnnxEngine({ ort: ort as unknown as OrtModule, sessionOptions: { intraOpNumThreads: availableParallelism(), logSeverityLevel: 3 } });
@@ -175,29 +184,62 @@ interface Row extends Scores {
 const rows: Row[] = [{ run: 'teacher, Heun 35 NFE', ...(await score(teacher.params, { sampler: 'heun', nfe: 35 }, 'teacher-heun35.png')), ...(teacher.seconds ? { seconds: teacher.seconds } : {}) }];
 log(JSON.stringify(rows[0]));
 
-const cosine = (lr: number): LrSchedule => cosineLr({ lr, decaySteps: STUDENT_STEPS });
-const variants: { run: string; file: string; phases: Phase[] }[] = [
-  { run: 'the recipe: 4000 x 256, lr 3e-4 cosine', file: 'recipe.png', phases: [{ steps: STUDENT_STEPS, lr: cosine(R.distillLr) }] },
+/** The paper's proposal, which the old recipe used: ln(sigma) ~ N(-1.0, 1.4^2). */
+const PAPER = CONSISTENCY_PROPOSAL;
+const NEW = R.distillProposal;
+/** One phase of n steps at `lr` with cosine decay over them, and the config fields given. */
+const cosineRun = (n: number, extra: Partial<TrainConfig> = {}, lr: number = R.distillLr): Phase[] => [{ steps: n, lr: cosineLr({ lr, decaySteps: n }), ...extra }];
+const proposal = (pMean: number, pStd: number) => ({ proposal: { pMean, pStd } });
+const OLD = STUDENT_STEPS;
+const LONG = QUICKSTART_STUDENT_STEPS;
+/** Variants, grouped: the old recipe; against its noise; where its times are drawn; and that at the quick start's new length. A file names its 1-step plot. */
+const variants: { run: string; file?: string; phases: Phase[] }[] = [
+  { run: `the old recipe: ${OLD} x 256, lr 3e-4 cosine, the paper's proposal (-1.0, 1.4)`, file: 'recipe.png', phases: cosineRun(OLD, { proposal: PAPER }) },
+  { run: 'the old recipe, seed 1', phases: cosineRun(OLD, { proposal: PAPER, seed: 1 }) },
+  { run: 'the old recipe, seed 2', phases: cosineRun(OLD, { proposal: PAPER, seed: 2 }) },
   {
     run: 'high then low: 3000 x 256 at lr 3e-4, then 400 x 1024 at 3e-5',
     file: 'high-then-low.png',
     phases: [
-      { steps: steps(3000), lr: constantLr(3e-4) },
-      { steps: steps(3400), batch: 4 * R.batch, lr: constantLr(3e-5) },
+      { steps: steps(3000), lr: constantLr(3e-4), proposal: PAPER },
+      { steps: steps(3400), batch: 4 * R.batch, lr: constantLr(3e-5), proposal: PAPER },
     ],
   },
-  { run: "one tangent norm per batch ('batch')", file: 'norm-batch.png', phases: [{ steps: STUDENT_STEPS, lr: cosine(R.distillLr), tangentNormOver: 'batch' }] },
+  { run: "one tangent norm per batch ('batch')", file: 'norm-batch.png', phases: cosineRun(OLD, { proposal: PAPER, tangentNormOver: 'batch' }) },
   {
-    run: "one tangent norm per batch, then 400 x 1024 at 3e-5",
-    file: 'norm-batch-high-then-low.png',
+    run: 'one tangent norm per batch, then 400 x 1024 at 3e-5',
     phases: [
-      { steps: steps(3000), lr: constantLr(3e-4), tangentNormOver: 'batch' },
-      { steps: steps(3400), batch: 4 * R.batch, lr: constantLr(3e-5), tangentNormOver: 'batch' },
+      { steps: steps(3000), lr: constantLr(3e-4), proposal: PAPER, tangentNormOver: 'batch' },
+      { steps: steps(3400), batch: 4 * R.batch, lr: constantLr(3e-5), proposal: PAPER, tangentNormOver: 'batch' },
     ],
   },
-  { run: 'finite-difference JVP, h = 1e-3', file: 'fd-jvp.png', phases: [{ steps: STUDENT_STEPS, lr: cosine(R.distillLr), jvpStep: 1e-3 }] },
+  { run: 'finite-difference JVP, h = 1e-3', phases: cosineRun(OLD, { proposal: PAPER, jvpStep: 1e-3 }) },
+  { run: 'tangent normalisation c = 1 (the paper: 0.1)', phases: cosineRun(OLD, { proposal: PAPER, tangentC: 1 }) },
+  { run: 'tangent normalisation c = 10', phases: cosineRun(OLD, { proposal: PAPER, tangentC: 10 }) },
+  { run: 'no tangent normalisation', phases: cosineRun(OLD, { proposal: PAPER, tangentNormalize: false }) },
+  { run: 'a longer EMA: power sigma_rel 0.15 (0.05)', phases: cosineRun(OLD, { proposal: PAPER, ema: { kind: 'power', sigmaRel: 0.15 } }) },
+  { run: 'lr 1e-4', phases: cosineRun(OLD, { proposal: PAPER }, 1e-4) },
+  { run: 'lr 1e-3', phases: cosineRun(OLD, { proposal: PAPER }, 1e-3) },
+  { run: `twice as long: ${LONG} steps`, phases: cosineRun(LONG, { proposal: PAPER }) },
+  { run: 'times drawn later: proposal (1.0, 1.4)', phases: cosineRun(OLD, proposal(1, 1.4)) },
+  { run: 'times drawn later: proposal (0.0, 1.4)', file: 'proposal-later.png', phases: cosineRun(OLD, proposal(0, 1.4)) },
+  { run: 'times spread wider: proposal (-1.0, 2.0)', phases: cosineRun(OLD, proposal(-1, 2)) },
+  { run: 'times drawn earlier: proposal (-1.5, 1.4)', phases: cosineRun(OLD, proposal(-1.5, 1.4)) },
+  { run: 'proposal (-1.5, 1.4), seed 1', phases: cosineRun(OLD, { ...proposal(-1.5, 1.4), seed: 1 }) },
+  { run: 'proposal (-1.5, 1.4), seed 2', phases: cosineRun(OLD, { ...proposal(-1.5, 1.4), seed: 2 }) },
+  { run: 'proposal (-1.5, 1.4), one tangent norm per batch', phases: cosineRun(OLD, { ...proposal(-1.5, 1.4), tangentNormOver: 'batch' }) },
+  { run: 'proposal (-2.0, 1.4)', phases: cosineRun(OLD, proposal(-2, 1.4)) },
+  { run: 'proposal (-1.5, 1.0)', phases: cosineRun(OLD, proposal(-1.5, 1)) },
+  { run: `proposal (-1.5, 1.4), ${LONG} steps`, phases: cosineRun(LONG, proposal(-1.5, 1.4)) },
+  { run: `proposal (-1.5, 1.4), ${LONG} steps at lr 5e-4`, phases: cosineRun(LONG, proposal(-1.5, 1.4), 5e-4) },
+  { run: `proposal (-1.5, 1.4), ${3 * OLD} steps`, phases: cosineRun(3 * OLD, proposal(-1.5, 1.4)) },
+  { run: `proposal (-2.0, 1.4), ${LONG} steps`, phases: cosineRun(LONG, proposal(-2, 1.4)) },
+  { run: `proposal (-2.0, 1.0), ${LONG} steps`, phases: cosineRun(LONG, proposal(-2, 1)) },
+  { run: `proposal (-1.5, 0.7), ${LONG} steps`, phases: cosineRun(LONG, proposal(-1.5, 0.7)) },
+  { run: `the new recipe: proposal (${NEW.pMean.toFixed(1)}, ${NEW.pStd.toFixed(1)}), ${LONG} steps (the quick start)`, file: 'new-recipe.png', phases: cosineRun(LONG, { proposal: NEW }) },
+  { run: 'the new recipe, seed 1', phases: cosineRun(LONG, { proposal: NEW, seed: 1 }) },
+  { run: 'the new recipe at lr 5e-4', phases: cosineRun(LONG, { proposal: NEW }, 5e-4) },
 ];
-const only = process.env.VARIANTS?.split(',').map(Number);
 const students: Record<string, HostParams> = {};
 for (const [i, v] of variants.entries()) {
   if (only && !only.includes(i)) continue;
@@ -209,7 +251,7 @@ for (const [i, v] of variants.entries()) {
 }
 
 /**
- * Float64: one sCD gradient at the recipe student's weights, in float32 (tfjs) and float64 (the
+ * Float64: one sCD gradient at the old recipe student's weights, in float32 (tfjs) and float64 (the
  * reference ops) on the same batch, and in float64 on a second batch. Its relative size says
  * whether float32 rounding is any part of the student's gradient noise.
  */
@@ -244,16 +286,20 @@ const totalSeconds = (performance.now() - began) / 1000;
 
 const f = (v: number | undefined, d: number) => (v === undefined ? '' : v.toFixed(d));
 const recipeStepSeconds = (rows.find((r) => r.run === variants[0].run)?.seconds ?? Number.NaN) / STUDENT_STEPS;
+const oldRecipe = rows.filter((r) => r.run.startsWith('the old recipe')).map((r) => r.support40k);
+const seedSpread = Math.max(...oldRecipe) - Math.min(...oldRecipe);
 const nullSpread = (k: 'energy' | 'energy40k') => Math.max(...nullRows.map((r) => Math.abs(r[k])));
 const md = [
   '# bench/quickstart-1step',
   '',
   `The quick start's teacher (MLP ${R.width}x${R.blocks}, ${R.inputFeatures} input features, ${TEACHER_STEPS} steps of ${R.batch}, lr ${R.teacherLr} cosine, seed 0; ` +
-    `cached in \`${cache}\`) and sCD students of it (seed 0, tangent warmup ${steps(R.tangentWarmup)}) trained on ${engine.name}. ` +
+    `cached in \`${cache}\`) and sCD students of it (seed 0 unless named, tangent warmup ${steps(R.tangentWarmup)}, batch ${R.batch}, lr ${R.distillLr} with cosine decay unless named) trained on ${engine.name}. ` +
+    'A proposal (P_mean, P_std) draws training times t = arctan(sigma / sigma_d) with ln sigma ~ N(P_mean, P_std^2). ' +
     `Each row: in support and energy distance of ${EVAL_N} 1-step samples (the teacher: Heun 35 NFE) at seed 0 against \`scm eval\`'s reference draw at seed 0, ` +
     `as the quick start scores them; then the same for ${BIG_N} samples (seed 1) against ${BIG_N} data points. ` +
     `Independent data sets score ${nullRows.map((r) => f(r.energy, 5)).join(', ')} at ${EVAL_N} points and ${nullRows.map((r) => f(r.energy40k, 6)).join(', ')} at ${BIG_N}: ` +
-    `differences below about ${f(nullSpread('energy'), 5)} and ${f(nullSpread('energy40k'), 6)} are noise.`,
+    `differences below about ${f(nullSpread('energy'), 5)} and ${f(nullSpread('energy40k'), 6)} are noise. ` +
+    `Seeds move the in-support fraction at ${BIG_N} points by up to ${f(seedSpread, 3)} (the old recipe's three seeds).`,
   '',
   markdownTable(
     ['run', 'in support', 'energy dist.', `in support, ${BIG_N}`, `energy dist., ${BIG_N}`, 'training seconds'],
@@ -261,7 +307,7 @@ const md = [
   ),
   '',
   `Float64: core's one float64 engine (the reference ops) takes ${f(precision.float64StepSeconds, 1)} s for one step of this student, ` +
-    `against ${f(recipeStepSeconds, 3)} s on ${engine.name} (the recipe's row), so a float64 run cannot fit the budget. One step's gradient at the recipe student's weights moves ` +
+    `against ${f(recipeStepSeconds, 3)} s on ${engine.name} (the old recipe's row), so a float64 run cannot fit the budget. One step's gradient at the old recipe student's weights moves ` +
     `by ${precision.rounding.toExponential(1)} of its norm from float64 to float32 arithmetic, and by ${f(precision.batchNoise, 2)} from one batch to the next.`,
   '',
   `Whole benchmark: ${f(totalSeconds / 60, 1)} minutes.`,
