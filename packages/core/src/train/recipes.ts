@@ -31,7 +31,12 @@ export const TOY2D_RECIPE = {
    * steps score 0.886 / 0.907 at 1 / 2 steps with it and 0.887 / 0.896 with the paper's; 600 steps
    * from an 800-step teacher (the demo's) 0.776 / 0.835 against 0.838 / 0.842.
    */
-  distillProposal: { pMean: -1.5, pStd: 1.0 },
+  distillProposal: {
+    /** Mean of ln(sigma). */
+    pMean: -1.5,
+    /** Standard deviation of ln(sigma). */
+    pStd: 1.0,
+  },
   /** Steps over which sCD's tangent warmup r rises from 0 to 1. */
   tangentWarmup: 500,
   /**
